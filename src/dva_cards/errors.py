@@ -1,0 +1,17 @@
+"""User-facing failures: one message, printed on one line, no traceback unless --debug."""
+
+
+class UserError(Exception):
+    """An anticipated failure the learner can act on (bad path, locked database, unknown deck...)."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class CollectionError(UserError):
+    """The collection file cannot be opened, read or written safely."""
+
+    exit_code = 2
