@@ -1,0 +1,329 @@
+"""The `dva-cards` command line: parse options, call the core, render. No SQL, no SM-2 arithmetic.
+
+Module-level imports stay light (typer only) so `--help` and `--version` start fast; each command imports
+what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+from typer.core import TyperGroup
+
+from . import __version__
+
+if TYPE_CHECKING:
+    from .store import Store, SyncCounts
+
+
+@dataclass
+class AppState:
+    db: Path | None = None
+    debug: bool = False
+
+    def collection_path(self) -> Path:
+        if self.db is not None:
+            return self.db
+        from .collection import default_collection_path
+
+        return default_collection_path()
+
+    def open_store(self) -> Store:
+        from .store import Store
+
+        return Store.open(self.collection_path())
+
+
+class _Commands(TyperGroup):
+    """Turns anticipated failures into one line on stderr and a non-zero exit, for every command."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except KeyboardInterrupt:
+            _fail(ctx, "interrupted; nothing was left half-written", 130)
+        except Exception as error:
+            state = ctx.obj if isinstance(ctx.obj, AppState) else AppState()
+            if state.debug:
+                raise
+            message, code = _describe(error)
+            _fail(ctx, message, code)
+
+
+def _describe(error: Exception) -> tuple[str, int]:
+    from .errors import UserError
+
+    if isinstance(error, UserError):
+        return error.message, error.exit_code
+    sqlite3 = sys.modules.get("sqlite3")
+    if sqlite3 is not None and isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+        return "the collection is busy: another dva-cards is writing to it; try again", 2
+    if sqlite3 is not None and isinstance(error, sqlite3.DatabaseError):
+        return f"the collection cannot be read: {error}", 2
+    if isinstance(error, OSError):
+        return f"{error.strerror or error}: {error.filename or ''}".rstrip(": "), 1
+    return f"unexpected {type(error).__name__}: {error} (run with --debug for the traceback)", 70
+
+
+def _fail(ctx: Any, message: str, code: int) -> NoReturn:
+    flat = " ".join(str(message).split())
+    typer.echo(f"dva-cards: error: {flat}", err=True)
+    ctx.exit(code)
+    raise AssertionError("unreachable")  # ctx.exit raises
+
+
+app = typer.Typer(
+    cls=_Commands,
+    name="dva-cards",
+    help="Spaced-repetition flashcards from your own markdown notes.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"dva-cards {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            envvar="DVA_CARDS_DB",
+            help="Collection file (default: the platform data dir, or $DVA_CARDS_DB).",
+            dir_okay=False,
+        ),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    ctx.obj = AppState(db=db, debug=debug)
+
+
+def _state(ctx: typer.Context) -> AppState:
+    state = ctx.find_root().obj
+    assert isinstance(state, AppState)
+    return state
+
+
+# -- import ---------------------------------------------------------------------------------------------------
+
+
+@app.command("import")
+def import_command(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Markdown files, or directories searched for *.md.")],
+    deck: Annotated[str | None, typer.Option("--deck", help="Deck name (default: each file's stem).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")] = False,
+    prune: Annotated[bool, typer.Option("--prune", help="Delete cards whose bullet is gone (retired).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every skipped item.")] = False,
+) -> None:
+    """Turn the bullet definitions of markdown notes into cards (one transaction)."""
+    from datetime import UTC, datetime
+
+    from .importer import import_notes, load_notes
+
+    state = _state(ctx)
+    if deck is not None and not deck.strip():
+        raise _user_error("--deck must not be empty")
+    notes = load_notes(paths)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with _store_for(state, dry_run) as store, _import_progress(notes, quiet=as_json) as progress:
+        counts = import_notes(store, notes, now, deck=deck, dry_run=dry_run, prune=prune, progress=progress)
+    if as_json:
+        _print_json(_import_json(counts, dry_run))
+    else:
+        _render_import(counts, dry_run=dry_run, verbose=verbose, files=len(notes))
+
+
+def _store_for(state: AppState, dry_run: bool) -> Any:
+    """The collection; for a dry run without a collection yet, a throwaway one, so nothing is created."""
+    from contextlib import contextmanager
+
+    from .store import Store
+
+    path = state.collection_path()
+    if not dry_run or path.exists():
+        return state.open_store()
+
+    @contextmanager
+    def scratch() -> Any:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="dva-cards-dry-run-") as tmp, Store.open(
+            Path(tmp) / "collection.db"
+        ) as store:
+            yield store
+
+    return scratch()
+
+
+def _import_progress(notes: list[Any], *, quiet: bool) -> Any:
+    """A Rich progress bar on a terminal, for imports big enough to wait for."""
+    from contextlib import nullcontext
+
+    total_bytes = sum(len(note.data) for note in notes)
+    if quiet or not sys.stderr.isatty() or (len(notes) < 2 and total_bytes < 1_000_000):
+        return nullcontext(None)
+    from contextlib import contextmanager
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    @contextmanager
+    def bar() -> Any:
+        with Progress(
+            TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=Console(stderr=True), transient=True,
+        ) as progress:  # fmt: skip
+            task = progress.add_task("import", total=len(notes))
+            yield lambda note, done: progress.update(task, completed=done)
+
+    return bar()
+
+
+def _import_json(counts: SyncCounts, dry_run: bool) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "added": counts.added,
+        "updated": counts.updated,
+        "unchanged": counts.unchanged,
+        "retired": counts.retired,
+        "restored": counts.restored,
+        "pruned": counts.pruned,
+        "skipped": counts.skipped,
+    }
+    if dry_run:
+        result["dry_run"] = True
+        result["cards"] = counts.cards
+    return result
+
+
+def _render_import(counts: SyncCounts, *, dry_run: bool, verbose: bool, files: int) -> None:
+    from rich.table import Table
+
+    console = _console()
+    title = f"{'would import' if dry_run else 'imported'} {files} file{'s' if files != 1 else ''}"
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column("", style="bold")
+    table.add_column("", justify="right")
+    for label, value in (
+        ("added", counts.added),
+        ("updated", counts.updated),
+        ("unchanged", counts.unchanged),
+        ("retired", counts.retired),
+        ("restored", counts.restored),
+        ("pruned", counts.pruned),
+        ("skipped", len(counts.skipped)),
+    ):
+        if value or label in ("added", "updated", "unchanged", "retired", "skipped"):
+            table.add_row(label, str(value))
+    console.print(table)
+    if verbose:
+        for item in counts.skipped:
+            console.print(
+                f"skipped {item['source']}:{item['line']}: {item['reason']}: {item['text']}",
+                markup=False,
+                soft_wrap=True,
+            )
+    elif counts.skipped:
+        console.print(f"{len(counts.skipped)} skipped (empty definitions); --verbose lists them", style="dim")
+    if dry_run and counts.cards:
+        cards = Table("front", "context", "back", title="cards it would add", title_justify="left")
+        for card in counts.cards:
+            cards.add_row(_plain(card["front"]), _plain(card["context"]), _plain(_first_line(card["back"])))
+        console.print(cards)
+    if dry_run:
+        console.print("dry run: the collection was not changed", style="dim")
+
+
+# -- cards ----------------------------------------------------------------------------------------------------
+
+
+@app.command("cards")
+def cards_command(
+    ctx: typer.Context,
+    deck: Annotated[str | None, typer.Option("--deck", help="Only this deck.")] = None,
+    search: Annotated[str | None, typer.Option("--search", "-s", help="Text in front, back or context.")] = None,
+    include_retired: Annotated[bool, typer.Option("--retired", help="Include retired cards.")] = False,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many cards.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+) -> None:
+    """Browse the cards in the collection."""
+    with _state(ctx).open_store() as store:
+        cards = store.cards(deck=deck, search=search, include_retired=include_retired, limit=limit)
+    if as_json:
+        _print_json(cards)
+        return
+    from rich.table import Table
+
+    console = _console()
+    if not cards:
+        console.print("no cards match", markup=False)
+        return
+    table = Table("deck", "context", "front", "back", "due", "ivl", title_justify="left")
+    for card in cards:
+        table.add_row(
+            _plain(card["deck"]),
+            _plain(card["context"]),
+            _plain(card["front"]),
+            _plain(_first_line(card["back"])),
+            card["due"] or ("retired" if card["retired"] else "new"),
+            str(card["interval"]),
+        )
+    console.print(table)
+    console.print(f"{len(cards)} card{'s' if len(cards) != 1 else ''}", style="dim")
+
+
+# -- helpers --------------------------------------------------------------------------------------------------
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _plain(text: str) -> Any:
+    """Note text as Rich Text: `[red]` in a note prints literally, never as markup."""
+    from rich.text import Text
+
+    return Text(text)
+
+
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    if not lines:
+        return ""
+    return lines[0] + (" …" if len(lines) > 1 else "")
+
+
+def _print_json(value: Any) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+def _user_error(message: str) -> Exception:
+    from .errors import UserError
+
+    return UserError(message)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,34 @@
+"""Card identity and content fingerprints. Pure.
+
+A card's id depends on where its term sits in the notes, never on its answer: editing a definition and
+re-importing updates the card in place and keeps its schedule.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+CONTEXT_SEPARATOR = " › "
+_FIELD_SEPARATOR = "\x1f"  # cannot occur in a term or heading, so fields never run into each other
+
+
+def join_context(context: tuple[str, ...]) -> str:
+    return CONTEXT_SEPARATOR.join(context)
+
+
+def card_id(deck: str, context: tuple[str, ...], normalized_term: str, occurrence: int) -> str:
+    """16 hex digits (64 bits): collisions are out of reach for any collection a person can study."""
+    key = _FIELD_SEPARATOR.join((deck, *context, "", normalized_term, str(occurrence)))
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def content_hash(front: str, back: str) -> str:
+    key = _FIELD_SEPARATOR.join((front, back))
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def file_hash(data: bytes, extractor_version: str) -> str:
+    """Fingerprint of a notes file as read; the extractor version makes an upgrade re-read every file."""
+    digest = hashlib.blake2b(data, digest_size=16)
+    digest.update(extractor_version.encode("ascii"))
+    return digest.hexdigest()

@@ -1,0 +1,108 @@
+"""The collection's schema as SQLModel tables: the only place with `table=True`.
+
+These classes are the schema's source of truth: Alembic's env reads their metadata and a test checks that
+a collection migrated to head matches them. Runtime queries go through `store.py` on the standard sqlite3
+driver, because importing SQLAlchemy alone costs more than the whole `stats` budget.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Index, text
+from sqlmodel import Field, SQLModel
+
+
+class Deck(SQLModel, table=True):
+    __tablename__ = "deck"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+
+
+class Card(SQLModel, table=True):
+    __tablename__ = "card"
+    __table_args__ = (
+        # The review queue: due cards and new cards among the active ones.
+        Index("ix_card_due", "due", sqlite_where=text("retired_at IS NULL AND suspended = 0")),
+        Index("ix_card_new", "deck_id", "source", "line", sqlite_where=text("due IS NULL AND retired_at IS NULL")),
+        # Sync: the cards one file of one deck produced.
+        Index("ix_card_deck_source", "deck_id", "source"),
+    )
+
+    id: str = Field(primary_key=True, max_length=16)  # digest of deck, context, term, occurrence
+    deck_id: int = Field(foreign_key="deck.id")
+    source: str  # absolute path of the notes file
+    line: int
+    context: str  # heading path and ancestor terms joined by " › "
+    front: str
+    back: str
+    content_hash: str
+    created_at: datetime
+    updated_at: datetime
+    retired_at: datetime | None = None
+    suspended: bool = False
+    buried_until: date | None = None
+    leech: bool = False
+    # SM-2 state
+    reps: int = 0
+    ease: int = 2500  # thousandths
+    interval: int = 0
+    due: date | None = None
+    drill: bool = False
+    lapses: int = 0
+    last_review: datetime | None = None
+
+
+class Review(SQLModel, table=True):
+    """One answer. The state before and after make undo exact and stats free of recomputation.
+
+    Rows are kept when their card is pruned: the learner's past work stays in the heatmap.
+    """
+
+    __tablename__ = "review"
+    __table_args__ = (
+        Index("ix_review_day", "day", "kind"),
+        Index("ix_review_card", "card_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: str
+    reviewed_at: datetime  # UTC
+    day: date  # the learner's day it counted for (local date with rollover)
+    quality: int
+    kind: str  # review | drill | cram
+    duration_ms: int = 0
+    reps_before: int
+    ease_before: int
+    interval_before: int
+    due_before: date | None = None
+    drill_before: bool
+    lapses_before: int
+    leech_before: bool = False
+    suspended_before: bool = False
+    reps_after: int
+    ease_after: int
+    interval_after: int
+    due_after: date | None = None
+    drill_after: bool
+    lapses_after: int
+
+
+class SourceFile(SQLModel, table=True):
+    """What was last imported from one notes file, so an unchanged file is skipped by its hash."""
+
+    __tablename__ = "source_file"
+
+    deck_id: int = Field(foreign_key="deck.id", primary_key=True)
+    path: str = Field(primary_key=True)
+    content_hash: str
+    skipped_json: str = "[]"
+    imported_at: datetime
+
+
+class Setting(SQLModel, table=True):
+    __tablename__ = "setting"
+
+    key: str = Field(primary_key=True)
+    value: str
