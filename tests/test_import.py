@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -186,16 +187,32 @@ def test_rich_markup_in_notes_prints_literally(tmp_path: Path) -> None:
     assert "[bold]not bold[/bold]" in result.stdout
 
 
+def _missing(base: Path) -> Path:
+    return base / "missing.md"
+
+
+def _empty_dir(base: Path) -> Path:
+    (base / "empty-dir").mkdir()
+    return base / "empty-dir"
+
+
+def _binary(base: Path) -> Path:
+    (base / "bin.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    return base / "bin.md"
+
+
+def _latin1(base: Path) -> Path:
+    (base / "latin.md").write_bytes("* **Café** - x".encode("latin-1"))
+    return base / "latin.md"
+
+
 @pytest.mark.parametrize(
     ("setup", "message"),
-    [
-        (lambda p: p / "missing.md", "no such file"),
-        (lambda p: (p / "empty-dir").mkdir() or p / "empty-dir", "no .md files"),
-        (lambda p: (p / "bin.md").write_bytes(b"\x00\x01\x02PNG") or p / "bin.md", "binary"),
-        (lambda p: (p / "latin.md").write_bytes("* **Café** - x".encode("latin-1")) or p / "latin.md", "UTF-8"),
-    ],
+    [(_missing, "no such file"), (_empty_dir, "no .md files"), (_binary, "binary"), (_latin1, "UTF-8")],
 )
-def test_bad_input_is_one_line_error_and_collection_unchanged(tmp_path: Path, db_path: Path, setup, message) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_is_one_line_error_and_collection_unchanged(
+    tmp_path: Path, db_path: Path, setup: Callable[[Path], Path], message: str
+) -> None:
     run_json("import", str(BUNDLED_DECK))
     before = dump(db_path)
     target = setup(tmp_path)
