@@ -32,7 +32,8 @@ def dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     try:
         tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         return {
-            table: sorted(connection.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr) for table in tables
+            table: sorted(connection.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
+            for table in tables
         }
     finally:
         connection.close()

@@ -48,7 +48,9 @@ def test_new_collection_uses_wal_and_is_at_head(db_path: Path) -> None:
         assert store.connection.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
 
 
-def test_default_collection_lives_in_the_platform_data_dir(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_collection_lives_in_the_platform_data_dir(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("DVA_CARDS_DB")
     path = collection.default_collection_path()
     assert path.name == "collection.db" and path.parent.name == "dva-cards"

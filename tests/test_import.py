@@ -73,7 +73,13 @@ def test_edited_definition_updates_in_place_and_keeps_schedule(tmp_path: Path, d
     card = cards_by_front()["Lambda"]
     assert card["id"] == lambda_id
     assert card["back"].startswith("serverless functions, billed per ms")
-    assert (card["reps"], card["ease"], card["interval"], card["due"], card["lapses"]) == (3, 2360, 17, "2026-12-01", 1)
+    assert (card["reps"], card["ease"], card["interval"], card["due"], card["lapses"]) == (
+        3,
+        2360,
+        17,
+        "2026-12-01",
+        1,
+    )
 
 
 def test_removed_bullet_retires_and_returns_with_its_history(tmp_path: Path, db_path: Path) -> None:
@@ -81,7 +87,9 @@ def test_removed_bullet_retires_and_returns_with_its_history(tmp_path: Path, db_
     run_json("import", str(notes))
     ec2_id = cards_by_front()["EC2"]["id"]
     with sqlite3.connect(db_path) as connection:
-        connection.execute("UPDATE card SET reps = 2, interval = 6, due = '2026-12-02' WHERE id = ?", (ec2_id,))
+        connection.execute(
+            "UPDATE card SET reps = 2, interval = 6, due = '2026-12-02' WHERE id = ?", (ec2_id,)
+        )
     write(notes, NOTES.replace("* **EC2** - virtual machines\n", ""))
     removed = run_json("import", str(notes))
     assert removed["retired"] == 1

@@ -43,9 +43,14 @@ def upgrade() -> None:
         sa.Column("lapses", sa.Integer(), nullable=False),
         sa.Column("last_review", sa.DateTime(), nullable=True),
     )
-    op.create_index("ix_card_due", "card", ["due"], sqlite_where=sa.text("retired_at IS NULL AND suspended = 0"))
     op.create_index(
-        "ix_card_new", "card", ["deck_id", "source", "line"], sqlite_where=sa.text("due IS NULL AND retired_at IS NULL")
+        "ix_card_due", "card", ["due"], sqlite_where=sa.text("retired_at IS NULL AND suspended = 0")
+    )
+    op.create_index(
+        "ix_card_new",
+        "card",
+        ["deck_id", "source", "line"],
+        sqlite_where=sa.text("due IS NULL AND retired_at IS NULL"),
     )
     op.create_index("ix_card_deck_source", "card", ["deck_id", "source"])
     op.create_table(

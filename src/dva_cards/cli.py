@@ -106,7 +106,9 @@ def main_options(
             dir_okay=False,
         ),
     ] = None,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")
+    ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit."),
@@ -129,9 +131,15 @@ def import_command(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Markdown files, or directories searched for *.md.")],
     deck: Annotated[str | None, typer.Option("--deck", help="Deck name (default: each file's stem).")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")] = False,
-    prune: Annotated[bool, typer.Option("--prune", help="Delete cards whose bullet is gone (retired).")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; change nothing.")
+    ] = False,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Delete cards whose bullet is gone (retired).")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object instead of a table.")
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every skipped item.")] = False,
 ) -> None:
     """Turn the bullet definitions of markdown notes into cards (one transaction)."""
@@ -166,9 +174,10 @@ def _store_for(state: AppState, dry_run: bool) -> Any:
     def scratch() -> Any:
         import tempfile
 
-        with tempfile.TemporaryDirectory(prefix="dva-cards-dry-run-") as tmp, Store.open(
-            Path(tmp) / "collection.db"
-        ) as store:
+        with (
+            tempfile.TemporaryDirectory(prefix="dva-cards-dry-run-") as tmp,
+            Store.open(Path(tmp) / "collection.db") as store,
+        ):
             yield store
 
     return scratch()
@@ -259,7 +268,9 @@ def _render_import(counts: SyncCounts, *, dry_run: bool, verbose: bool, files: i
 def cards_command(
     ctx: typer.Context,
     deck: Annotated[str | None, typer.Option("--deck", help="Only this deck.")] = None,
-    search: Annotated[str | None, typer.Option("--search", "-s", help="Text in front, back or context.")] = None,
+    search: Annotated[
+        str | None, typer.Option("--search", "-s", help="Text in front, back or context.")
+    ] = None,
     include_retired: Annotated[bool, typer.Option("--retired", help="Include retired cards.")] = False,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many cards.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
@@ -288,6 +299,38 @@ def cards_command(
         )
     console.print(table)
     console.print(f"{len(cards)} card{'s' if len(cards) != 1 else ''}", style="dim")
+
+
+# -- export ---------------------------------------------------------------------------------------------------
+
+
+@app.command("export")
+def export_command(
+    ctx: typer.Context,
+    path: Annotated[
+        Path, typer.Argument(help="Output file: .apkg (Anki package), or .txt/.tsv/.csv (Anki text import).")
+    ],
+    deck: Annotated[str | None, typer.Option("--deck", help="Only this deck.")] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", metavar="apkg|csv", help="apkg or csv (default: from the file's extension)."
+        ),
+    ] = None,
+) -> None:
+    """Write the cards for Anki (desktop, AnkiDroid, AnkiMobile); exporting again updates them in place."""
+    import time
+
+    from .export import export_cards, format_for
+
+    chosen = format_for(path, fmt)
+    with _state(ctx).open_store() as store:
+        cards = store.cards(deck=deck)
+    summary = export_cards(cards, path, chosen, timestamp=time.time(), deck=deck)
+    notes = f"{summary.notes} card{'s' if summary.notes != 1 else ''}"
+    decks = f"{len(summary.decks)} Anki deck{'s' if len(summary.decks) != 1 else ''}"
+    suspended = f", {summary.suspended} suspended (tagged dva-cards::suspended)" if summary.suspended else ""
+    typer.echo(f"exported {notes} in {decks}{suspended} to {path}")
 
 
 # -- helpers --------------------------------------------------------------------------------------------------

@@ -25,7 +25,13 @@ class Card(SQLModel, table=True):
     __table_args__ = (
         # The review queue: due cards and new cards among the active ones.
         Index("ix_card_due", "due", sqlite_where=text("retired_at IS NULL AND suspended = 0")),
-        Index("ix_card_new", "deck_id", "source", "line", sqlite_where=text("due IS NULL AND retired_at IS NULL")),
+        Index(
+            "ix_card_new",
+            "deck_id",
+            "source",
+            "line",
+            sqlite_where=text("due IS NULL AND retired_at IS NULL"),
+        ),
         # Sync: the cards one file of one deck produced.
         Index("ix_card_deck_source", "deck_id", "source"),
     )

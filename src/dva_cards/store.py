@@ -186,7 +186,18 @@ class Store:
                 if collect_cards:
                     counts.cards.append(_draft_json(identity, deck, context, draft, source))
                 inserts.append(
-                    (identity, deck_id, source, draft.line, context, draft.front, draft.back, digest, stamp, stamp)
+                    (
+                        identity,
+                        deck_id,
+                        source,
+                        draft.line,
+                        context,
+                        draft.front,
+                        draft.back,
+                        digest,
+                        stamp,
+                        stamp,
+                    )
                 )
                 continue
             if before.retired:
@@ -238,7 +249,8 @@ class Store:
 
     def _existing_cards(self, deck_id: int) -> dict[str, _Existing]:
         rows = self.connection.execute(
-            "SELECT id, source, line, content_hash, retired_at IS NOT NULL FROM card WHERE deck_id = ?", (deck_id,)
+            "SELECT id, source, line, content_hash, retired_at IS NOT NULL FROM card WHERE deck_id = ?",
+            (deck_id,),
         )
         return {row[0]: _Existing(row[1], row[2], row[3], bool(row[4])) for row in rows}
 
@@ -341,4 +353,3 @@ def _draft_json(identity: str, deck: str, context: str, draft: CardDraft, source
 
 def _skipped_json(item: Skipped, source: str) -> dict[str, Any]:
     return {"source": source, "line": item.line, "reason": item.reason, "text": item.text}
-
