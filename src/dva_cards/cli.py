@@ -333,6 +333,212 @@ def export_command(
     typer.echo(f"exported {notes} in {decks}{suspended} to {path}")
 
 
+# -- review ---------------------------------------------------------------------------------------------------
+
+
+@app.command("review")
+def review_command(
+    ctx: typer.Context,
+    deck: Annotated[str | None, typer.Option("--deck", help="Only this deck (default: all decks).")] = None,
+    new: Annotated[
+        int | None,
+        typer.Option(
+            "--new", min=0, help="New cards in this session, instead of what is left of new-per-day."
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit", min=0, help="Due reviews in this session (cards, with --cram) instead of today's rest."
+        ),
+    ] = None,
+    cram: Annotated[
+        bool, typer.Option("--cram", help="Practice any cards, shuffled; the schedule is not changed.")
+    ] = False,
+    section: Annotated[
+        str | None,
+        typer.Option("--section", help='With --cram: only this section, e.g. "Lambda" or "EC2 › EBS".'),
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="With --cram: a fixed shuffle.")] = None,
+) -> None:
+    """Today's review session: due cards, then new ones, then drills. Keys: space shows, 0-5 grades, ? help."""
+    from datetime import UTC, datetime
+
+    from .keys import open_keys
+    from .review import SessionOptions, launch_editor, run_session
+    from .settings import effective
+
+    if deck is not None and not deck.strip():
+        raise _user_error("--deck must not be empty")
+    if section is not None and not cram:
+        raise _user_error("--section works with --cram only (a daily session always covers whole decks)")
+    if section is not None and not section.strip():
+        raise _user_error("--section must not be empty")
+    if cram and new is not None:
+        raise _user_error("--new applies to the daily session; --cram takes --limit")
+    if seed is not None and not cram:
+        raise _user_error("--seed works with --cram only")
+    console = _console()
+    with _state(ctx).open_store() as store:
+        settings = effective(store.settings())
+        _import_bundled_deck_if_empty(store, deck, console)
+        options = SessionOptions(
+            deck=deck, cram=cram, section=section, new_limit=new, review_limit=limit, seed=seed
+        )
+        with open_keys() as keys:
+            run_session(
+                store, settings, now=lambda: datetime.now(UTC), console=console, keys=keys, options=options,
+                edit=launch_editor,
+            )  # fmt: skip
+
+
+def _import_bundled_deck_if_empty(store: Store, deck: str | None, console: Any) -> None:
+    """A fresh install has something to review: the bundled AWS DVA deck, imported on the first review."""
+    if store.card_count() > 0:
+        return
+    from datetime import UTC, datetime
+
+    from .importer import import_notes, load_notes
+    from .resources import bundled_deck
+
+    notes_path = bundled_deck()
+    name = notes_path.stem
+    if deck is not None and deck != name:
+        store.require_deck(deck)  # the unknown-deck error, before anything is written
+    now = datetime.now(UTC).replace(tzinfo=None)
+    counts = import_notes(store, load_notes([notes_path]), now, deck=name)
+    console.print(
+        f"Your collection was empty, so the bundled deck {name} was imported ({counts.added} cards). "
+        "Add your own notes with: dva-cards import NOTES.md",
+        markup=False,
+    )
+
+
+# -- config ---------------------------------------------------------------------------------------------------
+
+config_app = typer.Typer(
+    help="Per-collection settings: new-per-day, reviews-per-day, rollover-hour, leech-threshold, leech-action.",
+    no_args_is_help=True,
+)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("list")
+def config_list_command(
+    ctx: typer.Context,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object of the values in use.")
+    ] = False,
+) -> None:
+    """Every setting, its value in use and what it does."""
+    from .settings import SETTINGS, typed_value
+
+    with _state(ctx).open_store() as store:
+        stored = store.settings()
+    values = {key: typed_value(key, stored) for key in SETTINGS}
+    if as_json:
+        _print_json(values)
+        return
+    from rich.table import Table
+
+    table = Table("setting", "value", "", "meaning", title_justify="left")
+    for key, setting in SETTINGS.items():
+        origin = "(default)" if key not in stored else f"(default {setting.default})"
+        table.add_row(key, str(values[key]), origin, setting.help)
+    _console().print(table)
+
+
+@config_app.command("get")
+def config_get_command(
+    ctx: typer.Context, key: Annotated[str, typer.Argument(help="A setting (see `config list`).")]
+) -> None:
+    """Print the value in use for one setting."""
+    from .settings import normalize_key, typed_value
+
+    canonical = normalize_key(key)
+    with _state(ctx).open_store() as store:
+        stored = store.settings()
+    typer.echo(str(typed_value(canonical, stored)))
+
+
+@config_app.command("set")
+def config_set_command(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="A setting (see `config list`).")],
+    value: Annotated[str, typer.Argument(help="Its new value.")],
+) -> None:
+    """Change a setting of this collection."""
+    from .settings import normalize_key, parse_value
+
+    canonical = normalize_key(key)
+    text = parse_value(canonical, value)  # refused before the collection is even opened
+    with _state(ctx).open_store() as store:
+        store.set_setting(canonical, text)
+    typer.echo(f"{canonical} = {text}")
+
+
+@config_app.command("unset")
+def config_unset_command(
+    ctx: typer.Context, key: Annotated[str, typer.Argument(help="A setting (see `config list`).")]
+) -> None:
+    """Put a setting back to its default."""
+    from .settings import SETTINGS, normalize_key
+
+    canonical = normalize_key(key)
+    with _state(ctx).open_store() as store:
+        store.unset_setting(canonical)
+    typer.echo(f"{canonical} = {SETTINGS[canonical].default} (default)")
+
+
+# -- stats ----------------------------------------------------------------------------------------------------
+
+
+@app.command("stats")
+def stats_command(
+    ctx: typer.Context,
+    deck: Annotated[str | None, typer.Option("--deck", help="Only this deck (an unknown name is an error).")] = None,
+    days: Annotated[
+        int, typer.Option("--days", min=1, max=365, help="Days of forecast and of the retention window.")
+    ] = 30,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of the screen.")] = False,
+) -> None:
+    """Where you stand: due today, streak, collection, forecast, heatmap, retention, weak areas."""
+    from datetime import UTC, datetime
+
+    from . import stats
+    from .settings import effective
+
+    with _state(ctx).open_store() as store:
+        deck_id = None if deck is None else store.require_deck(deck)
+        settings = effective(store.settings())
+        window = stats.window(stats.learner_day(datetime.now(UTC), settings.rollover_hour), days)
+        raw = store.stats_rows(
+            today=window.today,
+            retention_start=window.retention_start,
+            forecast_end=window.forecast_end,
+            heat_start=window.heat_start,
+            deck_id=deck_id,
+            interval_edges=stats.INTERVAL_EDGES,
+            mature_days=stats.MATURE_DAYS,
+            learning_reps=stats.LEARNING_REPS,
+            start_ease=stats.START_EASE,
+            hardest_limit=stats.HARDEST_LIMIT,
+        )
+    figures = stats.summarize(
+        stats.rows_from_store(raw),
+        window,
+        new_per_day=settings.new_per_day,
+        rollover_hour=settings.rollover_hour,
+        deck=deck,
+    )
+    if as_json:
+        _print_json(stats.to_json(figures))
+        return
+    from .render_stats import render
+
+    render(figures, _console())
+
+
 # -- helpers --------------------------------------------------------------------------------------------------
 
 

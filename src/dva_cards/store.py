@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,8 @@ from .collection import connect
 from .errors import CollectionError, UserError
 from .extract import CardDraft, Skipped, normalize_term
 from .identity import card_id, content_hash, join_context
+from .scheduler import SM2State
+from .session import CardInfo
 
 
 def sql_datetime(moment: datetime) -> str:
@@ -336,6 +338,427 @@ class Store:
         with self.transaction():
             self.connection.execute("DELETE FROM setting WHERE key = ?", (key,))
 
+    # -- review ---------------------------------------------------------------------------------------------
+    # The review loop's queries. The queue is drawn through the partial indexes (ix_card_due, ix_card_new)
+    # with SQL limits, so starting a session never reads every card; an answer is one short transaction.
+
+    def review_card(self, card_id: str) -> ReviewCard | None:
+        """One card as the review loop shows and grades it, or None if it no longer exists."""
+        row = self.connection.execute(
+            "SELECT c.id, d.name, c.context, c.front, c.back, c.source, c.line, c.retired_at IS NOT NULL, "
+            "c.reps, c.ease, c.interval, c.due, c.drill, c.lapses, c.leech, c.suspended, c.buried_until, "
+            "c.last_review FROM card c JOIN deck d ON d.id = c.deck_id WHERE c.id = ?",
+            (card_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return ReviewCard(
+            id=row[0], deck=row[1], context=row[2], front=row[3], back=row[4], source=row[5], line=row[6],
+            retired=bool(row[7]), schedule=_schedule(row[8:]),
+        )  # fmt: skip
+
+    def queue_candidates(
+        self, today: date, *, deck_id: int | None = None, new_limit: int, review_limit: int
+    ) -> list[CardInfo]:
+        """The cards today's queue is built from: due reviews (most overdue first, at most `review_limit`),
+        every drilling and re-learning card, and new cards in source order (at most `new_limit`).
+
+        Suspended, retired and buried cards are never fetched. The orders match `session.build_queue`, so
+        cutting with SQL LIMIT keeps exactly the cards it would keep.
+        """
+        params: dict[str, Any] = {"today": today.isoformat(), "deck": deck_id}
+        columns = (
+            "c.id, d.name, c.source, c.line, c.reps, c.ease, c.interval, c.due, c.drill, c.lapses, "
+            "c.buried_until"
+        )
+        shown = (
+            "WHERE c.retired_at IS NULL AND c.suspended = 0 "
+            "AND (c.buried_until IS NULL OR c.buried_until <= :today) "
+        )
+        select = f"SELECT {columns} FROM card c JOIN deck d ON d.id = c.deck_id {shown}"
+        in_deck = "AND c.deck_id = :deck " if deck_id is not None else ""
+        rows: list[Any] = []
+        if review_limit > 0:
+            due = "AND c.due <= :today AND c.reps > 0 AND c.drill = 0 "
+            order = "ORDER BY c.due, d.name, c.source, c.line, c.id LIMIT :limit"
+            # `+c.deck_id`: walk ix_card_due in due order, stop at the limit; never sort a whole deck.
+            query = select + due + in_deck.replace("c.deck_id", "+c.deck_id") + order
+            rows += self.connection.execute(query, {**params, "limit": review_limit}).fetchall()
+        # Drilling cards can be due any day, so no index bounds them: one plain scan beats thousands of
+        # index-then-table lookups through ix_card_due.
+        scan = f"SELECT {columns} FROM card c NOT INDEXED JOIN deck d ON d.id = c.deck_id {shown}"
+        drills = "AND c.due IS NOT NULL AND (c.drill = 1 OR (c.reps = 0 AND c.due <= :today)) "
+        rows += self.connection.execute(scan + drills + in_deck, params).fetchall()
+        if new_limit > 0:
+            # One deck at a time, in name order, so each query walks ix_card_new in (source, line) order.
+            decks = [deck_id] if deck_id is not None else self._deck_ids_by_name()
+            new = "AND c.deck_id = :deck AND c.due IS NULL ORDER BY c.source, c.line, c.id LIMIT :limit"
+            left = new_limit
+            for each in decks:
+                query_params = {**params, "deck": each, "limit": left}
+                found = self.connection.execute(select + new, query_params).fetchall()
+                rows += found
+                left -= len(found)
+                if left <= 0:
+                    break
+        return [
+            CardInfo(
+                id=row[0],
+                state=SM2State(row[4], row[5], row[6], parse_date(row[7]), bool(row[8]), row[9]),
+                order=(row[1], row[2], row[3]),
+                buried_until=parse_date(row[10]),
+            )
+            for row in rows
+        ]
+
+    def answers_today(self, day: date) -> tuple[int, int]:
+        """(new cards introduced, due reviews answered) on the learner's `day`, over the whole collection.
+
+        Both count cards, not answers, from the review log: an undone answer's row is gone, so it gives its
+        place back. Drill and cram answers use up no limit.
+        """
+        row = self.connection.execute(
+            "SELECT count(DISTINCT CASE WHEN due_before IS NULL THEN card_id END), "
+            "count(DISTINCT CASE WHEN due_before IS NOT NULL THEN card_id END) "
+            "FROM review WHERE day = ? AND kind = 'review'",
+            (day.isoformat(),),
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
+    def record_answer(self, answer: Answer) -> int:
+        """Log one answer and write the card's new state, in one transaction. Returns the review row's id.
+
+        A cram answer logs the card's state as both before and after and leaves the card row untouched.
+        """
+        if answer.kind not in ("review", "drill", "cram"):
+            raise ValueError(f"unknown review kind {answer.kind!r}")
+        before = answer.before
+        after, leech, suspended = answer.after, answer.leech, answer.suspended
+        if answer.kind == "cram" and (after, leech, suspended) != (
+            before.state,
+            before.leech,
+            before.suspended,
+        ):
+            raise ValueError("a cram answer must leave the card's state as it was")
+        stamp = sql_datetime(_utc(answer.reviewed_at))
+        with self.transaction():
+            cursor = self.connection.execute(
+                "INSERT INTO review (card_id, reviewed_at, day, quality, kind, duration_ms, reps_before, "
+                "ease_before, interval_before, due_before, drill_before, lapses_before, leech_before, "
+                "suspended_before, reps_after, ease_after, interval_after, due_after, drill_after, "
+                "lapses_after) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    answer.card_id,
+                    stamp,
+                    answer.day.isoformat(),
+                    answer.quality,
+                    answer.kind,
+                    max(0, answer.duration_ms),
+                    *_state_values(before.state),
+                    int(before.leech),
+                    int(before.suspended),
+                    *_state_values(after),
+                ),
+            )
+            if answer.kind != "cram":
+                updated = self.connection.execute(
+                    "UPDATE card SET reps = ?, ease = ?, interval = ?, due = ?, drill = ?, lapses = ?, "
+                    "leech = ?, suspended = ?, last_review = ? WHERE id = ?",
+                    (*_state_values(after), int(leech), int(suspended), stamp, answer.card_id),
+                )
+                if updated.rowcount != 1:
+                    raise UserError(f"card {answer.card_id} is no longer in the collection")
+        return int(cursor.lastrowid or 0)
+
+    def undo_answer(self, review_id: int, card_id: str, before: CardSchedule | None) -> None:
+        """Remove one logged answer and put the card back exactly as it was (`None`: leave the card alone,
+        for cram answers, which never changed it)."""
+        with self.transaction():
+            self.connection.execute("DELETE FROM review WHERE id = ? AND card_id = ?", (review_id, card_id))
+            if before is not None:
+                self._write_schedule(card_id, before)
+
+    def restore_schedule(self, card_id: str, before: CardSchedule) -> None:
+        """Put a card's schedule and flags back as they were (undoing a suspend or a bury)."""
+        with self.transaction():
+            self._write_schedule(card_id, before)
+
+    def set_suspended(self, card_id: str, suspended: bool = True) -> None:
+        with self.transaction():
+            self.connection.execute("UPDATE card SET suspended = ? WHERE id = ?", (int(suspended), card_id))
+
+    def bury(self, card_id: str, until: date) -> None:
+        """Hide a card until the learner's day `until` (exclusive: it shows again on that day)."""
+        with self.transaction():
+            self.connection.execute(
+                "UPDATE card SET buried_until = ? WHERE id = ?", (until.isoformat(), card_id)
+            )
+
+    def due_count(self, day: date, *, deck_id: int | None = None) -> int:
+        """Cards that will ask to be reviewed on `day`: due by then (reviews and re-learning) or drilling.
+
+        New cards are not counted. Buried cards are: a bury lasts until the next learner day.
+        """
+        params = {"day": day.isoformat(), "deck": deck_id}
+        active = "c.retired_at IS NULL AND c.suspended = 0"
+        if deck_id is not None:
+            sql = (
+                f"SELECT count(*) FROM card c NOT INDEXED WHERE {active} AND c.deck_id = :deck "
+                "AND c.due IS NOT NULL AND (c.due <= :day OR c.drill = 1)"
+            )
+            return int(self.connection.execute(sql, params).fetchone()[0])
+        due = self.connection.execute(f"SELECT count(*) FROM card c WHERE {active} AND c.due <= :day", params)
+        total = int(due.fetchone()[0])
+        drilling = self.connection.execute(
+            f"SELECT count(*) FROM card c NOT INDEXED WHERE {active} AND c.drill = 1 AND c.due > :day", params
+        )
+        return total + int(drilling.fetchone()[0])
+
+    def has_new_cards(self, deck_id: int | None = None) -> bool:
+        """Whether any new card could be introduced (to explain an empty queue)."""
+        sql = "SELECT 1 FROM card c WHERE c.due IS NULL AND c.retired_at IS NULL AND c.suspended = 0"
+        if deck_id is not None:
+            sql += " AND c.deck_id = :deck"
+        return self.connection.execute(sql + " LIMIT 1", {"deck": deck_id}).fetchone() is not None
+
+    def cram_candidates(self, deck_id: int | None = None) -> list[tuple[str, str]]:
+        """(id, context) of every card that is not retired, in source order: what `--cram` may show."""
+        sql = "SELECT c.id, c.context FROM card c JOIN deck d ON d.id = c.deck_id WHERE c.retired_at IS NULL"
+        params: tuple[Any, ...] = ()
+        if deck_id is not None:
+            sql += " AND c.deck_id = ?"
+            params = (deck_id,)
+        sql += " ORDER BY d.name, c.source, c.line, c.id"
+        return [(row[0], row[1]) for row in self.connection.execute(sql, params)]
+
+    def active_card_ids(self, card_ids: Sequence[str]) -> set[str]:
+        """Those of `card_ids` that still exist and are not retired (after a re-import during review)."""
+        found: set[str] = set()
+        ids = list(card_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            found.update(
+                row[0]
+                for row in self.connection.execute(
+                    f"SELECT id FROM card WHERE retired_at IS NULL AND id IN ({marks})", chunk
+                )
+            )
+        return found
+
+    def _deck_ids_by_name(self) -> list[int]:
+        return [row[0] for row in self.connection.execute("SELECT id FROM deck ORDER BY name")]
+
+    def _write_schedule(self, card_id: str, schedule: CardSchedule) -> None:
+        self.connection.execute(
+            "UPDATE card SET reps = ?, ease = ?, interval = ?, due = ?, drill = ?, lapses = ?, leech = ?, "
+            "suspended = ?, buried_until = ?, last_review = ? WHERE id = ?",
+            (
+                *_state_values(schedule.state),
+                int(schedule.leech),
+                int(schedule.suspended),
+                sql_date(schedule.buried_until),
+                schedule.last_review,
+                card_id,
+            ),
+        )
+
+    # -- stats (issue #4: `dva-cards stats`) ----------------------------------------------------------------
+    # Read-only grouping for `stats.rows_from_store`. SQL does the grouping with integer arithmetic and ISO
+    # day strings compared as text, so Python only sees a few thousand rows: the cards in one table scan
+    # grouped by one packed integer key (one sort key costs far less than six), due dates through
+    # ix_card_due, answers per day by one ix_review_day seek per day (cheaper than a GROUP BY over the
+    # year), older study days by index seeks, the retention window through ix_review_day.
+
+    def stats_rows(
+        self,
+        *,
+        today: date,
+        retention_start: date,
+        forecast_end: date,
+        heat_start: date,
+        deck_id: int | None,
+        interval_edges: Sequence[int],
+        mature_days: int,
+        learning_reps: int,
+        start_ease: int,
+        hardest_limit: int,
+    ) -> dict[str, Any]:
+        """The grouped rows behind the stats screen, for all decks or one (`deck_id`), in one read snapshot.
+
+        Keys: decks (id, name); card_groups (deck_id, category, ease // 100, interval bucket, today, leech,
+        count) where category is 0 new, 1 learning, 2 young, 3 mature, 4 suspended, 5 retired and today is
+        0 nothing, 1 review due, 2 drilling or re-learning, 3 buried; due_by_day (due, count) of active
+        scheduled cards; review_days (day, answers) and older_days (day) for review and drill answers;
+        today (answers, cram, cards, time_ms, new cards introduced in the whole collection); retention
+        (context or None, mature, passed, answers) of due-review answers; hardest (id, deck_id, front,
+        context, source, line, lapses, ease, interval, leech, suspended).
+        """
+        params: dict[str, Any] = {
+            "today": today.isoformat(),
+            "start": retention_start.isoformat(),
+            "end": forecast_end.isoformat(),
+            "heat": heat_start.isoformat(),
+            "deck": deck_id,
+            "mature": mature_days,
+            "learning": learning_reps,
+            "start_ease": start_ease,
+            "limit": hardest_limit,
+        }
+        in_deck = "" if deck_id is None else "AND deck_id = :deck "
+        review_in_deck = ""
+        if deck_id is not None:
+            review_in_deck = "AND card_id IN (SELECT id FROM card WHERE deck_id = :deck) "
+        answered = "kind IN ('review', 'drill') "
+        # Packed key: deck_id << 40 | (ease // 100) << 16 | leech << 9 | today << 7 | category << 4 | bucket.
+        card_groups = (
+            "SELECT deck_id * 1099511627776 + (ease / 100) * 65536 + leech * 512 + "
+            "(CASE WHEN buried_until > :today THEN 3 WHEN drill OR (reps = 0 AND due <= :today) THEN 2 "
+            "WHEN due <= :today THEN 1 ELSE 0 END) * 128 + "
+            "(CASE WHEN retired_at IS NOT NULL THEN 5 WHEN suspended THEN 4 WHEN due IS NULL THEN 0 "
+            "WHEN reps < :learning THEN 1 WHEN interval < :mature THEN 2 ELSE 3 END) * 16 + "
+            f"{_bucket_sql('interval', [int(edge) for edge in interval_edges])} AS k, count(*) "
+            f"FROM card NOT INDEXED WHERE 1 {in_deck}GROUP BY k"
+        )
+        if deck_id is None:
+            # Counting one day's entries of ix_review_day is a short index walk; a GROUP BY over the whole
+            # year costs twice as much. Record kinds are review, drill or cram (record_answer checks).
+            review_days = (
+                "WITH RECURSIVE d(day) AS (SELECT :heat UNION ALL SELECT date(day, '+1 day') FROM d "
+                "WHERE day < :today) SELECT day, (SELECT count(*) FROM review WHERE review.day = d.day) "
+                "- (SELECT count(*) FROM review WHERE review.day = d.day AND kind = 'cram') FROM d"
+            )
+        else:
+            review_days = (
+                f"SELECT day, count(*) FROM review WHERE day >= :heat AND day <= :today AND {answered}"
+                f"{review_in_deck}GROUP BY day"
+            )
+        card_queries = {
+            "decks": f"SELECT id, name FROM deck WHERE 1 {in_deck.replace('deck_id', 'id')}ORDER BY name",
+            "card_groups": card_groups,
+            "due_by_day": (
+                "SELECT due, count(*) FROM card WHERE retired_at IS NULL AND suspended = 0 "
+                f"AND due IS NOT NULL AND due < :end {in_deck}GROUP BY due"
+            ),
+            "hardest": (
+                "SELECT id, deck_id, front, context, source, line, lapses, ease, interval, leech, suspended "
+                "FROM card NOT INDEXED WHERE retired_at IS NULL AND (lapses > 0 OR ease < :start_ease) "
+                f"{in_deck}ORDER BY lapses DESC, ease, source, line, id LIMIT :limit"
+            ),
+        }
+        review_queries = {
+            "review_days": review_days,
+            # Each step seeks the latest study day before the previous one: a few hundred index seeks.
+            "older_days": (
+                "WITH RECURSIVE studied(day) AS ("
+                f"SELECT (SELECT day FROM review WHERE day < :heat AND {answered}{review_in_deck}"
+                "ORDER BY day DESC LIMIT 1) "
+                "UNION ALL SELECT (SELECT day FROM review WHERE day < studied.day "
+                f"AND {answered}{review_in_deck}ORDER BY day DESC LIMIT 1) "
+                "FROM studied WHERE studied.day IS NOT NULL) "
+                "SELECT day FROM studied WHERE day IS NOT NULL"
+            ),
+            "today": (
+                f"SELECT sum({answered}), sum(kind = 'cram'), "
+                f"count(DISTINCT CASE WHEN {answered}THEN card_id END), sum(duration_ms) "
+                f"FROM review WHERE day = :today {review_in_deck}"
+            ),
+            # The daily new-card limit is the whole collection's, whatever the deck.
+            "new_seen": (
+                "SELECT count(DISTINCT card_id) FROM review WHERE day = :today AND kind = 'review' "
+                "AND due_before IS NULL"
+            ),
+            # Due-review answers (kind review, reps >= 1) are each card's first answer of its day. Answers of
+            # pruned cards keep a NULL context; with a deck, CROSS JOIN keeps the window as the outer loop.
+            "retention": (
+                "SELECT c.context, r.interval_before >= :mature, sum(r.quality >= 3), count(*) FROM review r "
+                f"{'LEFT' if deck_id is None else 'CROSS'} JOIN card c ON c.id = r.card_id "
+                "WHERE r.day >= :start AND r.day <= :today AND r.kind = 'review' AND r.reps_before >= 1 "
+                f"AND r.drill_before = 0 {in_deck.replace('deck_id', 'c.deck_id')}GROUP BY 1, 2"
+            ),
+        }
+        # The review-side half runs on a second connection in a worker thread while this one reads the
+        # cards: sqlite3 releases the GIL while a statement runs, so the two halves share the wall time.
+        # Each half is one read snapshot; an answer committed between the two starts could show in one only.
+        review_side = _BackgroundRead(self.path, review_queries, params)
+        try:
+            result = _read_snapshot(self.connection, card_queries, params)
+        finally:
+            reviews = review_side.rows()
+        result.update(reviews)
+        result["card_groups"] = [
+            (key >> 40, (key >> 4) & 7, (key >> 16) & 0xFFFFFF, key & 15, (key >> 7) & 3, (key >> 9) & 1, n)
+            for key, n in result["card_groups"]
+        ]
+        result["older_days"] = [row[0] for row in result["older_days"]]
+        result["today"] = (*result["today"][0], result["new_seen"][0][0])
+        del result["new_seen"]
+        return result
+
+    # -- end of stats ---------------------------------------------------------------------------------------
+
+
+# -- stats helpers (issue #4) ------------------------------------------------------------------------------
+
+def _read_snapshot(connection: sqlite3.Connection, queries: dict[str, str], params: dict[str, Any]) -> dict[str, Any]:
+    """Every query's rows, read in one deferred transaction (one snapshot) with a roomy page cache."""
+    cache_size = connection.execute("PRAGMA cache_size").fetchone()[0]
+    # Several passes read the same pages: keep them in memory (64 MiB at most) for this read.
+    connection.execute("PRAGMA cache_size = -65536")
+    connection.execute("BEGIN")
+    try:
+        return {name: connection.execute(sql, params).fetchall() for name, sql in queries.items()}
+    finally:
+        connection.execute("COMMIT")
+        connection.execute(f"PRAGMA cache_size = {int(cache_size)}")
+
+
+class _BackgroundRead:
+    """`_read_snapshot` on a new connection to `path`, in a thread; `rows()` waits for it (and raises what it
+    raised). sqlite3 releases the GIL while a statement runs, so it overlaps with the caller's own reads."""
+
+    def __init__(self, path: Path, queries: dict[str, str], params: dict[str, Any]) -> None:
+        import threading
+
+        self._args = (path, queries, params)
+        self._outcome: dict[str, Any] = {}
+        self._thread = threading.Thread(target=self._read, name="dva-cards-stats", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        from .collection import BUSY_TIMEOUT_MS
+
+        path, queries, params = self._args
+        try:
+            connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            try:
+                connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                self._outcome["rows"] = _read_snapshot(connection, queries, params)
+            finally:
+                connection.close()
+        except BaseException as error:  # handed over to the caller's thread
+            self._outcome["error"] = error
+
+    def rows(self) -> dict[str, Any]:
+        self._thread.join()
+        if "error" in self._outcome:
+            raise self._outcome["error"]
+        rows: dict[str, Any] = self._outcome["rows"]
+        return rows
+
+
+def _bucket_sql(column: str, edges: Sequence[int], first: int = 0) -> str:
+    """SQL for the index of the last of `edges` (ascending ints) that `column` reaches, as a balanced tree of
+    CASE tests (about log2 comparisons a row instead of one per edge). Values below edges[0] give `first`."""
+    if len(edges) <= 2:
+        tests = "".join(f"WHEN {column} < {edge} THEN {first + i - 1} " for i, edge in enumerate(edges) if i)
+        return f"(CASE {tests}ELSE {first + len(edges) - 1} END)" if tests else str(first)
+    middle = len(edges) // 2
+    low = _bucket_sql(column, edges[:middle], first)
+    high = _bucket_sql(column, edges[middle:], first + middle)
+    return f"(CASE WHEN {column} < {int(edges[middle])} THEN {low} ELSE {high} END)"
+
 
 def _busy(path: Path, error: sqlite3.OperationalError) -> CollectionError:
     if "locked" in str(error) or "busy" in str(error):
@@ -353,3 +776,69 @@ def _draft_json(identity: str, deck: str, context: str, draft: CardDraft, source
 
 def _skipped_json(item: Skipped, source: str) -> dict[str, Any]:
     return {"source": source, "line": item.line, "reason": item.reason, "text": item.text}
+
+
+# -- review records ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardSchedule:
+    """What answering, suspending or burying a card may change, exactly as stored: undo writes it back."""
+
+    state: SM2State
+    leech: bool = False
+    suspended: bool = False
+    buried_until: date | None = None
+    last_review: str | None = None  # as stored (sql_datetime, UTC), so it round-trips byte for byte
+
+
+@dataclass(frozen=True)
+class ReviewCard:
+    """A card as the review loop shows it."""
+
+    id: str
+    deck: str
+    context: str
+    front: str
+    back: str
+    source: str
+    line: int
+    retired: bool
+    schedule: CardSchedule
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One grade to log: the card's schedule before, and its SM-2 state and flags after."""
+
+    card_id: str
+    quality: int
+    kind: str  # review | drill | cram
+    before: CardSchedule
+    after: SM2State
+    leech: bool
+    suspended: bool
+    reviewed_at: datetime  # timezone-aware, or naive UTC
+    day: date  # the learner's day it counts for
+    duration_ms: int = 0
+
+
+def _schedule(row: Sequence[Any]) -> CardSchedule:
+    reps, ease, interval, due, drill, lapses, leech, suspended, buried_until, last_review = row
+    return CardSchedule(
+        state=SM2State(reps, ease, interval, parse_date(due), bool(drill), lapses),
+        leech=bool(leech),
+        suspended=bool(suspended),
+        buried_until=parse_date(buried_until),
+        last_review=last_review,
+    )
+
+
+def _state_values(state: SM2State) -> tuple[Any, ...]:
+    return state.reps, state.ease, state.interval, sql_date(state.due), int(state.drill), state.lapses
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)

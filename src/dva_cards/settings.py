@@ -1,0 +1,152 @@
+"""Per-collection settings: the known keys, their defaults, and the parsing that keeps bad values out. Pure.
+
+Values are stored as text in the `setting` table, always in the normalized form `parse_value` returns, so a
+stored value reads back the same way it was written. Reading refuses a value that does not parse (a
+hand-edited collection) with a message that says how to fix it, rather than guessing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from .errors import UserError
+
+LEECH_ACTIONS = ("flag", "suspend")
+MAX_DAILY_LIMIT = 1_000_000  # far beyond anyone's day, and small enough for an SQL LIMIT
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: str
+    help: str
+    parse: Callable[[str], int | str]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The effective settings of a collection: stored values over defaults."""
+
+    new_per_day: int = 20
+    reviews_per_day: int = 200
+    rollover_hour: int = 4
+    leech_threshold: int = 8
+    leech_action: str = "flag"
+
+
+class SettingError(UserError):
+    """An unknown key or a value that key does not accept."""
+
+
+def _integer(low: int, high: int) -> Callable[[str], int | str]:
+    def parse(text: str) -> int | str:
+        # Plain ASCII digits only: int() would also take "+3", "3_0", " 3 " and non-ASCII digits.
+        if not re.fullmatch(r"[0-9]+", text):
+            raise ValueError(f"a whole number from {low} to {high}")
+        value = int(text)
+        if not low <= value <= high:
+            raise ValueError(f"a whole number from {low} to {high}")
+        return value
+
+    return parse
+
+
+def _choice(*choices: str) -> Callable[[str], int | str]:
+    def parse(text: str) -> int | str:
+        value = text.lower()
+        if value not in choices:
+            raise ValueError(" or ".join(choices))
+        return value
+
+    return parse
+
+
+SETTINGS: dict[str, Setting] = {
+    setting.key: setting
+    for setting in (
+        Setting(
+            "new-per-day",
+            "20",
+            "new cards introduced per day (all decks together)",
+            _integer(0, MAX_DAILY_LIMIT),
+        ),
+        Setting(
+            "reviews-per-day",
+            "200",
+            "due reviews shown per day at most (all decks together)",
+            _integer(0, MAX_DAILY_LIMIT),
+        ),
+        Setting(
+            "rollover-hour",
+            "4",
+            "local hour (0-23) at which a new learner day begins",
+            _integer(0, 23),
+        ),
+        Setting(
+            "leech-threshold",
+            "8",
+            "lapses that make a card a leech",
+            _integer(1, MAX_DAILY_LIMIT),
+        ),
+        Setting(
+            "leech-action",
+            "flag",
+            "what happens to a leech: flag (keep reviewing it) or suspend",
+            _choice(*LEECH_ACTIONS),
+        ),
+    )
+}
+
+
+def normalize_key(key: str) -> str:
+    """The canonical spelling of a known key (`new_per_day` and `NEW-PER-DAY` work too), else SettingError."""
+    canonical = key.strip().lower().replace("_", "-")
+    if canonical not in SETTINGS:
+        raise SettingError(f"unknown setting {key!r} (known: {', '.join(SETTINGS)})")
+    return canonical
+
+
+def parse_value(key: str, value: str) -> str:
+    """The normalized text to store for ``key``, or SettingError if the key or the value is not acceptable."""
+    canonical = normalize_key(key)
+    try:
+        parsed = SETTINGS[canonical].parse(value.strip())
+    except ValueError as error:
+        raise SettingError(f"{canonical} must be {error}, not {value!r}") from None
+    return str(parsed)
+
+
+def effective(stored: Mapping[str, str]) -> Settings:
+    """The settings a collection uses: each known key's stored value, or its default. Others are ignored."""
+
+    def number(key: str) -> int:
+        return int(typed_value(key, stored))
+
+    return Settings(
+        new_per_day=number("new-per-day"),
+        reviews_per_day=number("reviews-per-day"),
+        rollover_hour=number("rollover-hour"),
+        leech_threshold=number("leech-threshold"),
+        leech_action=str(typed_value("leech-action", stored)),
+    )
+
+
+def typed_value(key: str, stored: Mapping[str, str]) -> int | str:
+    """The effective value of one known key, typed (int or str)."""
+    setting = SETTINGS[key]
+    text = stored.get(key)
+    if text is None:
+        return setting.parse(setting.default)
+    try:
+        return setting.parse(text.strip())
+    except ValueError as error:
+        raise SettingError(
+            f"setting {key} in the collection is invalid ({text!r}; it must be {error}): "
+            f"fix it with `dva-cards config set {key} VALUE` or `dva-cards config unset {key}`"
+        ) from None
+
+
+def is_default(key: str, stored: Mapping[str, str]) -> bool:
+    return key not in stored
