@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -111,12 +111,50 @@ def normalize_term(term: str) -> str:
 
 def extract(text: str) -> Extraction:
     """Every definition in `text` (already decoded; may contain a BOM, CRLF, tabs)."""
-    source = _normalize_source(text)
+    lines = _normalize_source(text).split("\n")
     env: dict[str, Any] = {}
-    tokens = _parser().parse(source, env)
-    walk = _Walk(source.split("\n"), env)
-    walk.run(tokens)
+    walk = _Walk(lines, env)
+    for start, tokens in _parse_in_sections(lines, env):
+        walk.run(tokens, start)
     return Extraction(cards=tuple(walk.cards), skipped=tuple(walk.skipped))
+
+
+# Parsing a large file whole holds every block token at once (about 50 bytes of tokens per byte of text).
+# Top-level headings split a document into independent parts, so it is parsed a few thousand lines at a
+# time. A candidate boundary is a line opening with `#` after a blank line; markdown-it itself confirms it.
+_SECTION_LINES = 4000
+_BOUNDARY_CANDIDATE = re.compile(r"#{1,6}(?:[ \t]|\Z)")
+_RAW_BLOCKS = frozenset({"fence", "html_block"})
+
+
+def _parse_in_sections(lines: list[str], env: dict[str, Any]) -> Iterator[tuple[int, list[Token]]]:
+    """(first line, block tokens) for consecutive parts of the document, each parsed on its own.
+
+    A boundary is kept only if no fence or HTML block of the part before it runs to its end: such a block
+    would have swallowed the heading in a whole-document parse. Then the rest is parsed in one piece,
+    which is what a whole-document parse would have done.
+    """
+    md = _parser()
+    start = 0
+    while start < len(lines):
+        end = _next_boundary(lines, start + _SECTION_LINES)
+        tokens = md.parse("\n".join(lines[start:end]), env)
+        if end < len(lines) and _runs_to_end(tokens, end - start):
+            end = len(lines)
+            tokens = md.parse("\n".join(lines[start:]), env)
+        yield start, tokens
+        start = end
+
+
+def _next_boundary(lines: list[str], at_least: int) -> int:
+    for index in range(at_least, len(lines)):
+        if not lines[index - 1].strip() and _BOUNDARY_CANDIDATE.match(lines[index]):
+            return index
+    return len(lines)
+
+
+def _runs_to_end(tokens: list[Token], line_count: int) -> bool:
+    return any(token.type in _RAW_BLOCKS and token.map and token.map[1] >= line_count for token in tokens)
 
 
 @lru_cache(maxsize=1)
@@ -179,8 +217,11 @@ class _Walk:
         self.containers: list[str | None] = []
         self.quote_depth = 0
         self.seen: dict[tuple[tuple[str, ...], str], int] = {}
+        self.first_line = 0
 
-    def run(self, tokens: Sequence[Token]) -> None:
+    def run(self, tokens: Sequence[Token], first_line: int = 0) -> None:
+        """Walk one part of the document whose token line maps count from `first_line`."""
+        self.first_line = first_line
         for index, token in enumerate(tokens):
             kind = token.type
             if kind == "list_item_open":
@@ -232,12 +273,13 @@ class _Walk:
             head = _read_head(content, self._inline_children(content))
         if head is None:
             return None
-        nested = self._nested_markdown(paragraph.map[1], item.map[1])
+        first = self.first_line
+        nested = self._nested_markdown(first + paragraph.map[1], first + item.map[1])
         back = "\n\n".join(part for part in (head.back, nested) if part)
-        line = item.map[0] + 1
+        line = first + item.map[0] + 1
         if not back.strip():
             if head.has_separator:
-                self.skipped.append(Skipped(line, EMPTY_DEFINITION, self._source_line(item.map[0])))
+                self.skipped.append(Skipped(line, EMPTY_DEFINITION, self._source_line(first + item.map[0])))
             return None
         context = self.heading_path + tuple(front for front in self.containers if front is not None)
         key = (context, normalize_term(head.front))
