@@ -590,10 +590,11 @@ class Store:
         Keys: decks (id, name); card_groups (deck_id, category, ease // 100, interval bucket, today, leech,
         count) where category is 0 new, 1 learning, 2 young, 3 mature, 4 suspended, 5 retired and today is
         0 nothing, 1 review due, 2 drilling or re-learning, 3 buried; due_by_day (due, count) of active
-        scheduled cards; review_days (day, answers) and older_days (day) for review and drill answers;
+        scheduled cards; review_days (day, answers: heat_start to today, or a deck's whole history) and
+        older_days (days before heat_start) for review and drill answers;
         today (answers, cram, cards, time_ms, new cards introduced in the whole collection); retention
-        (context or None, mature, passed, answers) of due-review answers; hardest (id, deck_id, front,
-        context, source, line, lapses, ease, interval, leech, suspended).
+        (context or None, young passed, young answers, mature passed, mature answers) of due reviews;
+        hardest (id, deck_id, front, context, source, line, lapses, ease, interval, leech, suspended).
         """
         params: dict[str, Any] = {
             "today": today.isoformat(),
@@ -609,7 +610,7 @@ class Store:
         in_deck = "" if deck_id is None else "AND deck_id = :deck "
         review_in_deck = ""
         if deck_id is not None:
-            review_in_deck = "AND card_id IN (SELECT id FROM card WHERE deck_id = :deck) "
+            review_in_deck = "AND +card_id IN (SELECT id FROM card WHERE deck_id = :deck) "
         answered = "kind IN ('review', 'drill') "
         # Packed key: deck_id << 40 | (ease // 100) << 16 | leech << 9 | today << 7 | category << 4 | bucket.
         card_groups = (
@@ -629,11 +630,22 @@ class Store:
                 "WHERE day < :today) SELECT day, (SELECT count(*) FROM review WHERE review.day = d.day) "
                 "- (SELECT count(*) FROM review WHERE review.day = d.day AND kind = 'cram') FROM d"
             )
-        else:
-            review_days = (
-                f"SELECT day, count(*) FROM review WHERE day >= :heat AND day <= :today AND {answered}"
-                f"{review_in_deck}GROUP BY day"
+            # Each step seeks the latest study day before the previous one: a few hundred index seeks.
+            older_days = (
+                "WITH RECURSIVE studied(day) AS ("
+                f"SELECT (SELECT day FROM review WHERE day < :heat AND {answered}ORDER BY day DESC LIMIT 1) "
+                f"UNION ALL SELECT (SELECT day FROM review WHERE day < studied.day AND {answered}"
+                "ORDER BY day DESC LIMIT 1) FROM studied WHERE studied.day IS NOT NULL) "
+                "SELECT day FROM studied WHERE day IS NOT NULL"
             )
+        else:
+            # One deck: every day of its history in one pass along ix_review_day, each answer's card checked
+            # against the deck's cards (`+card_id`: walking ix_review_card card by card would then sort them).
+            review_days = (
+                f"SELECT day, count(*) FROM review WHERE day <= :today AND {answered}"
+                "AND +card_id IN (SELECT id FROM card WHERE deck_id = :deck) GROUP BY day"
+            )
+            older_days = "SELECT NULL WHERE 0"  # review_days holds them all
         card_queries = {
             "decks": f"SELECT id, name FROM deck WHERE 1 {in_deck.replace('deck_id', 'id')}ORDER BY name",
             "card_groups": card_groups,
@@ -649,16 +661,7 @@ class Store:
         }
         review_queries = {
             "review_days": review_days,
-            # Each step seeks the latest study day before the previous one: a few hundred index seeks.
-            "older_days": (
-                "WITH RECURSIVE studied(day) AS ("
-                f"SELECT (SELECT day FROM review WHERE day < :heat AND {answered}{review_in_deck}"
-                "ORDER BY day DESC LIMIT 1) "
-                "UNION ALL SELECT (SELECT day FROM review WHERE day < studied.day "
-                f"AND {answered}{review_in_deck}ORDER BY day DESC LIMIT 1) "
-                "FROM studied WHERE studied.day IS NOT NULL) "
-                "SELECT day FROM studied WHERE day IS NOT NULL"
-            ),
+            "older_days": older_days,
             "today": (
                 f"SELECT sum({answered}), sum(kind = 'cram'), "
                 f"count(DISTINCT CASE WHEN {answered}THEN card_id END), sum(duration_ms) "
@@ -669,24 +672,24 @@ class Store:
                 "SELECT count(DISTINCT card_id) FROM review WHERE day = :today AND kind = 'review' "
                 "AND due_before IS NULL"
             ),
-            # Due-review answers (kind review, reps >= 1) are each card's first answer of its day. Answers of
-            # pruned cards keep a NULL context; with a deck, CROSS JOIN keeps the window as the outer loop.
+            # Due-review answers (kind review, reps >= 1) are each card's first answer of its day. They are
+            # summed per card first, four counts packed in 15-bit fields (a card has at most one a day, so
+            # at most 365 a field): young passed, young, mature passed, mature. The cards are then read in
+            # rowid order, which finds their contexts far faster than one lookup per answer. Answers of a
+            # pruned card stay apart (negative keys) and get a NULL context.
             "retention": (
-                "SELECT c.context, r.interval_before >= :mature, sum(r.quality >= 3), count(*) FROM review r "
-                f"{'LEFT' if deck_id is None else 'CROSS'} JOIN card c ON c.id = r.card_id "
+                "SELECT c.context, sum(f.x & 32767), sum((f.x >> 15) & 32767), sum((f.x >> 30) & 32767), "
+                "sum(f.x >> 45) FROM (SELECT coalesce(k.rowid, -r.rowid) AS card, sum(CASE WHEN "
+                "r.interval_before >= :mature THEN 35184372088832 + (r.quality >= 3) * 1073741824 "
+                "ELSE 32768 + (r.quality >= 3) END) AS x FROM review r "
+                f"{'LEFT' if deck_id is None else 'CROSS'} JOIN card k ON k.id = r.card_id "
                 "WHERE r.day >= :start AND r.day <= :today AND r.kind = 'review' AND r.reps_before >= 1 "
-                f"AND r.drill_before = 0 {in_deck.replace('deck_id', 'c.deck_id')}GROUP BY 1, 2"
+                f"AND r.drill_before = 0 {in_deck.replace('deck_id', 'k.deck_id')}GROUP BY 1) f "
+                "LEFT JOIN card c ON c.rowid = f.card GROUP BY 1"
             ),
         }
-        # The review-side half runs on a second connection in a worker thread while this one reads the
-        # cards: sqlite3 releases the GIL while a statement runs, so the two halves share the wall time.
-        # Each half is one read snapshot; an answer committed between the two starts could show in one only.
-        review_side = _BackgroundRead(self.path, review_queries, params)
-        try:
-            result = _read_snapshot(self.connection, card_queries, params)
-        finally:
-            reviews = review_side.rows()
-        result.update(reviews)
+        # The card passes first: the retention join then finds the card pages in the page cache.
+        result = _read_snapshot(self.connection, {**card_queries, **review_queries}, params)
         result["card_groups"] = [
             (key >> 40, (key >> 4) & 7, (key >> 16) & 0xFFFFFF, key & 15, (key >> 7) & 3, (key >> 9) & 1, n)
             for key, n in result["card_groups"]
@@ -699,60 +702,32 @@ class Store:
     # -- end of stats ---------------------------------------------------------------------------------------
 
 
-# -- stats helpers (issue #4) ------------------------------------------------------------------------------
+# -- stats helpers (issue #4) ---------------------------------------------------------------------------------
 
-def _read_snapshot(connection: sqlite3.Connection, queries: dict[str, str], params: dict[str, Any]) -> dict[str, Any]:
+
+def _read_snapshot(
+    connection: sqlite3.Connection, queries: dict[str, str], params: dict[str, Any]
+) -> dict[str, Any]:
     """Every query's rows, read in one deferred transaction (one snapshot) with a roomy page cache."""
     cache_size = connection.execute("PRAGMA cache_size").fetchone()[0]
     # Several passes read the same pages: keep them in memory (64 MiB at most) for this read.
     connection.execute("PRAGMA cache_size = -65536")
-    connection.execute("BEGIN")
+    own = not connection.in_transaction  # inside a caller's transaction, that one is the snapshot
+    if own:
+        connection.execute("BEGIN")
     try:
         return {name: connection.execute(sql, params).fetchall() for name, sql in queries.items()}
     finally:
-        connection.execute("COMMIT")
+        if own:
+            connection.execute("COMMIT")
         connection.execute(f"PRAGMA cache_size = {int(cache_size)}")
-
-
-class _BackgroundRead:
-    """`_read_snapshot` on a new connection to `path`, in a thread; `rows()` waits for it (and raises what it
-    raised). sqlite3 releases the GIL while a statement runs, so it overlaps with the caller's own reads."""
-
-    def __init__(self, path: Path, queries: dict[str, str], params: dict[str, Any]) -> None:
-        import threading
-
-        self._args = (path, queries, params)
-        self._outcome: dict[str, Any] = {}
-        self._thread = threading.Thread(target=self._read, name="dva-cards-stats", daemon=True)
-        self._thread.start()
-
-    def _read(self) -> None:
-        from .collection import BUSY_TIMEOUT_MS
-
-        path, queries, params = self._args
-        try:
-            connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-            try:
-                connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-                self._outcome["rows"] = _read_snapshot(connection, queries, params)
-            finally:
-                connection.close()
-        except BaseException as error:  # handed over to the caller's thread
-            self._outcome["error"] = error
-
-    def rows(self) -> dict[str, Any]:
-        self._thread.join()
-        if "error" in self._outcome:
-            raise self._outcome["error"]
-        rows: dict[str, Any] = self._outcome["rows"]
-        return rows
 
 
 def _bucket_sql(column: str, edges: Sequence[int], first: int = 0) -> str:
     """SQL for the index of the last of `edges` (ascending ints) that `column` reaches, as a balanced tree of
     CASE tests (about log2 comparisons a row instead of one per edge). Values below edges[0] give `first`."""
     if len(edges) <= 2:
-        tests = "".join(f"WHEN {column} < {edge} THEN {first + i - 1} " for i, edge in enumerate(edges) if i)
+        tests = "".join(f"WHEN {column} < {int(e)} THEN {first + i - 1} " for i, e in enumerate(edges) if i)
         return f"(CASE {tests}ELSE {first + len(edges) - 1} END)" if tests else str(first)
     middle = len(edges) // 2
     low = _bucket_sql(column, edges[:middle], first)
