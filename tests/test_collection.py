@@ -45,7 +45,8 @@ def test_migrated_schema_matches_the_models(db_path: Path) -> None:
 def test_new_collection_uses_wal_and_is_at_head(db_path: Path) -> None:
     with Store.open(db_path) as store:
         assert store.connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert store.connection.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
+        revision = store.connection.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+        assert revision == collection.SCHEMA_HEAD
 
 
 def test_default_collection_lives_in_the_platform_data_dir(

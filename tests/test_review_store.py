@@ -340,6 +340,8 @@ def test_queue_queries_use_the_partial_indexes(store: Store) -> None:
     new = [plan for sql, plan in plans.items() if "c.due IS NULL" in sql]
     assert reviews and all("ix_card_due" in plan for plan in reviews)
     assert new and all("ix_card_new" in plan for plan in new)
+    drilling = [plan for sql, plan in plans.items() if "c.drill = 1" in sql]
+    assert drilling and all("ix_card_drill" in plan for plan in drilling)
     assert all("LIMIT" in sql for sql in plans if "c.reps > 0" in sql or "c.due IS NULL" in sql)
 
 

@@ -34,6 +34,7 @@ class Card(SQLModel, table=True):
         ),
         # Sync: the cards one file of one deck produced.
         Index("ix_card_deck_source", "deck_id", "source"),
+        Index("ix_card_drill", "id", sqlite_where=text("drill = 1 AND retired_at IS NULL")),
     )
 
     id: str = Field(primary_key=True, max_length=16)  # digest of deck, context, term, occurrence

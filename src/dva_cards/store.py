@@ -384,11 +384,12 @@ class Store:
             # `+c.deck_id`: walk ix_card_due in due order, stop at the limit; never sort a whole deck.
             query = select + due + in_deck.replace("c.deck_id", "+c.deck_id") + order
             rows += self.connection.execute(query, {**params, "limit": review_limit}).fetchall()
-        # Drilling cards can be due any day, so no index bounds them: one plain scan beats thousands of
-        # index-then-table lookups through ix_card_due.
-        scan = f"SELECT {columns} FROM card c NOT INDEXED JOIN deck d ON d.id = c.deck_id {shown}"
-        drills = "AND c.due IS NOT NULL AND (c.drill = 1 OR (c.reps = 0 AND c.due <= :today)) "
-        rows += self.connection.execute(scan + drills + in_deck, params).fetchall()
+        # Drilling cards can be due any day: only ix_card_drill bounds them (the planner would rather walk
+        # ix_card_due through the whole collection). Re-learning cards are due by today.
+        drilling = select.replace("FROM card c", "FROM card c INDEXED BY ix_card_drill") + "AND c.drill = 1 "
+        relearning = select + "AND c.due <= :today AND c.reps = 0 AND c.drill = 0 "
+        for drills in (drilling, relearning):
+            rows += self.connection.execute(drills + in_deck, params).fetchall()
         if new_limit > 0:
             # One deck at a time, in name order, so each query walks ix_card_new in (source, line) order.
             decks = [deck_id] if deck_id is not None else self._deck_ids_by_name()
@@ -502,18 +503,16 @@ class Store:
         """
         params = {"day": day.isoformat(), "deck": deck_id}
         active = "c.retired_at IS NULL AND c.suspended = 0"
-        if deck_id is not None:
-            sql = (
-                f"SELECT count(*) FROM card c NOT INDEXED WHERE {active} AND c.deck_id = :deck "
-                "AND c.due IS NOT NULL AND (c.due <= :day OR c.drill = 1)"
-            )
-            return int(self.connection.execute(sql, params).fetchone()[0])
-        due = self.connection.execute(f"SELECT count(*) FROM card c WHERE {active} AND c.due <= :day", params)
-        total = int(due.fetchone()[0])
-        drilling = self.connection.execute(
-            f"SELECT count(*) FROM card c NOT INDEXED WHERE {active} AND c.drill = 1 AND c.due > :day", params
+        in_deck = "" if deck_id is None else "AND +c.deck_id = :deck"
+        due = self.connection.execute(
+            f"SELECT count(*) FROM card c WHERE {active} AND c.due <= :day {in_deck}", params
         )
-        return total + int(drilling.fetchone()[0])
+        drilling = self.connection.execute(
+            f"SELECT count(*) FROM card c INDEXED BY ix_card_drill WHERE {active} AND c.drill = 1 "
+            f"AND c.due > :day {in_deck}",
+            params,
+        )
+        return int(due.fetchone()[0]) + int(drilling.fetchone()[0])
 
     def has_new_cards(self, deck_id: int | None = None) -> bool:
         """Whether any new card could be introduced (to explain an empty queue)."""
