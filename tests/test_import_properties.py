@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from dva_cards import importer
 from dva_cards.importer import import_notes, load_notes
 from dva_cards.store import Store
-from tests.helpers import dump
+from tests.helpers import dump, run
 
 FRAGMENTS = st.sampled_from(
     ["* ", "- ", "1. ", "    ", "\t", "**", "*", "`", " - ", " = ", ": ", "# ", "## ", "Term", "answer",
@@ -58,3 +59,75 @@ def test_import_twice_equals_import_once(text: str, edited: str) -> None:
 
 def _without_fingerprints(rows: dict[str, list[tuple[object, ...]]]) -> dict[str, list[tuple[object, ...]]]:
     return {table: content for table, content in rows.items() if table != "source_file"}
+
+
+# -- through the command line: arbitrary text, any line endings, any accepted encoding ----------------------------
+
+ANY_CHARACTER = st.characters(blacklist_categories=["Cs"])  # every code point UTF-8 can carry
+UNICODE_NOTES = st.lists(st.one_of(FRAGMENTS, st.text(ANY_CHARACTER, max_size=12)), max_size=40).map("".join)
+LINE_ENDINGS = st.sampled_from(["\n", "\r\n", "\r"])
+ENCODINGS = st.sampled_from(["utf-8", "utf-8-sig", "utf-16"])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=UNICODE_NOTES, newline=LINE_ENDINGS, encoding=ENCODINGS)
+def test_cli_import_of_any_unicode_is_clean_and_a_second_import_is_a_no_op(
+    text: str, newline: str, encoding: str
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "collection.db"
+        notes = Path(tmp) / "notes.md"
+        notes.write_bytes(text.replace("\n", newline).encode(encoding))
+        first = run("--db", str(db), "import", "--json", str(notes))
+        assert first.exception is None or isinstance(first.exception, SystemExit), first.exception
+        if "\x00" in text:  # refused: NUL is no text
+            assert first.exit_code == 1 and len(first.stderr.strip().splitlines()) == 1
+            assert "NUL" in first.stderr or "binary" in first.stderr
+            assert _card_count(db) == 0
+            return
+        assert first.exit_code == 0, first.stderr
+        settled = dump(db)
+        again = run("--db", str(db), "import", "--json", str(notes))
+        assert again.exit_code == 0, again.stderr
+        summary = json.loads(again.stdout)
+        assert (summary["added"], summary["updated"], summary["retired"]) == (0, 0, 0)
+        assert dump(db) == settled
+        listing = run("--db", str(db), "cards")
+        assert listing.exit_code == 0, listing.stderr
+        assert "\x1b" not in listing.stdout  # no note text reaches the terminal as a control sequence
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=UNICODE_NOTES)
+def test_line_endings_bom_and_encoding_never_change_the_cards(text: str) -> None:
+    text = text.replace("\x00", "")
+    variants = [
+        text.encode("utf-8"),
+        text.replace("\n", "\r\n").encode("utf-8"),
+        text.replace("\n", "\r").encode("utf-8"),
+        text.encode("utf-8-sig"),
+        text.replace("\n", "\r\n").encode("utf-16"),
+    ]
+    expected = _drafts(variants[0])
+    for data in variants[1:]:
+        assert _drafts(data) == expected
+
+
+def _drafts(data: bytes) -> list[tuple[object, ...]]:
+    from dva_cards.extract import extract
+    from dva_cards.sources import decode_notes
+
+    result = extract(decode_notes(data, Path("notes.md")))
+    return [(card.context, card.front, card.back, card.line, card.occurrence) for card in result.cards]
+
+
+def _card_count(db: Path) -> int:
+    if not db.exists():
+        return 0
+    import sqlite3
+
+    connection = sqlite3.connect(db)
+    try:
+        return int(connection.execute("SELECT count(*) FROM card").fetchone()[0])
+    finally:
+        connection.close()

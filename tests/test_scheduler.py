@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import date, timedelta
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -330,3 +332,51 @@ def test_preview_agrees_with_review_for_every_grade(steps: list[tuple[int, int]]
             again_today = after.drill or after.due == today
             assert after.due is not None
             assert days == (0 if again_today else (after.due - today).days)
+
+
+# -- an independent model: DESIGN.md's SM-2 in exact rational arithmetic ------------------------------------------
+
+
+def design_sm2(steps: list[tuple[int, int]]) -> list[tuple[int, Fraction, int, date, bool, int]]:
+    """(reps, EF, interval, due, drill, lapses) after each step, straight from DESIGN.md with Fractions."""
+    reps, ef, interval, due, drill, lapses = 0, Fraction(5, 2), 0, None, False, 0
+    today, log = DAY, []
+    for quality, gap in steps:
+        today += timedelta(days=gap)
+        if drill:
+            if quality >= 4:  # drill grades change nothing else (SM-2 step 7)
+                drill, due = False, today + timedelta(days=interval)
+        elif quality >= 3:
+            miss = 5 - quality
+            ef = max(
+                Fraction(13, 10), ef + Fraction(1, 10) - miss * (Fraction(8, 100) + miss * Fraction(2, 100))
+            )
+            interval = min(MAX_INTERVAL, 1 if reps == 0 else 6 if reps == 1 else math.ceil(interval * ef))
+            reps, due, drill = reps + 1, today + timedelta(days=interval), quality == 3
+        else:
+            lapses += reps >= 1
+            reps, interval, due = 0, 0, today
+        assert due is not None
+        log.append((reps, ef, interval, due, drill, lapses))
+    return log
+
+
+@given(histories)
+def test_every_history_follows_the_design_exactly(steps: list[tuple[int, int]]) -> None:
+    expected = design_sm2(steps)
+    for (_, _, _, after), (reps, ef, interval, due, drill, lapses) in zip(
+        replay(steps), expected, strict=True
+    ):
+        assert (after.reps, after.interval, after.due, after.drill, after.lapses) == (
+            reps,
+            interval,
+            due,
+            drill,
+            lapses,
+        )
+        assert Fraction(after.ease, 1000) == ef  # thousandths hold EF exactly
+
+
+@given(histories)
+def test_ease_stays_on_the_two_hundredths_grid(steps: list[tuple[int, int]]) -> None:
+    assert all(after.ease % 20 == 0 for _, _, _, after in replay(steps))

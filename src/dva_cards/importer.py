@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from .extract import extract
+from .extract import Extraction, extract
 from .identity import file_hash
 from .sources import NotesFile, find_notes, read_notes
 from .store import Store, SyncCounts
@@ -34,19 +34,32 @@ def import_notes(
 ) -> SyncCounts:
     total = SyncCounts()
     claimed: dict[str, set[str]] = {}
+    # Parsing is the slow part: it runs before the write lock is taken, so a review answering meanwhile waits
+    # only for the writes, never for seconds of markdown.
+    parsed: list[Extraction | None] = []
+    for done, note in enumerate(notes, start=1):
+        digest = file_hash(note.data, EXTRACTOR_VERSION)
+        recorded = None if dry_run else store.unchanged_file(deck or note.path.stem, str(note.path), digest)
+        parsed.append(None if recorded is not None else extract(note.text))
+        if progress is not None:
+            progress(note, done)
     with store.transaction(rollback=dry_run):
-        for done, note in enumerate(notes, start=1):
+        for note, extraction in zip(notes, parsed, strict=True):
             deck_name = deck or note.path.stem
-            total.add(
-                _import_one(store, note, deck_name, now, claimed.setdefault(deck_name, set()), dry_run, prune)
-            )
-            if progress is not None:
-                progress(note, done)
+            claimed_ids = claimed.setdefault(deck_name, set())
+            total.add(_import_one(store, note, deck_name, now, claimed_ids, dry_run, prune, extraction))
     return total
 
 
 def _import_one(
-    store: Store, note: NotesFile, deck: str, now: datetime, claimed: set[str], dry_run: bool, prune: bool
+    store: Store,
+    note: NotesFile,
+    deck: str,
+    now: datetime,
+    claimed: set[str],
+    dry_run: bool,
+    prune: bool,
+    extraction: Extraction | None = None,
 ) -> SyncCounts:
     source = str(note.path)
     digest = file_hash(note.data, EXTRACTOR_VERSION)
@@ -57,7 +70,8 @@ def _import_one(
             if prune:
                 counts.pruned = store.prune(deck, source)
             return counts
-    extraction = extract(note.text)
+    if extraction is None:  # unchanged when parsed, changed since by another import: parsed now
+        extraction = extract(note.text)
     counts = store.sync_file(
         deck, source, digest, extraction.cards, extraction.skipped, now, claimed, collect_cards=dry_run
     )

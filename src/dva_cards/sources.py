@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,11 +49,16 @@ def read_notes(path: Path) -> NotesFile:
 
 def decode_notes(data: bytes, path: Path) -> str:
     """UTF-8 (BOM optional); UTF-16 only when it says so with a BOM. Anything else is refused."""
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE 00 00 starts both
+        raise UserError(f"{path} is UTF-32 text: save it as UTF-8")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return data.decode("utf-16")
+            text = data.decode("utf-16")
         except UnicodeDecodeError:
             raise UserError(f"{path} starts with a UTF-16 mark but is not valid UTF-16") from None
+        if "\x00" in text:
+            raise UserError(f"{path} contains NUL characters: not a text file")
+        return _without_control_characters(text)
     if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
         raise UserError(f"{path} is a binary file, not markdown notes")
     try:
@@ -62,7 +68,17 @@ def decode_notes(data: bytes, path: Path) -> str:
         raise UserError(f"{path} is not valid UTF-8 (line {line}, byte {error.start})") from None
     if "\x00" in text:
         raise UserError(f"{path} contains NUL bytes: not a text file")
-    return text
+    return _without_control_characters(text)
+
+
+# C0 controls but tab, LF, VT, FF, CR; DEL; C1 controls (U+009B is a one-character CSI on some terminals).
+_CONTROL_CHARACTERS = re.compile("[\x01-\x08\x0e-\x1f\x7f-\x9f]")
+
+
+def _without_control_characters(text: str) -> str:
+    """Escape sequences in notes (pasted colored output, or a hostile file) would reach the learner's terminal
+    raw through every screen that shows a card: each control character becomes U+FFFD, as markdown does NUL."""
+    return _CONTROL_CHARACTERS.sub("\ufffd", text)
 
 
 def _resolve(given: Path) -> Path:

@@ -14,14 +14,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .collection import connect
 from .errors import CollectionError, UserError
-from .extract import CardDraft, Skipped, normalize_term
-from .identity import card_id, content_hash, join_context
+from .identity import card_id, content_hash, join_context, normalize_term
 from .scheduler import SM2State
 from .session import CardInfo
+
+if TYPE_CHECKING:  # markdown-it costs ~30 ms to import: only `import` needs it, not every command
+    from .extract import CardDraft, Skipped
 
 
 def sql_datetime(moment: datetime) -> str:
@@ -93,7 +95,10 @@ class Store:
         try:
             yield
         except BaseException:
-            self.connection.execute("ROLLBACK")
+            # SQLite may have rolled back already (a full disk, an I/O error): the cause must not be lost
+            # behind "cannot rollback - no transaction is active".
+            if self.connection.in_transaction:
+                self.connection.execute("ROLLBACK")
             raise
         if rollback:
             self.connection.execute("ROLLBACK")
@@ -101,7 +106,8 @@ class Store:
         try:
             self.connection.execute("COMMIT")
         except sqlite3.OperationalError as error:
-            self.connection.execute("ROLLBACK")
+            if self.connection.in_transaction:
+                self.connection.execute("ROLLBACK")
             raise _busy(self.path, error) from None
 
     # -- decks ----------------------------------------------------------------------------------------------
