@@ -42,7 +42,6 @@ Choices where the notes format leaves room:
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -50,6 +49,8 @@ from typing import Any, NamedTuple
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+
+from .identity import normalize_term as normalize_term  # lives with the ids it feeds; re-exported
 
 
 @dataclass(frozen=True)
@@ -101,12 +102,6 @@ _SIMPLE_CODE = re.compile(r"(`+)([^`\n]+)\1(?=[ \t]|\Z)")
 _EMPHASIS_OPEN = {"strong_open": "strong_close", "em_open": "em_close"}
 _EMPHASIS_MARKERS = frozenset({"strong_open", "strong_close", "em_open", "em_close"})
 _LINE_BREAKS = frozenset({"softbreak", "hardbreak"})
-
-
-def normalize_term(term: str) -> str:
-    """The identity form of a term: casefolded, whitespace collapsed."""
-    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", term).casefold())
-    return " ".join(folded.split())
 
 
 def extract(text: str) -> Extraction:

@@ -7,9 +7,16 @@ re-importing updates the card in place and keeps its schedule.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 
 CONTEXT_SEPARATOR = " › "
 _FIELD_SEPARATOR = "\x1f"  # cannot occur in a term or heading, so fields never run into each other
+
+
+def normalize_term(term: str) -> str:
+    """The identity form of a term: casefolded, whitespace collapsed."""
+    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", term).casefold())
+    return " ".join(folded.split())
 
 
 def join_context(context: tuple[str, ...]) -> str:
