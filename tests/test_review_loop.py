@@ -402,3 +402,30 @@ def test_formatting() -> None:
         == "4: next in 6d (2026-03-16)."
     )
     assert Summary().correct_percent is None
+
+
+def test_card_deleted_while_shown_is_left_and_the_session_goes_on(store: Store) -> None:
+    first_id, first_front = store.connection.execute(
+        "SELECT id, front FROM card ORDER BY source, line LIMIT 1"
+    ).fetchone()
+
+    class PruneElsewhere(ScriptedKeys):
+        """Deletes the first card between its reveal and its grade, as a concurrent `import --prune` would."""
+
+        def read_key(self) -> str:
+            key = super().read_key()
+            if key == "4" and store.connection.execute("SELECT 1 FROM card WHERE id = ?", (first_id,)).fetchone():
+                store.connection.execute("DELETE FROM card WHERE id = ?", (first_id,))
+            return key
+
+    clock = Clock()
+    keys = PruneElsewhere([" ", "4", " ", "5", "q"], clock)
+    console, out = make_console()
+    summary = run_session(
+        store, Settings(), now=clock, console=console, keys=keys, options=SessionOptions(), edit=None, tz=UTC
+    )
+    assert shown_fronts(out.getvalue())[0] == first_front
+    assert "has left the collection" in out.getvalue()
+    assert summary.reviewed == 1
+    rows = review_rows(store.connection)
+    assert len(rows) == 1 and rows[0]["card_id"] != first_id

@@ -11,6 +11,10 @@ class UserError(Exception):
         self.message = message
 
 
+class CardGone(UserError):
+    """The card was deleted while a session showed it (a prune or re-import in another process)."""
+
+
 class CollectionError(UserError):
     """The collection file cannot be opened, read or written safely."""
 

@@ -30,7 +30,7 @@ from rich.text import Text
 
 from . import scheduler
 from .clock import add_days, learner_today
-from .errors import UserError
+from .errors import CardGone, UserError
 from .identity import CONTEXT_SEPARATOR
 from .keys import ENTER, ESCAPE, REVEAL, KeyReader
 from .session import DailyLimits, Queue, after_answer, build_queue, kind_of, without
@@ -318,7 +318,13 @@ class _Session:
                 suspended = suspended or self.settings.leech_action == "suspend"
         duration_ms = max(0, round((at - shown_at).total_seconds() * 1000))
         answer = Answer(card.id, quality, kind, before, after, leech, suspended, at, today, duration_ms)
-        review_id = self.store.record_answer(answer)
+        try:
+            review_id = self.store.record_answer(answer)
+        except CardGone:
+            # Pruned or deleted by another dva-cards while on screen: nothing was written; go on.
+            self.queue = without(self.queue, card.id)
+            self._say("This card has left the collection meanwhile; the answer was not recorded.", "yellow")
+            return
         self.history.append(_Undo("answer", card, self.queue, review_id, quality))
         self.summary.reviewed += 1
         self.summary.correct += int(quality >= scheduler.PASSING_GRADE)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .collection import connect
-from .errors import CollectionError, UserError
+from .errors import CardGone, CollectionError, UserError
 from .identity import card_id, content_hash, join_context, normalize_term
 from .scheduler import SM2State
 from .session import CardInfo
@@ -475,7 +475,7 @@ class Store:
                     (*_state_values(after), int(leech), int(suspended), stamp, answer.card_id),
                 )
                 if updated.rowcount != 1:
-                    raise UserError(f"card {answer.card_id} is no longer in the collection")
+                    raise CardGone(f"card {answer.card_id} is no longer in the collection")
         return int(cursor.lastrowid or 0)
 
     def undo_answer(self, review_id: int, card_id: str, before: CardSchedule | None) -> None:
