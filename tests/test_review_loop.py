@@ -15,7 +15,6 @@ from dva_cards.review import (
     describe_outcome,
     editor_command,
     format_days,
-    format_duration,
     grade_line,
     run_session,
     section_matches,
@@ -392,7 +391,6 @@ def test_section_matches() -> None:
 
 def test_formatting() -> None:
     assert [format_days(d) for d in (0, 1, 30, 45, 400)] == ["today", "1d", "30d", "1.5mo", "1.1y"]
-    assert [format_duration(s) for s in (5, 65.4, 3725)] == ["5s", "1m 05s", "1h 02m"]
     assert grade_line({0: 0, 5: 6}).plain == "0 today  5 6d"
     assert describe_outcome(3, SM2State(1, 2360, 1, TODAY + timedelta(1), drill=True), TODAY).endswith(
         "4 or 5."
@@ -414,7 +412,10 @@ def test_card_deleted_while_shown_is_left_and_the_session_goes_on(store: Store) 
 
         def read_key(self) -> str:
             key = super().read_key()
-            if key == "4" and store.connection.execute("SELECT 1 FROM card WHERE id = ?", (first_id,)).fetchone():
+            if (
+                key == "4"
+                and store.connection.execute("SELECT 1 FROM card WHERE id = ?", (first_id,)).fetchone()
+            ):
                 store.connection.execute("DELETE FROM card WHERE id = ?", (first_id,))
             return key
 

@@ -90,7 +90,7 @@ def test_reveal_grade_undo_suspend_quit(spawn, collection: Path) -> None:  # typ
     child.expect("Timeout")
     child.expect(PROMPT)
     child.send("q")
-    child.expect(r"Reviewed 1 · correct 100% · time \S+ · due tomorrow 1")
+    child.expect(r"Reviewed 1 · correct 100% · time \d+ s · due tomorrow 1")
     child.expect(pexpect.EOF)
     # The terminal is back in line mode with echo (on Linux the master side reports the pty's modes).
     mode = termios.tcgetattr(child.child_fd)

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from dva_cards import render_stats, stats
 from dva_cards.cli import app
+from dva_cards.humanize import duration
 from dva_cards.store import Store
 from tests.bench.generate import make_collection, simulate_history, write_history
 
@@ -349,8 +350,8 @@ def test_formatting_helpers() -> None:
     assert render_stats.percent(stats.Rate(0, 0)) == "-"
     assert render_stats.percent(stats.Rate(5, 5)) == "100.0%"
     assert render_stats.ease_text(2500) == "2.50" and render_stats.ease_text(1300) == "1.30"
-    assert render_stats.duration(0) == "0 s" and render_stats.duration(61_000) == "1 min 01 s"
-    assert render_stats.duration(3_725_000) == "1 h 02 min"
+    assert duration(0) == "0 s" and duration(61_000) == "1 min 01 s" and duration(65_400) == "1 min 05 s"
+    assert duration(3_725_000) == "1 h 02 min" and duration(-5) == "0 s"
     assert render_stats.interval_label(stats.Bar(2, 3, 0)) == "2-3"
     assert render_stats.interval_label(stats.Bar(366, None, 0)) == "366+"
 

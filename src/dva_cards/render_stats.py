@@ -17,6 +17,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
+from .humanize import duration
 from .stats import HEATMAP_WEEKS, Bar, DeckCounts, Heatmap, Rate, Stats
 
 BLOCKS = " ▏▎▍▌▋▊▉█"  # eighths of a character cell, for smooth bars
@@ -409,17 +410,6 @@ def interval_label(bar: Bar) -> str:
     if bar.high == bar.low:
         return str(bar.low)
     return f"{bar.low}-{bar.high}"
-
-
-def duration(milliseconds: int) -> str:
-    seconds = milliseconds // 1000
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    if minutes:
-        return f"{minutes} min {seconds:02d} s"
-    return f"{seconds} s"
 
 
 def _s(count: int) -> str:

@@ -31,6 +31,7 @@ from rich.text import Text
 from . import scheduler
 from .clock import add_days, learner_today
 from .errors import CardGone, UserError
+from .humanize import duration
 from .identity import CONTEXT_SEPARATOR
 from .keys import ENTER, ESCAPE, REVEAL, KeyReader
 from .session import DailyLimits, Queue, after_answer, build_queue, kind_of, without
@@ -445,17 +446,6 @@ def describe_outcome(quality: int, after: scheduler.SM2State, today: date) -> st
     return f"{quality}: next in {format_days(days)} ({after.due.isoformat()})."
 
 
-def format_duration(seconds: float) -> str:
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{minutes}m {secs:02d}s"
-    return f"{secs}s"
-
-
 def render_summary(summary: Summary) -> RenderableType:
     percent = summary.correct_percent
     line = Text.assemble(
@@ -464,7 +454,7 @@ def render_summary(summary: Summary) -> RenderableType:
         " · correct ",
         ("—" if percent is None else f"{percent}%", "bold"),
         " · time ",
-        (format_duration(summary.seconds), "bold"),
+        (duration(round(summary.seconds * 1000)), "bold"),
         " · due tomorrow ",
         (str(summary.due_tomorrow), "bold"),
     )
