@@ -96,7 +96,7 @@ def test_new_cards_in_source_order_each_answer_logged(store: Store) -> None:
     assert (summary.reviewed, summary.correct, summary.correct_percent) == (3, 2, 67)
     assert summary.seconds == 14.0  # seven keys
     assert summary.due_tomorrow == 3  # EC2 and Lambda tomorrow, Timeout still due from today
-    assert "Reviewed 3 · correct 67% · time 14s · due tomorrow 3" in out
+    assert "Reviewed 3 · correct 67% · time 14 s · due tomorrow 3" in out
 
 
 def test_header_shows_deck_context_and_counts(store: Store) -> None:

@@ -35,6 +35,22 @@ class Card(SQLModel, table=True):
         # Sync: the cards one file of one deck produced.
         Index("ix_card_deck_source", "deck_id", "source"),
         Index("ix_card_drill", "id", sqlite_where=text("drill = 1 AND retired_at IS NULL")),
+        # Stats: card counts from an index scan (hardest cards last), contexts of reviewed cards by id.
+        Index(
+            "ix_card_stats",
+            "lapses",
+            "ease",
+            "deck_id",
+            "interval",
+            "reps",
+            "due",
+            "drill",
+            "buried_until",
+            "leech",
+            "suspended",
+            "retired_at",
+        ),
+        Index("ix_card_context", "id", "context", "deck_id"),
     )
 
     id: str = Field(primary_key=True, max_length=16)  # digest of deck, context, term, occurrence

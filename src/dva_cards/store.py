@@ -571,10 +571,12 @@ class Store:
 
     # -- stats (issue #4: `dva-cards stats`) ----------------------------------------------------------------
     # Read-only grouping for `stats.rows_from_store`. SQL does the grouping with integer arithmetic and ISO
-    # day strings compared as text, so Python only sees a few thousand rows: the cards in one table scan
-    # grouped by one packed integer key (one sort key costs far less than six), due dates through
+    # day strings compared as text, so Python only sees a few thousand rows: the cards in one scan of the
+    # covering ix_card_stats (a twelfth of the table's bytes) grouped by one packed integer key (one sort key
+    # costs far less than six), the hardest cards from the end of that same index, due dates through
     # ix_card_due, answers per day by one ix_review_day seek per day (cheaper than a GROUP BY over the
-    # year), older study days by index seeks, the retention window through ix_review_day.
+    # year), older study days by index seeks, the retention window through ix_review_day with each
+    # answer's context from the covering ix_card_context.
 
     def stats_rows(
         self,
@@ -598,7 +600,8 @@ class Store:
         scheduled cards; review_days (day, answers: heat_start to today, or a deck's whole history) and
         older_days (days before heat_start) for review and drill answers;
         today (answers, cram, cards, time_ms, new cards introduced in the whole collection); retention
-        (context or None, young passed, young answers, mature passed, mature answers) of due reviews;
+        (section: the first part of a context, or None; young passed, young answers, mature passed, mature
+        answers) of due reviews;
         hardest (id, deck_id, front, context, source, line, lapses, ease, interval, leech, suspended).
         """
         params: dict[str, Any] = {
@@ -617,6 +620,9 @@ class Store:
         if deck_id is not None:
             review_in_deck = "AND +card_id IN (SELECT id FROM card WHERE deck_id = :deck) "
         answered = "kind IN ('review', 'drill') "
+        # A context's first part, as `stats.section_of` reads it before trimming: what retention groups by.
+        first = "substr(context, 1, instr(context, ' › ') - 1)"
+        section = f"CASE WHEN instr(context, ' › ') THEN {first} ELSE context END"
         # Packed key: deck_id << 40 | (ease // 100) << 16 | leech << 9 | today << 7 | category << 4 | bucket.
         card_groups = (
             "SELECT deck_id * 1099511627776 + (ease / 100) * 65536 + leech * 512 + "
@@ -625,7 +631,7 @@ class Store:
             "(CASE WHEN retired_at IS NOT NULL THEN 5 WHEN suspended THEN 4 WHEN due IS NULL THEN 0 "
             "WHEN reps < :learning THEN 1 WHEN interval < :mature THEN 2 ELSE 3 END) * 16 + "
             f"{_bucket_sql('interval', [int(edge) for edge in interval_edges])} AS k, count(*) "
-            f"FROM card NOT INDEXED WHERE 1 {in_deck}GROUP BY k"
+            f"FROM card INDEXED BY ix_card_stats WHERE 1 {in_deck}GROUP BY k"
         )
         if deck_id is None:
             # Counting one day's entries of ix_review_day is a short index walk; a GROUP BY over the whole
@@ -658,10 +664,12 @@ class Store:
                 "SELECT due, count(*) FROM card WHERE retired_at IS NULL AND suspended = 0 "
                 f"AND due IS NOT NULL AND due < :end {in_deck}GROUP BY due"
             ),
+            # ix_card_stats leads with (lapses, ease): read backwards, only the top lapses are visited.
             "hardest": (
                 "SELECT id, deck_id, front, context, source, line, lapses, ease, interval, leech, suspended "
-                "FROM card NOT INDEXED WHERE retired_at IS NULL AND (lapses > 0 OR ease < :start_ease) "
-                f"{in_deck}ORDER BY lapses DESC, ease, source, line, id LIMIT :limit"
+                "FROM card INDEXED BY ix_card_stats WHERE retired_at IS NULL "
+                f"AND (lapses > 0 OR ease < :start_ease) {in_deck}"
+                "ORDER BY lapses DESC, ease, source, line, id LIMIT :limit"
             ),
         }
         review_queries = {
@@ -677,23 +685,22 @@ class Store:
                 "SELECT count(DISTINCT card_id) FROM review WHERE day = :today AND kind = 'review' "
                 "AND due_before IS NULL"
             ),
-            # Due-review answers (kind review, reps >= 1) are each card's first answer of its day. They are
-            # summed per card first, four counts packed in 15-bit fields (a card has at most one a day, so
-            # at most 365 a field): young passed, young, mature passed, mature. The cards are then read in
-            # rowid order, which finds their contexts far faster than one lookup per answer. Answers of a
-            # pruned card stay apart (negative keys) and get a NULL context.
+            # Due-review answers (kind review, reps >= 1) are each card's first answer of its day. Each one
+            # finds its card's context in ix_card_context (no card row read) and counts for the context's
+            # section (its first part: all `stats.sections` needs), young and mature apart, each as
+            # answers + passed << 32. Answers of a pruned card get a NULL section.
             "retention": (
-                "SELECT c.context, sum(f.x & 32767), sum((f.x >> 15) & 32767), sum((f.x >> 30) & 32767), "
-                "sum(f.x >> 45) FROM (SELECT coalesce(k.rowid, -r.rowid) AS card, sum(CASE WHEN "
-                "r.interval_before >= :mature THEN 35184372088832 + (r.quality >= 3) * 1073741824 "
-                "ELSE 32768 + (r.quality >= 3) END) AS x FROM review r "
-                f"{'LEFT' if deck_id is None else 'CROSS'} JOIN card k ON k.id = r.card_id "
+                f"SELECT {section}, sum(y >> 32), sum(y & 4294967295), sum(m >> 32), sum(m & 4294967295) "
+                "FROM (SELECT k.context AS context, "
+                "CASE WHEN r.interval_before < :mature THEN 1 + (r.quality >= 3) * 4294967296 ELSE 0 END AS y, "
+                "CASE WHEN r.interval_before < :mature THEN 0 ELSE 1 + (r.quality >= 3) * 4294967296 END AS m "
+                f"FROM review r {'LEFT' if deck_id is None else 'CROSS'} JOIN card k INDEXED BY ix_card_context "
+                "ON k.id = r.card_id "
                 "WHERE r.day >= :start AND r.day <= :today AND r.kind = 'review' AND r.reps_before >= 1 "
-                f"AND r.drill_before = 0 {in_deck.replace('deck_id', 'k.deck_id')}GROUP BY 1) f "
-                "LEFT JOIN card c ON c.rowid = f.card GROUP BY 1"
+                f"AND r.drill_before = 0 {in_deck.replace('deck_id', 'k.deck_id')}) GROUP BY 1"
             ),
         }
-        # The card passes first: the retention join then finds the card pages in the page cache.
+        # One read snapshot for every figure.
         result = _read_snapshot(self.connection, {**card_queries, **review_queries}, params)
         result["card_groups"] = [
             (key >> 40, (key >> 4) & 7, (key >> 16) & 0xFFFFFF, key & 15, (key >> 7) & 3, (key >> 9) & 1, n)

@@ -1,32 +1,76 @@
-"""Benchmarks: how long `dva-cards` commands take against a floor, as a table of medians.
+"""Benchmarks: what `dva-cards` costs against a floor measured in the same run, as one table of medians.
 
-    python -m tests.bench.run                 # 50,000 cards, 500,000 reviews; fails if a limit is exceeded
-    python -m tests.bench.run --size tiny     # CI smoke run: checks the commands work, never fails on timing
+    python -m tests.bench.run                # full size; prints pass/MISS for every target (exit 0 either way)
+    python -m tests.bench.run --size tiny    # CI smoke run: small inputs, same table, targets not judged
 
-The floor is a bare Typer app with three commands printing its `--help`, run as a subprocess like every
-figure: it is what any Python CLI of this shape costs on this machine (interpreter start, Typer, Rich).
-Figures and floor runs are interleaved, so a busy machine slows both alike; each value is the median of
-`--runs` wall-clock times. The generated collection is cached in the temp dir (`--fresh` rebuilds it).
+Inputs are built here and cached in the temp dir (`--work` elsewhere, `--fresh` rebuilds them):
+
+* the bundled deck (decks/aws-dva.md) 100 times in one file, and the same 100 copies as 100 files in a
+  directory (10.7 MB each way);
+* a collection of 50,000 cards with 500,000 reviews (stats), one of 100,000 cards and 100,000 reviews
+  (review latency), both from tests/bench/generate.py.
+
+Figures and their floors (ratio = value / floor; the target is the highest acceptable ratio):
+
+* import: `dva-cards import` as a subprocess into an empty collection, the one file and the directory, against
+  bare `MarkdownIt("commonmark").enable("table").parse` of the same text (each file's text for the
+  directory) timed inside a subprocess: at least 0.7x its throughput, i.e. a ratio of at most 1/0.7;
+* re-import of the unchanged input: at most 0.1x the first import;
+* peak RSS of the import process: at most 4x the input size + 150 MB (the floor column shows that budget);
+* `--help` and `--version`: at most 1.3x the `--help` of a bare Typer app with three commands;
+* next card in a review session at 100,000 cards, in process: `Store.queue_candidates` + `build_queue` once,
+  then per card `review_card` + `scheduler.review` + `record_answer` + `after_answer`; median per card
+  at most 10 ms (an absolute target: there is no floor);
+* `dva-cards stats` (and `--json`) on 50,000 cards / 500,000 reviews: at most 2x the bare Typer `--help`.
+
+Rows marked (reference) have no target: they show where time goes. Every subprocess runs as an installed
+command does: with bytecode caches (kept under the work dir, so the checkout stays clean), COLUMNS=80,
+NO_COLOR=1, under a small launcher that times it and reads its peak RSS from wait4 (not measured from
+this process: a forked child's peak RSS counts the parent image it started as). Runs of a group are
+interleaved (floor, figure, floor, figure...) so a busy machine slows both alike; each value is the median
+of the runs. Exit status 0 whatever the ratios; a command that fails stops the benchmark with status 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
+import platform
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from .generate import make_collection
 
-SIZES = {"full": (50_000, 500_000), "tiny": (300, 3_000)}
+GENERATOR_VERSION = 2  # bump when generate.py changes what it writes: cached collections are then rebuilt
+MB = 1_000_000
+
+
+@dataclass(frozen=True)
+class Size:
+    copies: int  # copies of the bundled deck: one file holding them all, and a directory of one file each
+    stats: tuple[int, int]  # cards, reviews of the stats collection
+    review: tuple[int, int]  # cards, reviews of the review-latency collection
+    answers: int  # cards answered per review round
+    runs: int  # runs of each quick figure
+    import_runs: int  # runs of each import figure (each takes seconds at full size)
+
+
+SIZES = {
+    "full": Size(
+        copies=100, stats=(50_000, 500_000), review=(100_000, 100_000), answers=200, runs=7, import_runs=3
+    ),
+    "tiny": Size(copies=3, stats=(300, 3_000), review=(1_000, 1_000), answers=30, runs=2, import_runs=1),
+}
 
 FLOOR_APP = '''
 import typer
@@ -53,84 +97,417 @@ if __name__ == "__main__":
     app()
 '''
 
+# Runs one command with its output in files; prints its wall time, exit status and peak RSS (bytes) as JSON.
+LAUNCHER = """
+import json, os, subprocess, sys, time
+with open(sys.argv[1], "wb") as out, open(sys.argv[2], "wb") as err:
+    start = time.perf_counter()
+    process = subprocess.Popen(sys.argv[3:], stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+    if hasattr(os, "wait4"):
+        _, status, usage = os.wait4(process.pid, 0)
+        wall, status = time.perf_counter() - start, os.waitstatus_to_exitcode(status)
+        max_rss = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)  # Linux: kilobytes
+    else:  # Windows: no rusage of a child
+        status, wall, max_rss = process.wait(), time.perf_counter() - start, None
+print(json.dumps({"wall": wall, "status": status, "max_rss": max_rss}))
+"""
 
-@dataclass(frozen=True)
-class Figure:
+# Bare markdown-it over the texts of the given files, one parser, timed around the parsing alone.
+FLOOR_PARSE = """
+import sys, time
+from markdown_it import MarkdownIt
+texts = [open(path, encoding="utf-8").read() for path in sys.argv[1:]]
+md = MarkdownIt("commonmark").enable("table")
+start = time.perf_counter()
+for text in texts:
+    md.parse(text)
+print(time.perf_counter() - start)
+"""
+
+GRADES = (4, 5, 3, 4, 1, 5, 4, 4, 2, 5, 4, 3)  # answers of the review rounds: passes, a drill, lapses
+
+
+@dataclass
+class Row:
     name: str
-    args: Sequence[str]  # arguments after `dva-cards --db COLLECTION`
-    limit: float | None  # highest acceptable ratio to the floor (full size only); None: reported only
+    value: float
+    floor: float | None
+    unit: str  # "s", "ms" or "MB"
+    limit: float | None = None  # highest acceptable ratio, or value when `absolute`; None: reference only
+    absolute: bool = False
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        return None if not self.floor else self.value / self.floor
+
+    @property
+    def passed(self) -> bool | None:
+        if self.limit is None:
+            return None
+        measured = self.value if self.absolute else self.ratio
+        return measured is not None and measured <= self.limit
 
 
-# The stats part. Other commands add their figures here. The first row is a reference, not a target: a command
-# that only opens the collection and reads one row shows what every command pays before doing its own work.
-FIGURES = [
-    Figure("(reference) cards --limit 1 --json", ["cards", "--limit", "1", "--json"], None),
-    Figure("dva-cards stats", ["stats"], 2.0),
-    Figure("dva-cards stats --json", ["stats", "--json"], 2.0),
-    Figure("dva-cards stats --deck aws-dva", ["stats", "--deck", "aws-dva"], None),
-]
+@dataclass
+class Child:
+    """One finished subprocess: wall time, peak RSS (bytes, None where the OS does not say) and stdout."""
+
+    wall: float
+    max_rss: int | None
+    stdout: str
+
+
+@dataclass
+class Samples:
+    values: dict[str, list[float]] = field(default_factory=dict)
+
+    def add(self, name: str, value: float) -> None:
+        self.values.setdefault(name, []).append(value)
+
+    def median(self, name: str) -> float:
+        return statistics.median(self.values[name])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
-    parser.add_argument("--runs", type=int, default=5, help="runs of each figure (median reported)")
-    parser.add_argument("--db", type=Path, help="use this collection instead of a generated one")
-    parser.add_argument("--fresh", action="store_true", help="regenerate the cached collection")
-    parser.add_argument("--no-check", action="store_true", help="report only, never fail on timing")
+    parser.add_argument("--runs", type=int, help="runs of each quick figure (default: by size)")
+    parser.add_argument("--import-runs", type=int, help="runs of each import figure (default: by size)")
+    parser.add_argument("--only", choices=("startup", "stats", "import", "review"), action="append",
+                        help="run only these groups (repeatable)")  # fmt: skip
+    parser.add_argument("--work", type=Path, help="cache and scratch dir (default: <tmp>/dva-cards-bench)")
+    parser.add_argument("--fresh", action="store_true", help="rebuild the cached inputs and collections")
     args = parser.parse_args(argv)
 
-    work = Path(tempfile.gettempdir()) / "dva-cards-bench"
-    work.mkdir(exist_ok=True)
-    floor_app = work / "floor_app.py"
-    floor_app.write_text(FLOOR_APP, encoding="utf-8")
-    collection = args.db or _collection(work, args.size, fresh=args.fresh)
-
-    command = _dva_cards_command()
-    env = {**os.environ, "COLUMNS": "80", "NO_COLOR": "1"}
-    env.pop("DVA_CARDS_DB", None)
-    runs: dict[str, Callable[[], None]] = {
-        "floor": lambda: _run([sys.executable, str(floor_app), "--help"], env)
-    }
-    for figure in FIGURES:
-        runs[figure.name] = _bound_run([*command, "--db", str(collection), *figure.args], env)
-    for run in runs.values():
-        run()  # warm up: bytecode caches and the OS page cache, as on any machine after the first run
-
-    times: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(max(1, args.runs)):
-        for name, run in runs.items():
-            start = time.perf_counter()
-            run()
-            times[name].append(time.perf_counter() - start)
-
-    floor = statistics.median(times["floor"])
-    print(f"collection: {collection} ({args.size}); {args.runs} runs each, median wall time")
-    print(f"{'figure':<34} {'value':>8} {'floor':>8} {'ratio':>6} {'limit':>6}")
-    failed = []
-    for figure in FIGURES:
-        value = statistics.median(times[figure.name])
-        ratio = value / floor
-        limit = "-" if figure.limit is None else f"{figure.limit:.1f}"
-        over = figure.limit is not None and ratio > figure.limit
-        mark = "  over" if over else ""
-        print(f"{figure.name:<34} {value:>7.3f}s {floor:>7.3f}s {ratio:>6.2f} {limit:>6}{mark}")
-        if over:
-            failed.append(figure.name)
-    if failed and args.size == "full" and not args.no_check:
-        print(f"over the limit: {', '.join(failed)}", file=sys.stderr)
+    size = SIZES[args.size]
+    runs = max(1, args.runs or size.runs)
+    import_runs = max(1, args.import_runs or size.import_runs)
+    groups = set(args.only or ("startup", "stats", "import", "review"))
+    work = (args.work or Path(tempfile.gettempdir()) / "dva-cards-bench").resolve()
+    scratch = work / "scratch"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    bench = Bench(work, scratch, args.size)
+    started = time.perf_counter()
+    rows: list[Row] = []
+    try:
+        if groups & {"startup", "stats"}:
+            rows += bench.quick(size, runs, groups, fresh=args.fresh)
+        if "import" in groups:
+            rows += bench.imports(size, import_runs, fresh=args.fresh)
+        if "review" in groups:
+            rows += bench.review(size, max(1, runs // 2), fresh=args.fresh)
+    except CommandFailed as failure:
+        print(f"benchmark stopped: {failure}", file=sys.stderr)
         return 1
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    _print_table(rows, args.size, runs, import_runs, time.perf_counter() - started)
     return 0
 
 
-def _collection(work: Path, size: str, *, fresh: bool) -> Path:
-    cards, reviews = SIZES[size]
-    today = _learner_today()
-    path = work / f"{size}-{today.isoformat()}.db"
-    if fresh or not path.exists():
-        print(f"generating {cards} cards and {reviews} reviews in {path} ...", file=sys.stderr)
-        make_collection(path, cards=cards, reviews=reviews, seed=0, today=today)
-    return path
+class CommandFailed(Exception):
+    pass
+
+
+class Bench:
+    def __init__(self, work: Path, scratch: Path, size_name: str) -> None:
+        self.work = work
+        self.scratch = scratch
+        self.size_name = size_name
+        self.today = _learner_today()
+        self.floor_app = work / "floor_app.py"
+        self.floor_app.write_text(FLOOR_APP, encoding="utf-8")
+        self.floor_parse = work / "floor_parse.py"
+        self.floor_parse.write_text(FLOOR_PARSE, encoding="utf-8")
+        self.launcher = work / "launcher.py"
+        self.launcher.write_text(LAUNCHER, encoding="utf-8")
+        self.command = _dva_cards_command()
+        env = {**os.environ, "COLUMNS": "80", "NO_COLOR": "1", "PYTHONPYCACHEPREFIX": str(work / "pycache")}
+        for name in ("DVA_CARDS_DB", "PYTHONDONTWRITEBYTECODE"):
+            env.pop(name, None)
+        self.env = env
+
+    # -- startup and stats: quick subprocesses against the bare Typer app ----------------------------------
+
+    def quick(self, size: Size, runs: int, groups: set[str], *, fresh: bool) -> list[Row]:
+        floor = [sys.executable, str(self.floor_app), "--help"]
+        commands: dict[str, list[str]] = {"floor": floor}
+        if "startup" in groups:
+            commands["--help"] = [*self.command, "--help"]
+            commands["--version"] = [*self.command, "--version"]
+        if "stats" in groups:
+            cards, reviews = size.stats
+            db = self._collection("stats", cards, reviews, fresh=fresh)
+            for args in (["cards", "--limit", "1", "--json"], ["stats"], ["stats", "--json"],
+                         ["stats", "--deck", "aws-dva"]):  # fmt: skip
+                commands[" ".join(args)] = [*self.command, "--db", str(db), *args]
+        new_db = self.scratch / "new.db"
+        if "startup" in groups:
+            commands["create"] = [*self.command, "--db", str(new_db), "cards", "--limit", "1", "--json"]
+        for command in commands.values():
+            self._run(command)  # warm-up: bytecode and page caches, as on any machine after the first run
+        samples = Samples()
+        for _ in range(runs):
+            for name, command in commands.items():
+                if name == "create":
+                    _remove_db(new_db)
+                samples.add(name, self._run(command).wall)
+        base = samples.median("floor")
+        rows = []
+        if "startup" in groups:
+            rows += [
+                Row("dva-cards --help", samples.median("--help"), base, "s", 1.3),
+                Row("dva-cards --version", samples.median("--version"), base, "s", 1.3),
+                Row("(reference) create a new collection", samples.median("create"), base, "s"),
+            ]
+        if "stats" in groups:
+            cards, reviews = size.stats
+            scale = f"{cards:,} cards, {reviews:,} reviews"
+            rows += [
+                Row(
+                    f"(reference) cards --limit 1 --json ({scale})",
+                    samples.median("cards --limit 1 --json"),
+                    base,
+                    "s",
+                ),  # fmt: skip
+                Row("dva-cards stats", samples.median("stats"), base, "s", 2.0),
+                Row("dva-cards stats --json", samples.median("stats --json"), base, "s", 2.0),
+                Row(
+                    "(reference) dva-cards stats --deck aws-dva",
+                    samples.median("stats --deck aws-dva"),
+                    base,
+                    "s",
+                ),
+            ]
+        return rows
+
+    # -- import: subprocesses against bare markdown-it, peak memory against its budget --------------------
+
+    def imports(self, size: Size, runs: int, *, fresh: bool) -> list[Row]:
+        single, directory = self._inputs(size.copies, fresh=fresh)
+        files = sorted(directory.glob("*.md"))
+        input_bytes = single.stat().st_size
+        empty = self.scratch / "empty.db"
+        self._run([*self.command, "--db", str(empty), "cards", "--limit", "1", "--json"])  # created once
+        warm = self.scratch / "warm.db"
+        shutil.copyfile(empty, warm)
+        self._run([*self.command, "--db", str(warm), "import", str(files[0])])  # warm-up
+        samples = Samples()
+        rss: dict[str, list[int]] = {}
+        for _ in range(runs):
+            for label, paths in (("file", [single]), ("dir", [directory])):
+                parse_files = [single] if label == "file" else files
+                parsed = self._run([sys.executable, str(self.floor_parse), *map(str, parse_files)])
+                samples.add(f"parse {label}", float(parsed.stdout.strip()))
+                db = self.scratch / f"import-{label}.db"
+                _remove_db(db)
+                shutil.copyfile(empty, db)
+                first = self._run([*self.command, "--db", str(db), "import", *map(str, paths)])
+                samples.add(f"import {label}", first.wall)
+                if first.max_rss is not None:
+                    rss.setdefault(label, []).append(first.max_rss)
+                samples.add(f"reimport {label}", self._run([*self.command, "--db", str(db), "import",
+                                                            *map(str, paths)]).wall)  # fmt: skip
+                _remove_db(db)
+        megabytes = input_bytes / MB
+        budget = 4 * megabytes + 150
+        rows = []
+        for label, title in (("file", f"one file ({megabytes:.1f} MB)"), ("dir", f"{len(files)} files")):
+            first = samples.median(f"import {label}")
+            rows += [
+                Row(
+                    f"import {size.copies}x deck, {title}",
+                    first,
+                    samples.median(f"parse {label}"),
+                    "s",
+                    1 / 0.7,
+                    note=f"{megabytes / first:.2f} MB/s",
+                ),  # fmt: skip
+                Row(f"re-import unchanged, {title}", samples.median(f"reimport {label}"), first, "s", 0.1),
+            ]
+            if label in rss:
+                peak = max(rss[label]) / MB
+                rows.append(
+                    Row(f"import peak RSS, {title}", peak, budget, "MB", 1.0, note="floor: 4x input + 150")
+                )
+        return rows
+
+    # -- review: in process, per card ---------------------------------------------------------------------
+
+    def review(self, size: Size, rounds: int, *, fresh: bool) -> list[Row]:
+        cards, reviews = size.review
+        pristine = self._collection("review", cards, reviews, fresh=fresh)
+        db = self.scratch / "review.db"
+        shutil.copyfile(pristine, db)
+        per_card, queue_times = review_rounds(db, self.today, size.answers, rounds)
+        ordered = sorted(per_card)
+        p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+        return [
+            Row(
+                f"review: next card at {cards:,} cards",
+                statistics.median(per_card) * 1000,
+                None,
+                "ms",
+                10.0,
+                absolute=True,
+                note=f"p95 {p95 * 1000:.1f} ms, {len(per_card)} cards",
+            ),  # fmt: skip
+            Row(
+                "(reference) review: build the day's queue", statistics.median(queue_times) * 1000, None, "ms"
+            ),
+        ]
+
+    # -- inputs ---------------------------------------------------------------------------------------------
+
+    def _collection(self, name: str, cards: int, reviews: int, *, fresh: bool) -> Path:
+        stem = f"{name}-{cards}c-{reviews}r"
+        path = self.work / f"{stem}-{self.today.isoformat()}-v{GENERATOR_VERSION}.db"
+        if fresh or not path.exists():
+            for stale in self.work.glob(f"{stem}-*.db*"):
+                stale.unlink()
+            print(f"generating {cards:,} cards and {reviews:,} reviews in {path} ...", file=sys.stderr)
+            building = path.with_name(path.name + ".building")
+            make_collection(building, cards=cards, reviews=reviews, seed=0, today=self.today)
+            building.replace(path)
+        return path
+
+    def _inputs(self, copies: int, *, fresh: bool) -> tuple[Path, Path]:
+        from dva_cards.resources import bundled_deck
+
+        deck = bundled_deck().read_text(encoding="utf-8")
+        deck = deck if deck.endswith("\n") else deck + "\n"  # each copy starts on a line of its own
+        marker = hashlib.blake2b(f"{copies}\x00{deck}".encode(), digest_size=8).hexdigest()
+        root = self.work / f"notes-{copies}x"
+        single, directory = root / f"aws-dva-{copies}x.md", root / "split"
+        stamp = root / "built"
+        if fresh or not stamp.exists() or stamp.read_text() != marker:
+            shutil.rmtree(root, ignore_errors=True)
+            directory.mkdir(parents=True)
+            single.write_text(deck * copies, encoding="utf-8")
+            for index in range(copies):
+                (directory / f"aws-dva-{index:03d}.md").write_text(deck, encoding="utf-8")
+            stamp.write_text(marker)
+        return single, directory
+
+    # -- subprocesses ---------------------------------------------------------------------------------------
+
+    def _run(self, command: list[str]) -> Child:
+        """Run `command` under the small launcher, which times it and reads its own rusage from wait4.
+
+        Not measured from this process: a child's peak RSS includes the image it was forked from, and this
+        one holds generated collections (hundreds of MB); the launcher is a fresh interpreter of ~10 MB.
+        """
+        out, err = self.scratch / "stdout", self.scratch / "stderr"
+        launcher = [sys.executable, str(self.launcher), str(out), str(err), *command]
+        done = subprocess.run(launcher, env=self.env, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise CommandFailed(f"launcher failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
+        result = json.loads(done.stdout)
+        if result["status"] != 0:
+            message = err.read_text(encoding="utf-8", errors="replace").strip()[-2000:]
+            raise CommandFailed(f"{' '.join(command)} exited with {result['status']}: {message}")
+        return Child(result["wall"], result["max_rss"], out.read_text(encoding="utf-8", errors="replace"))
+
+
+def review_rounds(db: Path, today: date, answers: int, rounds: int) -> tuple[list[float], list[float]]:
+    """Answer up to `answers` cards per round as the review loop does, without rendering.
+
+    Returns the seconds of each answered card (fetch it, grade it, write the answer, next queue) and of each
+    round's queue building (today's answer counts, candidates, `build_queue`).
+    """
+    from dva_cards import scheduler
+    from dva_cards.session import DailyLimits, after_answer, build_queue
+    from dva_cards.store import Answer, Store
+
+    per_card: list[float] = []
+    queue_times: list[float] = []
+    clock = time.perf_counter
+    with Store.open(db) as store:
+        for _ in range(rounds):
+            start = clock()
+            store.answers_today(today)
+            limits = DailyLimits(new_per_day=20, reviews_per_day=answers)
+            candidates = store.queue_candidates(today, new_limit=20, review_limit=answers)
+            queue = build_queue(candidates, today, limits)
+            queue_times.append(clock() - start)
+            for count in range(answers):
+                head = queue.next_card()
+                if head is None:
+                    break
+                start = clock()
+                card = store.review_card(head[0])
+                if card is None:
+                    raise CommandFailed(f"card {head[0]} of the queue is missing")
+                before = card.schedule
+                quality = GRADES[count % len(GRADES)]
+                after = scheduler.review(before.state, quality, today)
+                relearning = before.state.reps == 0 and before.state.due is not None
+                kind = "drill" if before.state.drill or relearning else "review"
+                at = datetime.now(UTC)
+                store.record_answer(
+                    Answer(
+                        card.id, quality, kind, before, after, before.leech, before.suspended, at, today, 3000
+                    )
+                )
+                queue = after_answer(queue, card.id, after, today)
+                per_card.append(clock() - start)
+    if not per_card:
+        raise CommandFailed(f"nothing to review in {db}")
+    return per_card, queue_times
+
+
+def _print_table(rows: list[Row], size_name: str, runs: int, import_runs: int, seconds: float) -> None:
+    judged = size_name == "full"
+    print(
+        f"dva-cards benchmark, size {size_name}: Python {platform.python_version()}, {os.cpu_count()} CPUs; "
+        f"medians of {runs} interleaved runs ({import_runs} for imports); {seconds:.0f} s in all"
+    )
+    name_width = max(len(row.name) for row in rows) if rows else 10
+    print(f"{'figure':<{name_width}}  {'value':>10}  {'floor':>10}  {'ratio':>6}  {'target':>8}  result")
+    missed = []
+    for row in rows:
+        ratio = "-" if row.ratio is None else f"{row.ratio:.2f}"
+        if row.limit is None:
+            target = "-"
+        elif row.absolute:
+            target = f"<={_amount(row.limit, row.unit)}"
+        else:
+            target = f"<={row.limit:.2f}"
+        if row.passed is None:
+            result = ""
+        elif not judged:
+            result = "(not judged)"
+        else:
+            result = "pass" if row.passed else "MISS"
+            if not row.passed:
+                missed.append(row.name)
+        floor = "-" if row.floor is None else _amount(row.floor, row.unit)
+        note = f"  {row.note}" if row.note else ""
+        print(
+            f"{row.name:<{name_width}}  {_amount(row.value, row.unit):>10}  {floor:>10}  {ratio:>6}  "
+            f"{target:>8}  {result}{note}"
+        )
+    if not judged:
+        print("smoke run: sizes too small to judge the targets (run without --size tiny for that)")
+    elif missed:
+        print(f"MISS: {len(missed)} target(s) missed: {'; '.join(missed)}")
+    else:
+        print("all targets met")
+
+
+def _amount(value: float, unit: str) -> str:
+    if unit == "s":
+        return f"{value:.3f} s" if value < 10 else f"{value:.1f} s"
+    if unit == "ms":
+        return f"{value:.2f} ms"
+    return f"{value:.0f} MB"
+
+
+def _remove_db(path: Path) -> None:
+    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        each.unlink(missing_ok=True)
 
 
 def _learner_today() -> date:
@@ -146,16 +523,6 @@ def _dva_cards_command() -> list[str]:
         return [str(script)]
     found = shutil.which("dva-cards")
     return [found] if found else [sys.executable, "-m", "dva_cards"]
-
-
-def _bound_run(command: list[str], env: dict[str, str]) -> Callable[[], None]:
-    return lambda: _run(command, env)
-
-
-def _run(command: list[str], env: dict[str, str]) -> None:
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.strip()}")
 
 
 if __name__ == "__main__":
