@@ -115,7 +115,16 @@ def _plain_param_class() -> Any:
     except ImportError:
         _plain_class.append(None)
         return None
+    import dataclasses
+    import inspect
     import re
+
+    # Typer's internals, not its API: use them only in the shape this was written against.
+    fields = {field.name for field in dataclasses.fields(RuntimeParam)}
+    arguments = list(inspect.signature(RuntimeParam._coerce_value).parameters)
+    if not {"parameter_info", "annotation"} <= fields or arguments[:4] != ["self", "value", "param", "ctx"]:
+        _plain_class.append(None)
+        return None
 
     digits = re.compile(r"-?[0-9]{1,18}")
 
