@@ -475,11 +475,14 @@ def test_a_file_torn_while_read_converges_on_the_next_import(tmp_path: Path, db_
     assert fronts == {draft.front for draft in extract(VERSION_B).cards}
 
 
-def test_rich_markup_prints_literally_in_cards_review_and_skip_lists(tmp_path: Path) -> None:
+def test_rich_markup_prints_literally_in_cards_review_and_skip_lists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     notes = write(tmp_path / "markup.md", MARKUP + "* **[red]Empty[/red]** - \n")
     result = run("import", "--verbose", str(notes))
     assert result.exit_code == 0, result.stderr
     assert "* **[red]Empty[/red]** -" in result.stdout
+    monkeypatch.setenv("COLUMNS", "400")  # wide enough that no cell is cut short with an ellipsis
     listing = run("cards", "--deck", "markup")
     assert listing.exit_code == 0
     for literal in (

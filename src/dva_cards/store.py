@@ -289,6 +289,8 @@ class Store:
         deck: str | None = None,
         search: str | None = None,
         include_retired: bool = False,
+        only_suspended: bool = False,
+        only_leeches: bool = False,
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
         where: list[str] = []
@@ -298,6 +300,10 @@ class Store:
             params.append(self.require_deck(deck))
         if not include_retired:
             where.append("c.retired_at IS NULL")
+        if only_suspended:
+            where.append("c.suspended = 1")
+        if only_leeches:
+            where.append("c.leech = 1")
         if search:
             pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             where.append(
@@ -326,6 +332,36 @@ class Store:
                 card[flag] = bool(card[flag])
             result.append(card)
         return result
+
+    def resolve_card_ids(self, prefixes: Sequence[str]) -> list[str]:
+        """Full ids for ids or unique id prefixes (at least 4 hex digits), as `cards` shows them."""
+        resolved: list[str] = []
+        for prefix in prefixes:
+            wanted = prefix.strip().lower()
+            if len(wanted) < 4 or any(ch not in "0123456789abcdef" for ch in wanted):
+                raise UserError(f"not a card id: {prefix!r} (give at least 4 hex digits, as `cards` shows)")
+            upper = wanted + "g"  # every id starting with the prefix sorts between it and this
+            matches = [
+                row[0]
+                for row in self.connection.execute(
+                    "SELECT id FROM card WHERE id >= ? AND id < ? LIMIT 2", (wanted, upper)
+                )
+            ]
+            if not matches:
+                raise UserError(f"no card with id {prefix!r}")
+            if len(matches) > 1:
+                raise UserError(f"card id {prefix!r} is ambiguous: give more digits")
+            resolved.append(matches[0])
+        return resolved
+
+    def set_suspended_many(self, card_ids: Sequence[str], suspended: bool) -> int:
+        """Suspend or unsuspend these cards in one transaction; the number whose flag changed."""
+        with self.transaction():
+            cursor = self.connection.executemany(
+                "UPDATE card SET suspended = ? WHERE id = ? AND suspended != ?",
+                [(int(suspended), card_id, int(suspended)) for card_id in card_ids],
+            )
+        return max(cursor.rowcount, 0)
 
     # -- settings -------------------------------------------------------------------------------------------
 
