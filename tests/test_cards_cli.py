@@ -30,7 +30,11 @@ def test_suspend_by_id_prefix_then_unsuspend(tmp_path: Path) -> None:
 def test_unknown_or_ambiguous_id_changes_nothing(tmp_path: Path, db_path: Path) -> None:
     card_ids = ids(tmp_path)
     before = dump(db_path)
-    for bad, message in (("ffff0000", "no card with id"), ("xy", "not a card id"), ("zzzzzz", "not a card id")):
+    for bad, message in (
+        ("ffff0000", "no card with id"),
+        ("xy", "not a card id"),
+        ("zzzzzz", "not a card id"),
+    ):
         result = run("suspend", card_ids["Alpha"], bad)
         assert result.exit_code != 0
         assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
