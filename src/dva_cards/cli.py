@@ -102,7 +102,14 @@ def _plain_param(param: Any) -> None:
         param._runtime_param = _plain_param_class()(parameter_info=info, annotation=annotation, kind=kind)
 
 
-_PLAIN_KINDS: dict[Any, str] = {bool: "bool", str: "str", int: "int", Path: "path", list[Path]: "paths"}
+_PLAIN_KINDS: dict[Any, str] = {
+    bool: "bool",
+    str: "str",
+    int: "int",
+    Path: "path",
+    list[Path]: "paths",
+    list[str]: "strs",
+}
 _plain_class: list[Any] = []  # built once, on first use
 
 
@@ -154,6 +161,8 @@ def _plain_param_class() -> Any:
                 and all(isinstance(v, str) and str(Path(v)) == v for v in value)
             ):
                 return [coerce_cli_path(Path(v), info, path_type=Path, param=param, ctx=ctx) for v in value]
+            if self.kind == "strs" and isinstance(value, list | tuple) and all(type(v) is str for v in value):
+                return list(value)
             # Anything unusual: Typer's own conversion, result and error message.
             return build_runtime_param(param.type_descriptor)._coerce_value(value, param=param, ctx=ctx)
 
