@@ -528,8 +528,7 @@ class Store:
             self._write_schedule(card_id, before)
 
     def set_suspended(self, card_id: str, suspended: bool = True) -> None:
-        with self.transaction():
-            self.connection.execute("UPDATE card SET suspended = ? WHERE id = ?", (int(suspended), card_id))
+        self.set_suspended_many([card_id], suspended)
 
     def bury(self, card_id: str, until: date) -> None:
         """Hide a card until the learner's day `until` (exclusive: it shows again on that day)."""
