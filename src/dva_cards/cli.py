@@ -344,7 +344,8 @@ def _render_import(counts: SyncCounts, *, dry_run: bool, verbose: bool, files: i
 
     console = _console()
     title = f"{'would import' if dry_run else 'imported'} {files} file{'s' if files != 1 else ''}"
-    table = Table(title=title, show_header=False, title_justify="left")
+    console.print(title, markup=False)  # not a table title: that would wrap to the narrow table's width
+    table = Table(show_header=False)
     table.add_column("", style="bold")
     table.add_column("", justify="right")
     for label, value in (
