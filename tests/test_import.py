@@ -253,3 +253,35 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     result = run("--debug", "import", str(tmp_path / "missing.md"))
     assert result.exit_code != 0
     assert result.exception is not None  # re-raised for the traceback instead of a one-line message
+
+
+def test_editing_a_file_keeps_its_own_card_when_a_twin_file_is_gone(tmp_path: Path, db_path: Path) -> None:
+    notes = tmp_path / "notes"
+    first = write(notes / "a.md", "# EC2\n\n* **ASG** - from a\n")
+    second = write(notes / "b.md", "# EC2\n\n* **ASG** - from b\n")
+    run_json("import", "--deck", "aws", str(notes))
+    b_card = next(card for card in run_json("cards") if card["back"] == "from b")
+    with sqlite3.connect(db_path) as connection:
+        connection.execute(
+            "UPDATE card SET reps = 1, interval = 1, due = '2026-11-27' WHERE id = ?", (b_card["id"],)
+        )
+    connection.close()
+    first.unlink()
+    write(second, "# EC2\n\n* **ASG** - from b, edited\n")
+    result = run_json("import", "--deck", "aws", str(notes))
+    assert (result["added"], result["updated"]) == (0, 1)
+    card = next(card for card in run_json("cards") if card["back"] == "from b, edited")
+    assert card["id"] == b_card["id"]
+    assert (card["reps"], card["due"]) == (1, "2026-11-27")
+
+
+def test_prune_in_a_multi_file_import_leaves_the_twin_file_alone(tmp_path: Path) -> None:
+    first = write(tmp_path / "a.md", "# S\n* **Same** - from a\n* **Other** - x\n")
+    second = write(tmp_path / "b.md", "# S\n* **Same** - from b\n")
+    run_json("import", "--deck", "d", str(first), str(second))
+    write(first, "# S\n* **Other** - x\n")
+    result = run_json("import", "--deck", "d", "--prune", str(first), str(second))
+    assert (result["retired"], result["pruned"], result["added"]) == (1, 1, 0)
+    assert sorted(card["back"] for card in run_json("cards", "--retired")) == ["from b", "x"]
+    again = run_json("import", "--deck", "d", str(first), str(second))
+    assert (again["added"], again["updated"], again["restored"], again["retired"]) == (0, 0, 0, 0)

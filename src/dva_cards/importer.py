@@ -11,7 +11,7 @@ from pathlib import Path
 from .extract import Extraction, extract
 from .identity import file_hash
 from .sources import NotesFile, find_notes, read_notes
-from .store import Store, SyncCounts
+from .store import DeckSync, Store, SyncCounts
 
 # Bump when extraction rules change, so every file is read again instead of skipped as unchanged.
 EXTRACTOR_VERSION = "1"
@@ -35,22 +35,23 @@ def import_notes(
     progress: Progress | None = None,
 ) -> SyncCounts:
     total = SyncCounts()
-    claimed: dict[str, set[str]] = {}
     # Parsing is the slow part: it runs before the write lock is taken, so a review answering meanwhile waits
     # only for the writes, never for seconds of markdown.
-    parsed: list[Extraction | None] = []
+    parsed: list[tuple[str, Extraction | None]] = []
     with _collector_paused():
         for done, note in enumerate(notes, start=1):
-            digest, deck_name = file_hash(note.data, EXTRACTOR_VERSION), deck or note.path.stem
-            recorded = None if dry_run else store.unchanged_file(deck_name, str(note.path), digest)
-            parsed.append(None if recorded is not None else extract(note.text))
+            digest = file_hash(note.data, EXTRACTOR_VERSION)
+            recorded = (
+                None if dry_run else store.unchanged_file(deck or note.path.stem, str(note.path), digest)
+            )
+            parsed.append((digest, None if recorded is not None else extract(note.text)))
             if progress is not None:
                 progress(note, done)
     with store.transaction(rollback=dry_run):
-        for note, extraction in zip(notes, parsed, strict=True):
+        decks: dict[str, DeckSync] = {}
+        for note, (digest, extraction) in zip(notes, parsed, strict=True):
             deck_name = deck or note.path.stem
-            claimed_ids = claimed.setdefault(deck_name, set())
-            total.add(_import_one(store, note, deck_name, now, claimed_ids, dry_run, prune, extraction))
+            total.add(_import_one(store, note, deck_name, digest, extraction, decks, now, dry_run, prune))
     return total
 
 
@@ -73,26 +74,31 @@ def _import_one(
     store: Store,
     note: NotesFile,
     deck: str,
+    digest: str,
+    extraction: Extraction | None,
+    decks: dict[str, DeckSync],
     now: datetime,
-    claimed: set[str],
     dry_run: bool,
     prune: bool,
-    extraction: Extraction | None = None,
 ) -> SyncCounts:
     source = str(note.path)
-    digest = file_hash(note.data, EXTRACTOR_VERSION)
     if not dry_run:
         recorded_skips = store.unchanged_file(deck, source, digest)
         if recorded_skips is not None:
             counts = SyncCounts(unchanged=store.active_card_count(deck, source), skipped=recorded_skips)
             if prune:
                 counts.pruned = store.prune(deck, source)
+                if deck in decks:
+                    decks[deck].forget_retired(source)
             return counts
     if extraction is None:  # unchanged when parsed, changed since by another import: parsed now
         extraction = extract(note.text)
+    if deck not in decks:
+        decks[deck] = store.deck_sync(deck)
     counts = store.sync_file(
-        deck, source, digest, extraction.cards, extraction.skipped, now, claimed, collect_cards=dry_run
+        decks[deck], source, digest, extraction.cards, extraction.skipped, now, collect_cards=dry_run
     )
     if prune:
         counts.pruned = store.prune(deck, source)
+        decks[deck].forget_retired(source)
     return counts

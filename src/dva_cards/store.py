@@ -11,7 +11,7 @@ import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,6 +63,44 @@ class _Existing:
     line: int
     content_hash: str
     retired: bool
+    context: str
+    front: str
+
+
+@dataclass
+class DeckSync:
+    """One deck's cards during an import: read once, then kept in step with every file's writes."""
+
+    name: str
+    deck_id: int
+    cards: dict[str, _Existing] = field(default_factory=dict)
+    by_source: dict[str, set[str]] = field(default_factory=dict)
+    claimed: set[str] = field(default_factory=set)  # ids the files of this import already took
+
+    def remember(self, identity: str, card: _Existing) -> None:
+        previous = self.cards.get(identity)
+        if previous is not None and previous.source != card.source:
+            self.by_source[previous.source].discard(identity)
+        self.cards[identity] = card
+        self.by_source.setdefault(card.source, set()).add(identity)
+
+    def forget_retired(self, source: str) -> None:
+        """After a prune: the file's retired cards are gone from the collection."""
+        for identity in [i for i in self.by_source.get(source, ()) if self.cards[i].retired]:
+            del self.cards[identity]
+            self.by_source[source].discard(identity)
+
+    def own_cards_by_key(self, source: str) -> dict[tuple[str, str], list[str]]:
+        """This file's cards (retired ones too) by context and normalized term, in line order."""
+        own: dict[tuple[str, str], list[str]] = {}
+        ids = sorted(
+            self.by_source.get(source, ()), key=lambda identity: (self.cards[identity].line, identity)
+        )
+        for identity in ids:
+            if identity not in self.claimed:
+                card = self.cards[identity]
+                own.setdefault((card.context, normalize_term(card.front)), []).append(identity)
+        return own
 
 
 class Store:
@@ -158,55 +196,60 @@ class Store:
         ).fetchone()
         return int(row[0])
 
+    def deck_sync(self, deck: str) -> DeckSync:
+        """The deck's cards, read once for an import that syncs one or more of its files."""
+        deck_id = self.ensure_deck(deck)
+        rows = self.connection.execute(
+            "SELECT id, source, line, content_hash, retired_at IS NOT NULL, context, front FROM card "
+            "WHERE deck_id = ?",
+            (deck_id,),
+        )
+        sync = DeckSync(deck, deck_id)
+        for row in rows:
+            sync.remember(row[0], _Existing(row[1], row[2], row[3], bool(row[4]), row[5], row[6]))
+        return sync
+
     def sync_file(
         self,
-        deck: str,
+        sync: DeckSync,
         source: str,
         file_hash: str,
         drafts: Sequence[CardDraft],
         skipped: Sequence[Skipped],
         now: datetime,
-        claimed: set[str],
         *,
         collect_cards: bool = False,
     ) -> SyncCounts:
         """Bring the cards of one notes file in line with its drafts. Runs inside the caller's transaction.
 
-        `claimed` holds the ids other files of this import already took, so equal terms in equal contexts
-        of two files in one deck stay two cards.
+        `sync` carries the deck's cards from file to file of one import (read once, kept in step with what
+        each file writes) and the ids the import's files already took, so equal terms in equal contexts of
+        two files in one deck stay two cards.
         """
-        deck_id = self.ensure_deck(deck)
-        existing = self._existing_cards(deck_id)
         stamp = sql_datetime(now)
         counts = SyncCounts()
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
-        seen: set[str] = set()
+        written: dict[str, _Existing] = {}
+        own = sync.own_cards_by_key(source)
         for draft in drafts:
-            identity = self._free_id(deck, draft, source, existing, claimed)
-            claimed.add(identity)
-            seen.add(identity)
             context = join_context(draft.context)
+            term = normalize_term(draft.front)
+            # The file's own card for this term keeps its id (and so its schedule), whatever else changed.
+            mine = own.get((context, term))
+            identity = mine.pop(0) if mine else self._free_id(sync, draft, term)
+            sync.claimed.add(identity)
             digest = content_hash(draft.front, draft.back)
-            before = existing.get(identity)
+            written[identity] = _Existing(source, draft.line, digest, False, context, draft.front)
+            before = sync.cards.get(identity)
             if before is None:
                 counts.added += 1
                 if collect_cards:
-                    counts.cards.append(_draft_json(identity, deck, context, draft, source))
+                    counts.cards.append(_draft_json(identity, sync.name, context, draft, source))
                 inserts.append(
-                    (
-                        identity,
-                        deck_id,
-                        source,
-                        draft.line,
-                        context,
-                        draft.front,
-                        draft.back,
-                        digest,
-                        stamp,
-                        stamp,
-                    )
-                )
+                    (identity, sync.deck_id, source, draft.line, context, draft.front, draft.back, digest, stamp,
+                     stamp)
+                )  # fmt: skip
                 continue
             if before.retired:
                 counts.restored += 1
@@ -230,19 +273,23 @@ class Store:
             updates,
         )
         gone = [
-            (stamp, identity)
-            for identity, before in existing.items()
-            if before.source == source and not before.retired and identity not in seen
+            identity
+            for identity in sync.by_source.get(source, ())
+            if identity not in written and not sync.cards[identity].retired
         ]
-        self.connection.executemany("UPDATE card SET retired_at = ? WHERE id = ?", gone)
+        self.connection.executemany("UPDATE card SET retired_at = ? WHERE id = ?", [(stamp, i) for i in gone])
         counts.retired = len(gone)
+        for identity in gone:
+            sync.cards[identity] = replace(sync.cards[identity], retired=True)
+        for identity, card in written.items():
+            sync.remember(identity, card)
         counts.skipped = [_skipped_json(item, source) for item in skipped]
         self.connection.execute(
             "INSERT INTO source_file (deck_id, path, content_hash, skipped_json, imported_at) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (deck_id, path) DO UPDATE SET "
             "content_hash = excluded.content_hash, skipped_json = excluded.skipped_json, "
             "imported_at = excluded.imported_at",
-            (deck_id, source, file_hash, json.dumps(counts.skipped), stamp),
+            (sync.deck_id, source, file_hash, json.dumps(counts.skipped), stamp),
         )
         return counts
 
@@ -255,29 +302,16 @@ class Store:
         )
         return cursor.rowcount
 
-    def _existing_cards(self, deck_id: int) -> dict[str, _Existing]:
-        rows = self.connection.execute(
-            "SELECT id, source, line, content_hash, retired_at IS NOT NULL FROM card WHERE deck_id = ?",
-            (deck_id,),
-        )
-        return {row[0]: _Existing(row[1], row[2], row[3], bool(row[4])) for row in rows}
-
-    def _free_id(
-        self, deck: str, draft: CardDraft, source: str, existing: dict[str, _Existing], claimed: set[str]
-    ) -> str:
-        """The draft's id, unless a live card of another file that still exists already holds it."""
-        term = normalize_term(draft.front)
+    def _free_id(self, sync: DeckSync, draft: CardDraft, term: str) -> str:
+        """An id for a draft the file holds no card for: the first one along its occurrence chain that no
+        live card of another existing file holds. A retired card, or one whose file is gone (renamed or moved
+        notes), is taken over with its history."""
         occurrence = draft.occurrence
         while True:
-            identity = card_id(deck, draft.context, term, occurrence)
-            holder = existing.get(identity)
-            taken_by_other_file = (
-                holder is not None
-                and holder.source != source
-                and not holder.retired
-                and os.path.exists(holder.source)
-            )
-            if identity not in claimed and not taken_by_other_file:
+            identity = card_id(sync.name, draft.context, term, occurrence)
+            holder = sync.cards.get(identity)
+            taken = holder is not None and not holder.retired and os.path.exists(holder.source)
+            if identity not in sync.claimed and not taken:
                 return identity
             occurrence += 1
 
