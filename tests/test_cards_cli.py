@@ -21,6 +21,9 @@ def test_suspend_by_id_prefix_then_unsuspend(tmp_path: Path) -> None:
     assert "suspended 2 cards" in result.stdout
     assert [card["front"] for card in run_json("cards", "--suspended")] == ["Alpha", "Beta"]
     assert "suspended" in run("cards").stdout
+    twice = run("suspend", card_ids["Gamma"][:6], card_ids["Gamma"])
+    assert "suspended 1 card" in twice.stdout and "already" not in twice.stdout
+    assert run("unsuspend", card_ids["Gamma"]).exit_code == 0
     again = run("unsuspend", card_ids["Alpha"][:8], card_ids["Gamma"])
     assert again.exit_code == 0, again.output
     assert "unsuspended 1 card (1 already unsuspended)" in again.stdout

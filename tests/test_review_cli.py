@@ -88,6 +88,16 @@ def test_fresh_install_with_the_bundled_deck_name(db_path: Path) -> None:
     assert "bundled deck aws-dva was imported" in result.stdout
 
 
+def test_own_notes_without_cards_are_not_replaced_by_the_bundled_deck(tmp_path: Path, db_path: Path) -> None:
+    notes = tmp_path / "plain.md"
+    notes.write_text("# Only prose\n\nNo definitions here.\n", encoding="utf-8")
+    assert run_json("import", str(notes))["added"] == 0
+    result = run("review", input="q\n")
+    assert result.exit_code == 0, result.output
+    assert "bundled deck" not in result.stdout
+    assert dump(db_path).get("card", []) == []
+
+
 def test_fresh_install_with_another_deck_is_an_error_and_imports_nothing(db_path: Path) -> None:
     result = run("review", "--deck", "mine", input="q\n")
     assert result.exit_code != 0

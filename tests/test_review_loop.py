@@ -387,6 +387,8 @@ def test_section_matches() -> None:
     assert not section_matches("EC2 Basics", "EC2")
     assert not section_matches("AWS › EC2", "EC2")
     assert not section_matches("EC2", "")
+    # A heading that itself contains " > " is split the same way on both sides.
+    assert section_matches("Input > Output › Pipes", "Input > Output")
 
 
 def test_formatting() -> None:

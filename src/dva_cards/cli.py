@@ -569,8 +569,12 @@ def review_command(
 
 
 def _import_bundled_deck_if_empty(store: Store, deck: str | None, console: Any) -> None:
-    """A fresh install has something to review: the bundled AWS DVA deck, imported on the first review."""
-    if store.card_count() > 0:
+    """A fresh install has something to review: the bundled AWS DVA deck, imported on the first review.
+
+    Only into a collection that never had a deck: one whose own notes gave no cards, or were all pruned, is
+    the learner's own and stays as it is.
+    """
+    if store.deck_names():
         return
     from datetime import UTC, datetime
 

@@ -491,8 +491,7 @@ def section_path(text: str) -> list[str]:
 def section_matches(context: str, section: str) -> bool:
     """Whether a card's context lies in ``section``: the section's parts start the context's parts."""
     wanted = section_path(section)
-    parts = [part.strip().casefold() for part in context.split(CONTEXT_SEPARATOR.strip())]
-    return bool(wanted) and parts[: len(wanted)] == wanted
+    return bool(wanted) and section_path(context)[: len(wanted)] == wanted
 
 
 def top_sections(contexts: Iterable[str], limit: int = 12) -> str:

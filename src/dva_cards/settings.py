@@ -146,7 +146,3 @@ def typed_value(key: str, stored: Mapping[str, str]) -> int | str:
             f"setting {key} in the collection is invalid ({text!r}; it must be {error}): "
             f"fix it with `dva-cards config set {key} VALUE` or `dva-cards config unset {key}`"
         ) from None
-
-
-def is_default(key: str, stored: Mapping[str, str]) -> bool:
-    return key not in stored

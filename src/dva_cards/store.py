@@ -171,9 +171,6 @@ class Store:
     def deck_names(self) -> list[str]:
         return [row[0] for row in self.connection.execute("SELECT name FROM deck ORDER BY name")]
 
-    def card_count(self) -> int:
-        return int(self.connection.execute("SELECT count(*) FROM card").fetchone()[0])
-
     # -- import ---------------------------------------------------------------------------------------------
 
     def unchanged_file(self, deck: str, source: str, file_hash: str) -> list[dict[str, Any]] | None:
@@ -386,7 +383,7 @@ class Store:
             if len(matches) > 1:
                 raise UserError(f"card id {prefix!r} is ambiguous: give more digits")
             resolved.append(matches[0])
-        return resolved
+        return list(dict.fromkeys(resolved))  # one id given twice is one card
 
     def set_suspended_many(self, card_ids: Sequence[str], suspended: bool) -> int:
         """Suspend or unsuspend these cards in one transaction; the number whose flag changed."""
