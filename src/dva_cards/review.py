@@ -311,8 +311,8 @@ class _Session:
         became_leech = False
         if not self.options.cram:
             after = scheduler.review(before.state, quality, today)
-            relearning = before.state.reps == 0 and before.state.due is not None
-            kind = "drill" if before.state.drill or relearning else "review"
+            # Drilling and re-learning answers are the day's repeats, logged apart from its reviews.
+            kind = "drill" if kind_of(before.state, today) == "drill" else "review"
             if scheduler.is_lapse(before.state, quality) and after.lapses >= self.settings.leech_threshold:
                 became_leech = True
                 leech = True

@@ -536,12 +536,8 @@ class Store:
                 ),
             )
             if answer.kind != "cram":
-                updated = self.connection.execute(
-                    "UPDATE card SET reps = ?, ease = ?, interval = ?, due = ?, drill = ?, lapses = ?, "
-                    "leech = ?, suspended = ?, last_review = ? WHERE id = ?",
-                    (*_state_values(after), int(leech), int(suspended), stamp, answer.card_id),
-                )
-                if updated.rowcount != 1:
+                schedule = CardSchedule(after, leech, suspended, before.buried_until, stamp)
+                if not self._write_schedule(answer.card_id, schedule):
                     raise CardGone(f"card {answer.card_id} is no longer in the collection")
         return int(cursor.lastrowid or 0)
 
@@ -621,8 +617,9 @@ class Store:
     def _deck_ids_by_name(self) -> list[int]:
         return [row[0] for row in self.connection.execute("SELECT id FROM deck ORDER BY name")]
 
-    def _write_schedule(self, card_id: str, schedule: CardSchedule) -> None:
-        self.connection.execute(
+    def _write_schedule(self, card_id: str, schedule: CardSchedule) -> bool:
+        """Write a card's schedule columns; False if the card is gone."""
+        cursor = self.connection.execute(
             "UPDATE card SET reps = ?, ease = ?, interval = ?, due = ?, drill = ?, lapses = ?, leech = ?, "
             "suspended = ?, buried_until = ?, last_review = ? WHERE id = ?",
             (
@@ -634,6 +631,7 @@ class Store:
                 card_id,
             ),
         )
+        return cursor.rowcount == 1
 
     # -- stats (issue #4: `dva-cards stats`) ----------------------------------------------------------------
     # Read-only grouping for `stats.rows_from_store`. SQL does the grouping with integer arithmetic and ISO
