@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from .errors import UserError
-from .identity import CONTEXT_SEPARATOR
+from .identity import CONTEXT_SEPARATOR, context_parts
 
 if TYPE_CHECKING:
     import genanki  # type: ignore[import-untyped]
@@ -144,11 +144,6 @@ def anki_note(card: Mapping[str, Any]) -> AnkiNote:
         tags=tuple(tags),
         suspended=bool(card.get("suspended")),
     )
-
-
-def context_parts(context: str) -> tuple[str, ...]:
-    """The heading path and ancestor terms a card's context was joined from."""
-    return tuple(part for part in (piece.strip() for piece in context.split(CONTEXT_SEPARATOR)) if part)
 
 
 def note_guid(card_id: str) -> str:

@@ -23,6 +23,11 @@ def join_context(context: tuple[str, ...]) -> str:
     return CONTEXT_SEPARATOR.join(context)
 
 
+def context_parts(context: str) -> tuple[str, ...]:
+    """The heading path and ancestor terms a stored context was joined from."""
+    return tuple(part for part in (piece.strip() for piece in context.split(CONTEXT_SEPARATOR)) if part)
+
+
 def card_id(deck: str, context: tuple[str, ...], normalized_term: str, occurrence: int) -> str:
     """16 hex digits (64 bits): collisions are out of reach for any collection a person can study."""
     key = _FIELD_SEPARATOR.join((deck, *context, "", normalized_term, str(occurrence)))

@@ -32,7 +32,7 @@ from . import scheduler
 from .clock import add_days, learner_today
 from .errors import CardGone, UserError
 from .humanize import duration
-from .identity import CONTEXT_SEPARATOR
+from .identity import context_parts
 from .keys import ENTER, ESCAPE, REVEAL, KeyReader
 from .session import DailyLimits, Queue, after_answer, build_queue, kind_of, without
 from .settings import Settings
@@ -498,9 +498,9 @@ def top_sections(contexts: Iterable[str], limit: int = 12) -> str:
     """The first parts of some contexts, as a short list for an error message."""
     seen: dict[str, None] = {}
     for context in contexts:
-        first = context.split(CONTEXT_SEPARATOR.strip())[0].strip()
-        if first:
-            seen.setdefault(first, None)
+        parts = context_parts(context)
+        if parts:
+            seen.setdefault(parts[0], None)
     names = sorted(seen, key=str.casefold)
     return ", ".join(names[:limit]) + (", …" if len(names) > limit else "")
 

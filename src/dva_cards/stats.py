@@ -38,6 +38,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
+from .identity import context_parts
+
 SCHEMA_VERSION = 1
 DEFAULT_DAYS = 30
 MAX_DAYS = 365
@@ -49,7 +51,6 @@ EASE_BUCKET = 100  # thousandths: histogram bars of 0.1 EF
 INTERVAL_EDGES = (0, 1, 2, 4, 8, 15, 21, 31, 61, 91, 181, 366)
 HARDEST_LIMIT = 10
 START_EASE = 2500  # thousandths: every card starts at EF 2.5; below it, a card has been graded 3
-SECTION_SEPARATOR = " › "
 
 CATEGORIES = ("new", "learning", "young", "mature", "suspended", "retired")
 SEEN_CATEGORIES = frozenset({"learning", "young", "mature"})
@@ -448,8 +449,8 @@ def retention(rows: Iterable[RetentionRow], win: Window) -> Retention:
 
 def section_of(context: str) -> str:
     """The top-level heading of a card's context: its first part."""
-    head = context.split(SECTION_SEPARATOR, 1)[0].strip()
-    return head or "(no heading)"
+    parts = context_parts(context)
+    return parts[0] if parts else "(no heading)"
 
 
 def sections(retention_rows: Iterable[RetentionRow]) -> tuple[Section, ...]:
