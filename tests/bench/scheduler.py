@@ -95,17 +95,19 @@ def read_log(path: Path) -> list[LogReview]:
 def simulate_log(cards: int, reviews: int, seed: int = 0) -> list[LogReview]:
     """A learner whose recall follows SIMULATED_LEARNER; cards come due on FSRS intervals at 90 %, a few late.
 
-    New cards are introduced evenly over the period; every first answer is followed by one same-day drill.
+    Cards are introduced over the first 60 days and have from 2 to 300 reviews (exponentially distributed,
+    ``reviews / cards`` on average); first answers and lapses are followed by a same-day drill.
     """
     rng = random.Random(seed)
-    per_card = max(2, reviews // cards)
+    mean_length = max(2.0, reviews / cards)
     start = datetime(2024, 1, 1, 9, tzinfo=UTC)
     out: list[LogReview] = []
     for card in range(cards):
+        length = min(300, 2 + int(rng.expovariate(1.0 / max(mean_length - 1.5, 0.5))))
         at = start + timedelta(days=rng.randrange(0, 60), minutes=rng.randrange(0, 600))
         state: fsrs.MemoryState | None = None
         last: date | None = None
-        for index in range(per_card):
+        for _ in range(length):
             day = learner_today(at, ROLLOVER_HOUR, UTC)
             elapsed = 0 if last is None else (day - last).days
             recall = (
@@ -118,9 +120,10 @@ def simulate_log(cards: int, reviews: int, seed: int = 0) -> list[LogReview]:
             else:
                 rating = 1
             out.append(LogReview(str(card), at, day, GRADE_FOR_RATING[rating]))
+            first = state is None
             state = fsrs.next_state(state, fsrs.Rating(rating), elapsed, SIMULATED_LEARNER)
             last = day
-            if index == 0 or rating == 1:
+            if (first or rating == 1) and rng.random() < 0.8:
                 at += timedelta(minutes=rng.randrange(2, 30))  # the same-day drill
                 continue
             interval = fsrs.next_interval(state.stability, 0.9, 3650, SIMULATED_LEARNER)
