@@ -15,11 +15,15 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-import numpy.typing as npt
-
 from . import fsrs
+from .errors import UserError
 from .fsrs import Parameters, Review
+
+try:
+    import numpy as np
+    import numpy.typing as npt
+except ModuleNotFoundError as missing:  # numpy comes with the optional extra, not with dva-cards itself
+    raise UserError("fitting FSRS parameters needs numpy: pip install 'dva-cards[optimize]'") from missing
 
 Array = npt.NDArray[np.float64]
 
