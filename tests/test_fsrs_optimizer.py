@@ -119,3 +119,13 @@ def test_the_review_path_does_not_import_numpy() -> None:
         "assert 'dva_cards.fsrs_optimizer' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_scheduler_benchmark_runs_at_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.bench.scheduler import main
+
+    assert main(["--size", "tiny"]) == 0
+    out = capsys.readouterr().out
+    for predictor in ("constant", "SM-2", "FSRS-6, default parameters", "FSRS-6, fitted parameters"):
+        assert f"| {predictor}" in out
+    assert "parity within 1e-4: pass" in out

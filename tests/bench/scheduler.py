@@ -17,6 +17,9 @@ at least one day), FSRS-6 with default parameters, and FSRS-6 with parameters fi
 the log (by review time) and scored on the last 20 %, beside the constant (the first 80 %'s mean) and SM-2
 on the same reviews. Then parity with py-fsrs, the optimizer's time on this log and on a simulated
 500,000-review log, and the time to replay 500,000 reviews.
+
+Ends with pass/MISS for each target: accuracy and time on the log only for a real ``--log``, the 500,000-review
+times only at full size, parity always. Exit status 0 whatever the figures.
 """
 
 from __future__ import annotations
@@ -268,11 +271,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(row("SM-2, R = 0.9^(t/I)", [item.review for item in sm2]))
     whole = [item.review for item in default]
     print(row("FSRS-6, default parameters", whole))
-    targets = [
-        judge("default log loss <= 0.466", log_loss(whole) <= 0.466),
-        judge("default RMSE(bins) <= 0.084", rmse_bins(whole) <= 0.084),
-        judge("default AUC >= 0.72", auc(whole) >= 0.72),
-    ]
+    # The accuracy and speed-on-this-log targets are set for a real log; a simulated one is only a smoke run.
+    real_log = args.log is not None
+    targets = []
+    if real_log:
+        targets += [
+            judge("default log loss <= 0.466", log_loss(whole) <= 0.466),
+            judge("default RMSE(bins) <= 0.084", rmse_bins(whole) <= 0.084),
+            judge("default AUC >= 0.72", auc(whole) >= 0.72),
+        ]
 
     reference = predict_all(cards, times, reference_predict(fsrs.DEFAULT_PARAMETERS))
     gap = max(abs(a.review.predicted - b.review.predicted) for a, b in zip(default, reference, strict=True))
@@ -299,9 +306,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(row("FSRS-6, default parameters", default_test))
     print(row("FSRS-6, fitted parameters", fitted_test))
     print(f"fitted in {fit_seconds:.3f} s: {', '.join(f'{value:.4f}' for value in fitted)}")
+    if real_log:
+        targets += [
+            judge("fitted log loss <= 0.450", log_loss(fitted_test) <= 0.450),
+            judge("fitted RMSE(bins) <= 0.065", rmse_bins(fitted_test) <= 0.065),
+        ]
     targets += [
-        judge("fitted log loss <= 0.450", log_loss(fitted_test) <= 0.450),
-        judge("fitted RMSE(bins) <= 0.065", rmse_bins(fitted_test) <= 0.065),
         judge(
             "fitted better than SM-2 and the constant (log loss and RMSE(bins))",
             all(
@@ -316,7 +326,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     optimize(histories)
     whole_seconds = time.perf_counter() - started
     print(f"\noptimizer on the whole log ({len(log)} reviews): {whole_seconds:.3f} s")
-    targets.append(judge("optimizer on this log <= 1 s", whole_seconds <= 1.0))
+    if real_log:
+        targets.append(judge("optimizer on this log <= 1 s", whole_seconds <= 1.0))
 
     large = simulate_log(size.large_reviews // 10, size.large_reviews, seed=1)
     large_cards = list(by_card(large).values())
