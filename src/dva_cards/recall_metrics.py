@@ -10,7 +10,7 @@ is averaged, weighted by the bin's size.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from . import fsrs
@@ -95,24 +95,42 @@ def true_retention(reviews: Iterable[ScoredReview]) -> float:
     return sum(outcomes) / len(outcomes)
 
 
+def score_card(
+    reviews: Sequence[Review], predict: Callable[[int, int], float]
+) -> list[tuple[int, ScoredReview]]:
+    """One card's scored reviews, with their index in ``reviews``.
+
+    ``predict(index, elapsed_days)`` gives the probability of recall of ``reviews[index]`` and must use only
+    the reviews before ``index``.
+    """
+    out: list[tuple[int, ScoredReview]] = []
+    scored = lapses = 0
+    for index in range(1, len(reviews)):
+        elapsed = (reviews[index].day - reviews[index - 1].day).days
+        if elapsed <= 0:
+            continue
+        recalled = is_recall(reviews[index].grade)
+        out.append((index, ScoredReview(predict(index, elapsed), recalled, bin_for(elapsed, scored, lapses))))
+        scored += 1
+        lapses += not recalled
+    return out
+
+
 def fsrs_scored_reviews(
     reviews: Sequence[Review], parameters: Parameters = fsrs.DEFAULT_PARAMETERS
 ) -> list[ScoredReview]:
     """One card's scored reviews, each predicted by FSRS from that card's earlier reviews only."""
-    out: list[ScoredReview] = []
+    stabilities: list[float] = []
     memory: CardMemory | None = None
-    scored = lapses = 0
     for review in reviews:
-        if memory is not None:
-            elapsed = (review.day - memory.last_review).days
-            if elapsed > 0:
-                recalled = is_recall(review.grade)
-                predicted = fsrs.retrievability(elapsed, memory.state.stability, parameters)
-                out.append(ScoredReview(predicted, recalled, bin_for(elapsed, scored, lapses)))
-                scored += 1
-                lapses += not recalled
         memory = fsrs.replay([review], parameters, start=memory)
-    return out
+        assert memory is not None
+        stabilities.append(memory.state.stability)
+
+    def predict(index: int, elapsed: int) -> float:
+        return fsrs.retrievability(elapsed, stabilities[index - 1], parameters)
+
+    return [scored for _, scored in score_card(reviews, predict)]
 
 
 def is_recall(grade: int) -> bool:

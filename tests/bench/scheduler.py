@@ -41,10 +41,9 @@ from dva_cards.fsrs_optimizer import optimize
 from dva_cards.recall_metrics import (
     ScoredReview,
     auc,
-    bin_for,
-    is_recall,
     log_loss,
     rmse_bins,
+    score_card,
     true_retention,
 )
 
@@ -158,19 +157,7 @@ Predict = Callable[[list[Review], list[datetime]], list[Scored]]
 def walk(
     reviews: list[Review], times: list[datetime], predict_next: Callable[[int, int], float]
 ) -> list[Scored]:
-    """Score each review on a later day than its predecessor with ``predict_next(index, elapsed_days)``."""
-    out = []
-    scored = lapses = 0
-    for index in range(1, len(reviews)):
-        elapsed = (reviews[index].day - reviews[index - 1].day).days
-        if elapsed <= 0:
-            continue
-        recalled = is_recall(reviews[index].grade)
-        predicted = predict_next(index, elapsed)
-        out.append(Scored(ScoredReview(predicted, recalled, bin_for(elapsed, scored, lapses)), times[index]))
-        scored += 1
-        lapses += not recalled
-    return out
+    return [Scored(scored, times[index]) for index, scored in score_card(reviews, predict_next)]
 
 
 def fsrs_predictor(parameters: Parameters) -> Predict:
