@@ -170,6 +170,25 @@ def replay(
     return CardMemory(MemoryState(stability, difficulty), last)
 
 
+def intervals_by_grade(
+    memory: CardMemory | None,
+    today: date,
+    desired_retention: float = DEFAULT_DESIRED_RETENTION,
+    maximum_interval: int = DEFAULT_MAXIMUM_INTERVAL,
+    parameters: Parameters = DEFAULT_PARAMETERS,
+) -> dict[int, int]:
+    """For each grade 0-5 given on ``today``, FSRS's days until the card should come back.
+
+    Whether a failed card is also drilled again the same day is the session's rule, not the model's.
+    """
+    out = {}
+    for grade in range(6):
+        after = replay([Review(today, grade)], parameters, start=memory)
+        assert after is not None
+        out[grade] = next_interval(after.state.stability, desired_retention, maximum_interval, parameters)
+    return out
+
+
 def predicted_recall(memory: CardMemory, today: date, parameters: Parameters = DEFAULT_PARAMETERS) -> float:
     """The probability the card is recalled on the learner day ``today``."""
     return retrievability((today - memory.last_review).days, memory.state.stability, parameters)
