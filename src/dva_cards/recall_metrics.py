@@ -28,6 +28,34 @@ class ScoredReview:
     bin: Bin
 
 
+@dataclass(frozen=True)
+class Evaluation:
+    scored: int  # reviews scored
+    log_loss: float
+    rmse_bins: float
+    auc: float | None  # None when every scored review was recalled, or none was
+    true_retention: float
+
+
+def evaluate(reviews: Sequence[ScoredReview]) -> Evaluation:
+    """All the figures at once, for a report or for choosing between two parameter sets."""
+    recalled = sum(review.recalled for review in reviews)
+    return Evaluation(
+        scored=len(reviews),
+        log_loss=log_loss(reviews),
+        rmse_bins=rmse_bins(reviews),
+        auc=auc(reviews) if 0 < recalled < len(reviews) else None,
+        true_retention=true_retention(reviews),
+    )
+
+
+def evaluate_fsrs(
+    histories: Iterable[Sequence[Review]], parameters: Parameters = fsrs.DEFAULT_PARAMETERS
+) -> Evaluation:
+    """How well FSRS with ``parameters`` predicts every scored review of these cards' non-cram histories."""
+    return evaluate([scored for history in histories for scored in fsrs_scored_reviews(history, parameters)])
+
+
 def bin_for(elapsed_days: int, scored_before: int, lapses_before: int) -> Bin:
     """srs-benchmark's bin of a review: elapsed days, the card's scored reviews so far, its scored lapses.
 
