@@ -105,6 +105,18 @@ def test_too_few_scored_reviews_say_how_many_more_are_needed() -> None:
     assert raised.value.needed == fsrs_optimizer.MIN_SCORED_REVIEWS - 10
 
 
+def test_no_cards_or_bad_histories() -> None:
+    assert to_sequences([]).scored_count == 0
+    assert to_sequences([[], []]).positions == []
+    with pytest.raises(NotEnoughReviews):
+        optimize([])
+    day = date(2024, 1, 1)
+    with pytest.raises(ValueError, match="time order"):
+        to_sequences([[Review(day, 4), Review(day - timedelta(days=1), 4)]])
+    with pytest.raises(ValueError, match="0 to 5"):
+        to_sequences([[Review(day, 4), Review(day, 6)]])
+
+
 def test_without_numpy_the_optimizer_asks_for_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "numpy", None)  # None in sys.modules makes `import numpy` fail
     monkeypatch.delitem(sys.modules, "dva_cards.fsrs_optimizer")

@@ -73,21 +73,31 @@ class Sequences:
     scored_count: int
 
 
+# dva-cards' grade 0-5 -> FSRS rating 1-4, as fsrs.rating_for_grade maps it, for whole arrays at once.
+_RATING_OF_GRADE = np.array([float(fsrs.rating_for_grade(grade)) for grade in range(6)])
+
+
 def to_sequences(histories: Sequence[Sequence[Review]]) -> Sequences:
     """Each card's non-cram reviews in time order, as arrays the model can run on."""
     rows = sorted((history for history in histories if history), key=len, reverse=True)
-    longest = len(rows[0]) if rows else 0
-    elapsed: list[list[float]] = [[] for _ in range(longest)]
-    rating: list[list[float]] = [[] for _ in range(longest)]
-    for history in rows:
-        previous = None
-        for position, review in enumerate(history):
-            elapsed[position].append(0.0 if previous is None else float((review.day - previous).days))
-            rating[position].append(float(fsrs.rating_for_grade(review.grade)))
-            previous = review.day
+    if not rows:
+        return Sequences([], 0)
+    lengths = np.array([len(history) for history in rows], dtype=np.intp)
+    days = np.array([review.day.toordinal() for history in rows for review in history], dtype=np.int64)
+    grades = np.array([review.grade for history in rows for review in history], dtype=np.int64)
+    if grades.min() < 0 or grades.max() > 5:
+        raise ValueError("a grade is an integer from 0 to 5")
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.intp)
+    elapsed_all = np.diff(days, prepend=days[:1]).astype(np.float64)
+    elapsed_all[starts] = 0.0  # a card's first review follows nothing
+    if (elapsed_all < 0).any():
+        raise ValueError("a card's reviews are out of time order")
+    rating_all = _RATING_OF_GRADE[grades]
     positions = []
-    for days, ratings in zip(elapsed, rating, strict=True):
-        t, r = np.array(days), np.array(ratings)
+    for position in range(int(lengths[0])):
+        # Cards are sorted longest first, so those with a review at this position are a prefix.
+        index = starts[: int(np.count_nonzero(lengths > position))] + position
+        t, r = elapsed_all[index], rating_all[index]
         positions.append(
             Position(
                 elapsed=t,
