@@ -56,6 +56,10 @@ class Rating(IntEnum):
     EASY = 4
 
 
+# Plain ints for the hot loop: comparing with an int is cheaper than looking up an enum member.
+_AGAIN, _HARD, _EASY = int(Rating.AGAIN), int(Rating.HARD), int(Rating.EASY)
+
+
 @dataclass(frozen=True)
 class MemoryState:
     stability: float  # days until R falls to 90 %
@@ -203,13 +207,24 @@ class _Derived:
     easy_start: float  # the difficulty of a card first rated Easy, before clamping
 
 
+_last_derived: tuple[Parameters, _Derived] | None = None
+
+
 def _derive(parameters: Parameters) -> _Derived:
+    # A collection is replayed card by card with one parameter tuple: remember the last one's values.
+    # Identity, not equality: comparing 21 floats would cost what it saves; tuples cannot change.
+    global _last_derived
+    if _last_derived is not None and _last_derived[0] is parameters:
+        return _last_derived[1]
     decay = -parameters[20]
-    return _Derived(decay, math.pow(0.9, 1.0 / decay) - 1.0, _initial_difficulty(Rating.EASY, parameters))
+    derived = _Derived(decay, math.pow(0.9, 1.0 / decay) - 1.0, _initial_difficulty(Rating.EASY, parameters))
+    _last_derived = (parameters, derived)
+    return derived
 
 
 def _retrievability(elapsed_days: float, stability: float, derived: _Derived) -> float:
-    return math.pow(1.0 + derived.factor * max(elapsed_days, 0.0) / stability, derived.decay)
+    elapsed = elapsed_days if elapsed_days > 0.0 else 0.0
+    return math.pow(1.0 + derived.factor * elapsed / stability, derived.decay)
 
 
 def _step(
@@ -225,11 +240,13 @@ def _step(
         new_stability = _same_day_stability(stability, rating, parameters)
     else:
         recall = _retrievability(elapsed_days, stability, derived)
-        if rating == Rating.AGAIN:
+        if rating == _AGAIN:
             new_stability = _forget_stability(stability, difficulty, recall, parameters)
         else:
             new_stability = _recall_stability(stability, difficulty, recall, rating, parameters)
-    return max(new_stability, MIN_STABILITY), _next_difficulty(difficulty, rating, parameters, derived)
+    if new_stability < MIN_STABILITY:
+        new_stability = MIN_STABILITY
+    return new_stability, _next_difficulty(difficulty, rating, parameters, derived)
 
 
 def _initial_difficulty(rating: Rating, parameters: Parameters) -> float:
@@ -248,8 +265,8 @@ def _recall_stability(
     stability: float, difficulty: float, recall: float, rating: Rating, parameters: Parameters
 ) -> float:
     # Stability grows more for easier cards, for lower current stability and for a lower R at review time.
-    hard_penalty = parameters[15] if rating == Rating.HARD else 1.0
-    easy_bonus = parameters[16] if rating == Rating.EASY else 1.0
+    hard_penalty = parameters[15] if rating == _HARD else 1.0
+    easy_bonus = parameters[16] if rating == _EASY else 1.0
     growth = (
         math.exp(parameters[8])
         * (11.0 - difficulty)
@@ -272,10 +289,12 @@ def _forget_stability(stability: float, difficulty: float, recall: float, parame
 
 def _same_day_stability(stability: float, rating: Rating, parameters: Parameters) -> float:
     growth = math.exp(parameters[17] * (rating - 3 + parameters[18])) * math.pow(stability, -parameters[19])
-    if rating >= Rating.HARD:
-        growth = max(growth, 1.0)  # a same-day pass never lowers stability
+    if rating >= _HARD and growth < 1.0:
+        growth = 1.0  # a same-day pass never lowers stability
     return stability * growth
 
 
 def _clamp_difficulty(difficulty: float) -> float:
-    return min(max(difficulty, MIN_DIFFICULTY), MAX_DIFFICULTY)
+    if difficulty < MIN_DIFFICULTY:
+        return MIN_DIFFICULTY
+    return difficulty if difficulty < MAX_DIFFICULTY else MAX_DIFFICULTY
