@@ -162,6 +162,10 @@ class Step:
     s: Array  # stability before
     d: Array  # difficulty before
     base: Array  # 1 + factor * t / S
+    log_base: Array
+    log_s: Array
+    log_d: Array
+    log1p_s: Array  # log(S + 1)
     recall: Array  # R = base^-w20
     same_growth: Array  # exp(w17 (r - 3 + w18)) S^-w19
     same_floored: npt.NDArray[np.bool_]  # a same-day pass whose growth was raised to 1
@@ -199,20 +203,22 @@ def loss_and_gradient(data: Sequences, w: Array) -> tuple[float, Array]:
         n = len(position.rating)
         s, d, t, r = stability[:n], difficulty[:n], position.elapsed, position.rating
         base = 1.0 + factor * t / s
-        recall = base**-decay
+        # Powers as exp(k * log x), sharing the logs with the backward pass: cheaper than numpy's pow.
+        log_base, log_s, log_d, log1p_s = np.log(base), np.log(s), np.log(d), np.log1p(s)
+        recall = np.exp(-decay * log_base)
         p = np.clip(recall, 1e-12, 1.0 - 1e-12)
         y = position.recalled
         loss -= float((position.scored * (y * np.log(p) + (1.0 - y) * np.log(1.0 - p))).sum())
 
-        raw_growth = np.exp(w[17] * (r - 3.0 + w[18])) * s ** -w[19]
+        raw_growth = np.exp(w[17] * (r - 3.0 + w[18]) - w[19] * log_s)
         same_floored = position.passed & (raw_growth < 1.0)
         same_day = s * np.where(same_floored, 1.0, raw_growth)
         exp10 = np.exp((1.0 - recall) * w[10])
-        core = e8 * (11.0 - d) * s ** -w[9]
+        core = e8 * (11.0 - d) * np.exp(-w[9] * log_s)
         bonus = 1.0 + position.hard * (w[15] - 1.0) + position.easy * (w[16] - 1.0)
         recalled_s = s * (1.0 + core * (exp10 - 1.0) * bonus)
-        power = (s + 1.0) ** w[13]
-        long_term = w[11] * d ** -w[12] * (power - 1.0) * np.exp((1.0 - recall) * w[14])
+        power = np.exp(w[13] * log1p_s)
+        long_term = w[11] * (power - 1.0) * np.exp((1.0 - recall) * w[14] - w[12] * log_d)
         cap = s * cap_ratio
         use_long = long_term <= cap
         forgotten_s = np.where(use_long, long_term, cap)
@@ -225,8 +231,10 @@ def loss_and_gradient(data: Sequences, w: Array) -> tuple[float, Array]:
         difficulty_free = (raw_d > 1.0) & (raw_d < 10.0)
         difficulty = np.clip(raw_d, 1.0, 10.0)
         steps.append(
-            Step(s, d, base, recall, raw_growth, same_floored, exp10, core, bonus, long_term, use_long, power,
-                 stability_free, damped, difficulty_free)
+            Step(
+                s, d, base, log_base, log_s, log_d, log1p_s, recall, raw_growth, same_floored, exp10, core, bonus,
+                long_term, use_long, power, stability_free, damped, difficulty_free,
+            )
         )  # fmt: skip
 
     # Backward: the adjoints of S and D after each review, from the last review to the first.
@@ -248,7 +256,7 @@ def loss_and_gradient(data: Sequences, w: Array) -> tuple[float, Array]:
         g_s = np.where(~later & step.same_floored, g, 0.0) + g_same * step.same_growth * (1.0 - w[19])
         grad[17] += float((g_same * same_value * (r - 3.0 + w[18])).sum())
         grad[18] += float((g_same * same_value * w[17]).sum())
-        grad[19] += float((g_same * same_value * -np.log(s)).sum())
+        grad[19] += float((g_same * same_value * -step.log_s).sum())
 
         # Recall: S' = S (1 + G), G = e^w8 (11 - D) S^-w9 (e^(w10 (1 - R)) - 1) bonus.
         g_rec = np.where(later & passed, g, 0.0)
@@ -258,7 +266,7 @@ def loss_and_gradient(data: Sequences, w: Array) -> tuple[float, Array]:
         g_d = g_rec * -s_growth / (11.0 - d)
         g_recall = g_rec * -s * step.core * step.bonus * w[10] * step.exp10
         grad[8] += float((g_rec * s_growth).sum())
-        grad[9] += float((g_rec * s_growth * -np.log(s)).sum())
+        grad[9] += float((g_rec * s_growth * -step.log_s).sum())
         grad[10] += float((g_rec * s * step.core * step.bonus * step.exp10 * (1.0 - recall)).sum())
         without_bonus = g_rec * s * step.core * (step.exp10 - 1.0)
         grad[15] += float((without_bonus * position.hard).sum())
@@ -273,8 +281,8 @@ def loss_and_gradient(data: Sequences, w: Array) -> tuple[float, Array]:
         g_d += g_long * long_term * -w[12] / d
         g_recall += g_long * long_term * -w[14]
         grad[11] += float((g_long * long_term).sum()) / w[11]
-        grad[12] += float((g_long * long_term * -np.log(d)).sum())
-        grad[13] += float((g_long * long_term * step.power * np.log(s + 1.0) / (step.power - 1.0)).sum())
+        grad[12] += float((g_long * long_term * -step.log_d).sum())
+        grad[13] += float((g_long * long_term * step.power * step.log1p_s / (step.power - 1.0)).sum())
         grad[14] += float((g_long * long_term * (1.0 - recall)).sum())
         capped = float((g_cap * s).sum()) * cap_ratio
         grad[17] += capped * -w[18]
@@ -294,7 +302,7 @@ def loss_and_gradient(data: Sequences, w: Array) -> tuple[float, Array]:
         y = position.recalled
         g_recall += position.scored * (-(y / p) + (1.0 - y) / (1.0 - p)) / n_scored
         g_s += g_recall * recall * decay * factor * t / (s * s * step.base)
-        d_log_recall = -np.log(step.base) - decay * (t / s) / step.base * d_factor
+        d_log_recall = -step.log_base - decay * (t / s) / step.base * d_factor
         grad[20] += float((g_recall * recall * d_log_recall).sum())
         g_s_next, g_d_next = g_s, g_d
 
