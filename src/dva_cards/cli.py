@@ -17,7 +17,8 @@ from typer.core import TyperGroup
 from . import __version__
 
 if TYPE_CHECKING:
-    from .store import Store, SyncCounts
+    from .importer import ImportResult
+    from .store import Store
 
 
 @dataclass
@@ -269,11 +270,11 @@ def import_command(
     notes = load_notes(paths)
     now = datetime.now(UTC).replace(tzinfo=None)
     with _store_for(state, dry_run) as store, _import_progress(notes, quiet=as_json) as progress:
-        counts = import_notes(store, notes, now, deck=deck, dry_run=dry_run, prune=prune, progress=progress)
+        result = import_notes(store, notes, now, deck=deck, dry_run=dry_run, prune=prune, progress=progress)
     if as_json:
-        _print_json(_import_json(counts, dry_run))
+        _print_json(result.to_json())
     else:
-        _render_import(counts, dry_run=dry_run, verbose=verbose, files=len(notes))
+        _render_import(result, dry_run=dry_run, verbose=verbose, files=len(notes))
 
 
 def _store_for(state: AppState, dry_run: bool) -> Any:
@@ -323,24 +324,10 @@ def _import_progress(notes: list[Any], *, quiet: bool) -> Any:
     return bar()
 
 
-def _import_json(counts: SyncCounts, dry_run: bool) -> dict[str, Any]:
-    result: dict[str, Any] = {
-        "added": counts.added,
-        "updated": counts.updated,
-        "unchanged": counts.unchanged,
-        "retired": counts.retired,
-        "restored": counts.restored,
-        "pruned": counts.pruned,
-        "skipped": counts.skipped,
-    }
-    if dry_run:
-        result["dry_run"] = True
-        result["cards"] = counts.cards
-    return result
-
-
-def _render_import(counts: SyncCounts, *, dry_run: bool, verbose: bool, files: int) -> None:
+def _render_import(result: ImportResult, *, dry_run: bool, verbose: bool, files: int) -> None:
     from rich.table import Table
+
+    counts = result.counts
 
     console = _console()
     title = f"{'would import' if dry_run else 'imported'} {files} file{'s' if files != 1 else ''}"
@@ -355,24 +342,24 @@ def _render_import(counts: SyncCounts, *, dry_run: bool, verbose: bool, files: i
         ("retired", counts.retired),
         ("restored", counts.restored),
         ("pruned", counts.pruned),
-        ("skipped", len(counts.skipped)),
+        ("skipped", len(result.skipped)),
     ):
         if value or label in ("added", "updated", "unchanged", "retired", "skipped"):
             table.add_row(label, str(value))
     console.print(table)
     if verbose:
-        for item in counts.skipped:
+        for item in result.skipped:
             console.print(
-                f"skipped {item['source']}:{item['line']}: {item['reason']}: {item['text']}",
+                f"skipped {item.source}:{item.line}: {item.reason}: {item.text}",
                 markup=False,
                 soft_wrap=True,
             )
-    elif counts.skipped:
-        console.print(f"{len(counts.skipped)} skipped (empty definitions); --verbose lists them", style="dim")
-    if dry_run and counts.cards:
+    elif result.skipped:
+        console.print(f"{len(result.skipped)} skipped (empty definitions); --verbose lists them", style="dim")
+    if dry_run and result.cards:
         cards = Table("front", "context", "back", title="cards it would add", title_justify="left")
-        for card in counts.cards:
-            cards.add_row(_plain(card["front"]), _plain(card["context"]), _plain(_first_line(card["back"])))
+        for card in result.cards:
+            cards.add_row(_plain(card.front), _plain(card.context), _plain(_first_line(card.back)))
         console.print(cards)
     if dry_run:
         console.print("dry run: the collection was not changed", style="dim")
@@ -586,9 +573,9 @@ def _import_bundled_deck_if_empty(store: Store, deck: str | None, console: Any) 
     if deck is not None and deck != name:
         store.require_deck(deck)  # the unknown-deck error, before anything is written
     now = datetime.now(UTC).replace(tzinfo=None)
-    counts = import_notes(store, load_notes([notes_path]), now, deck=name)
+    result = import_notes(store, load_notes([notes_path]), now, deck=name)
     console.print(
-        f"Your collection was empty, so the bundled deck {name} was imported ({counts.added} cards). "
+        f"Your collection was empty, so the bundled deck {name} was imported ({result.counts.added} cards). "
         "Add your own notes with: dva-cards import NOTES.md",
         markup=False,
     )

@@ -390,7 +390,7 @@ class _Session:
             from .importer import import_notes, load_notes
 
             at = self.now().astimezone(UTC).replace(tzinfo=None)
-            counts = import_notes(self.store, load_notes([path]), at, deck=card.deck)
+            counts = import_notes(self.store, load_notes([path]), at, deck=card.deck).counts
         except UserError as error:
             self._say(f"Edit: {error.message}", "red")
             return

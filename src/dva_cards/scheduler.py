@@ -14,12 +14,13 @@ MIN_EASE = 1300  # EF 1.3, SM-2's floor
 PASSING_GRADE = 3  # 3 and above count as recalled
 DRILL_EXIT_GRADE = 4  # a drilled card leaves today's session on 4 or 5
 GRADES = range(6)
+START_EASE = 2500  # EF 2.5: every card starts here; below it, a card has been graded 3 or lower
 
 
 @dataclass(frozen=True)
 class SM2State:
     reps: int = 0
-    ease: int = 2500  # thousandths: 2500 is EF 2.5
+    ease: int = START_EASE  # thousandths: 2500 is EF 2.5
     interval: int = 0  # days
     due: date | None = None
     drill: bool = False  # graded 3: shown again the same day, and every session after, until a grade >= 4

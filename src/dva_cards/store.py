@@ -7,23 +7,20 @@ waits on the busy timeout instead of failing, and a failure anywhere rolls the w
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .collection import connect
+from .domain import SkippedRow
 from .errors import CardGone, CollectionError, UserError
-from .identity import card_id, content_hash, join_context, normalize_term
-from .scheduler import SM2State
+from .reconcile import DeckSnapshot, ExistingCard, FilePlan
+from .scheduler import START_EASE, SM2State
 from .session import CardInfo
-
-if TYPE_CHECKING:  # markdown-it costs ~30 ms to import: only `import` needs it, not every command
-    from .extract import CardDraft, Skipped
 
 
 def sql_datetime(moment: datetime) -> str:
@@ -37,70 +34,6 @@ def sql_date(day: date | None) -> str | None:
 
 def parse_date(value: str | None) -> date | None:
     return None if value is None else date.fromisoformat(value)
-
-
-@dataclass
-class SyncCounts:
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    retired: int = 0
-    restored: int = 0
-    pruned: int = 0
-    skipped: list[dict[str, Any]] = field(default_factory=list)
-    cards: list[dict[str, Any]] = field(default_factory=list)  # what a dry run would write
-
-    def add(self, other: SyncCounts) -> None:
-        for name in ("added", "updated", "unchanged", "retired", "restored", "pruned"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.skipped.extend(other.skipped)
-        self.cards.extend(other.cards)
-
-
-@dataclass(frozen=True)
-class _Existing:
-    source: str
-    line: int
-    content_hash: str
-    retired: bool
-    context: str
-    front: str
-
-
-@dataclass
-class DeckSync:
-    """One deck's cards during an import: read once, then kept in step with every file's writes."""
-
-    name: str
-    deck_id: int
-    cards: dict[str, _Existing] = field(default_factory=dict)
-    by_source: dict[str, set[str]] = field(default_factory=dict)
-    claimed: set[str] = field(default_factory=set)  # ids the files of this import already took
-
-    def remember(self, identity: str, card: _Existing) -> None:
-        previous = self.cards.get(identity)
-        if previous is not None and previous.source != card.source:
-            self.by_source[previous.source].discard(identity)
-        self.cards[identity] = card
-        self.by_source.setdefault(card.source, set()).add(identity)
-
-    def forget_retired(self, source: str) -> None:
-        """After a prune: the file's retired cards are gone from the collection."""
-        for identity in [i for i in self.by_source.get(source, ()) if self.cards[i].retired]:
-            del self.cards[identity]
-            self.by_source[source].discard(identity)
-
-    def own_cards_by_key(self, source: str) -> dict[tuple[str, str], list[str]]:
-        """This file's cards (retired ones too) by context and normalized term, in line order."""
-        own: dict[tuple[str, str], list[str]] = {}
-        ids = sorted(
-            self.by_source.get(source, ()), key=lambda identity: (self.cards[identity].line, identity)
-        )
-        for identity in ids:
-            if identity not in self.claimed:
-                card = self.cards[identity]
-                own.setdefault((card.context, normalize_term(card.front)), []).append(identity)
-        return own
 
 
 class Store:
@@ -173,7 +106,7 @@ class Store:
 
     # -- import ---------------------------------------------------------------------------------------------
 
-    def unchanged_file(self, deck: str, source: str, file_hash: str) -> list[dict[str, Any]] | None:
+    def unchanged_file(self, deck: str, source: str, file_hash: str) -> list[SkippedRow] | None:
         """The skipped items recorded for this file if it was imported with exactly these bytes, else None."""
         row = self.connection.execute(
             "SELECT s.content_hash, s.skipped_json FROM source_file s JOIN deck d ON d.id = s.deck_id "
@@ -182,135 +115,77 @@ class Store:
         ).fetchone()
         if row is None or row[0] != file_hash:
             return None
-        skipped: list[dict[str, Any]] = json.loads(row[1])
-        return skipped
+        return [SkippedRow.from_json(item) for item in json.loads(row[1])]
 
-    def active_card_count(self, deck: str, source: str) -> int:
-        row = self.connection.execute(
-            "SELECT count(*) FROM card c JOIN deck d ON d.id = c.deck_id "
-            "WHERE d.name = ? AND c.source = ? AND c.retired_at IS NULL",
-            (deck, source),
-        ).fetchone()
-        return int(row[0])
-
-    def deck_sync(self, deck: str) -> DeckSync:
-        """The deck's cards, read once for an import that syncs one or more of its files."""
+    def deck_snapshot(self, deck: str) -> tuple[int, DeckSnapshot]:
+        """The deck's id (created if new) and its cards, read once for an import of its files."""
         deck_id = self.ensure_deck(deck)
         rows = self.connection.execute(
             "SELECT id, source, line, content_hash, retired_at IS NOT NULL, context, front FROM card "
             "WHERE deck_id = ?",
             (deck_id,),
         )
-        sync = DeckSync(deck, deck_id)
-        for row in rows:
-            sync.remember(row[0], _Existing(row[1], row[2], row[3], bool(row[4]), row[5], row[6]))
-        return sync
+        cards = tuple(ExistingCard(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6]) for r in rows)
+        return deck_id, DeckSnapshot(deck, cards)
 
-    def sync_file(
-        self,
-        sync: DeckSync,
-        source: str,
-        file_hash: str,
-        drafts: Sequence[CardDraft],
-        skipped: Sequence[Skipped],
-        now: datetime,
-        *,
-        collect_cards: bool = False,
-    ) -> SyncCounts:
-        """Bring the cards of one notes file in line with its drafts. Runs inside the caller's transaction.
-
-        `sync` carries the deck's cards from file to file of one import (read once, kept in step with what
-        each file writes) and the ids the import's files already took, so equal terms in equal contexts of
-        two files in one deck stay two cards.
-        """
+    def apply_file_plan(self, deck_id: int, plan: FilePlan, file_hash: str, now: datetime) -> None:
+        """Write one file's reconciliation plan. Runs inside the caller's transaction."""
         stamp = sql_datetime(now)
-        counts = SyncCounts()
-        inserts: list[tuple[Any, ...]] = []
-        updates: list[tuple[Any, ...]] = []
-        written: dict[str, _Existing] = {}
-        own = sync.own_cards_by_key(source)
-        for draft in drafts:
-            context = join_context(draft.context)
-            term = normalize_term(draft.front)
-            # The file's own card for this term keeps its id (and so its schedule), whatever else changed.
-            mine = own.get((context, term))
-            identity = mine.pop(0) if mine else self._free_id(sync, draft, term)
-            sync.claimed.add(identity)
-            digest = content_hash(draft.front, draft.back)
-            written[identity] = _Existing(source, draft.line, digest, False, context, draft.front)
-            before = sync.cards.get(identity)
-            if before is None:
-                counts.added += 1
-                if collect_cards:
-                    counts.cards.append(_draft_json(identity, sync.name, context, draft, source))
-                inserts.append(
-                    (identity, sync.deck_id, source, draft.line, context, draft.front, draft.back, digest, stamp,
-                     stamp)
-                )  # fmt: skip
-                continue
-            if before.retired:
-                counts.restored += 1
-            elif before.content_hash != digest:
-                counts.updated += 1
-            else:
-                counts.unchanged += 1
-                if before.source == source and before.line == draft.line:
-                    continue
-            updates.append((source, draft.line, context, draft.front, draft.back, digest, stamp, identity))
-        self.connection.executemany(
-            "INSERT INTO card (id, deck_id, source, line, context, front, back, content_hash, created_at, "
-            "updated_at, suspended, leech, reps, ease, interval, drill, lapses) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 2500, 0, 0, 0)",
-            inserts,
-        )
-        # The schedule columns are left alone: an edited definition keeps its history.
-        self.connection.executemany(
-            "UPDATE card SET source = ?, line = ?, context = ?, front = ?, back = ?, content_hash = ?, "
-            "updated_at = ?, retired_at = NULL WHERE id = ?",
-            updates,
-        )
-        gone = [
-            identity
-            for identity in sync.by_source.get(source, ())
-            if identity not in written and not sync.cards[identity].retired
-        ]
-        self.connection.executemany("UPDATE card SET retired_at = ? WHERE id = ?", [(stamp, i) for i in gone])
-        counts.retired = len(gone)
-        for identity in gone:
-            sync.cards[identity] = replace(sync.cards[identity], retired=True)
-        for identity, card in written.items():
-            sync.remember(identity, card)
-        counts.skipped = [_skipped_json(item, source) for item in skipped]
-        self.connection.execute(
-            "INSERT INTO source_file (deck_id, path, content_hash, skipped_json, imported_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (deck_id, path) DO UPDATE SET "
-            "content_hash = excluded.content_hash, skipped_json = excluded.skipped_json, "
-            "imported_at = excluded.imported_at",
-            (sync.deck_id, source, file_hash, json.dumps(counts.skipped), stamp),
-        )
-        return counts
+        if plan.changed:
+            self.connection.executemany(
+                "INSERT INTO card (id, deck_id, source, line, context, front, back, content_hash, created_at, "
+                "updated_at, suspended, leech, reps, ease, interval, drill, lapses) "
+                f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, {START_EASE}, 0, 0, 0)",
+                [
+                    (
+                        c.id,
+                        deck_id,
+                        c.source,
+                        c.line,
+                        c.context,
+                        c.front,
+                        c.back,
+                        c.content_hash,
+                        stamp,
+                        stamp,
+                    )
+                    for c in plan.inserts
+                ],
+            )
+            # The schedule columns are left alone: an edited definition keeps its history.
+            self.connection.executemany(
+                "UPDATE card SET source = ?, line = ?, context = ?, front = ?, back = ?, content_hash = ?, "
+                "updated_at = ?, retired_at = NULL WHERE id = ?",
+                [
+                    (c.source, c.line, c.context, c.front, c.back, c.content_hash, stamp, c.id)
+                    for c in plan.updates
+                ],
+            )
+            self.connection.executemany(
+                "UPDATE card SET retired_at = ? WHERE id = ?", [(stamp, i) for i in plan.retirements]
+            )
+            self.connection.execute(
+                "INSERT INTO source_file (deck_id, path, content_hash, skipped_json, imported_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (deck_id, path) DO UPDATE SET "
+                "content_hash = excluded.content_hash, skipped_json = excluded.skipped_json, "
+                "imported_at = excluded.imported_at",
+                (
+                    deck_id,
+                    plan.source,
+                    file_hash,
+                    json.dumps([item.to_json() for item in plan.skipped]),
+                    stamp,
+                ),
+            )
+        if plan.prune:
+            self.prune(deck_id, plan.source)
 
-    def prune(self, deck: str, source: str) -> int:
+    def prune(self, deck_id: int, source: str) -> int:
         """Delete the retired cards of one file. Their review rows stay, so past work still counts."""
         cursor = self.connection.execute(
-            "DELETE FROM card WHERE retired_at IS NOT NULL AND source = ? "
-            "AND deck_id = (SELECT id FROM deck WHERE name = ?)",
-            (source, deck),
+            "DELETE FROM card WHERE retired_at IS NOT NULL AND source = ? AND deck_id = ?", (source, deck_id)
         )
         return cursor.rowcount
-
-    def _free_id(self, sync: DeckSync, draft: CardDraft, term: str) -> str:
-        """An id for a draft the file holds no card for: the first one along its occurrence chain that no
-        live card of another existing file holds. A retired card, or one whose file is gone (renamed or moved
-        notes), is taken over with its history."""
-        occurrence = draft.occurrence
-        while True:
-            identity = card_id(sync.name, draft.context, term, occurrence)
-            holder = sync.cards.get(identity)
-            taken = holder is not None and not holder.retired and os.path.exists(holder.source)
-            if identity not in sync.claimed and not taken:
-                return identity
-            occurrence += 1
 
     # -- browsing -------------------------------------------------------------------------------------------
 
@@ -815,18 +690,6 @@ def _busy(path: Path, error: sqlite3.OperationalError) -> CollectionError:
     if "locked" in str(error) or "busy" in str(error):
         return CollectionError(f"collection {path} is busy: another dva-cards is writing to it; try again")
     return CollectionError(f"collection {path}: {error}")
-
-
-def _draft_json(identity: str, deck: str, context: str, draft: CardDraft, source: str) -> dict[str, Any]:
-    return {
-        "id": identity, "deck": deck, "context": context, "front": draft.front, "back": draft.back,
-        "source": source, "line": draft.line, "reps": 0, "ease": 2500, "interval": 0, "due": None,
-        "lapses": 0, "suspended": False, "retired": False,
-    }  # fmt: skip
-
-
-def _skipped_json(item: Skipped, source: str) -> dict[str, Any]:
-    return {"source": source, "line": item.line, "reason": item.reason, "text": item.text}
 
 
 # -- review records ----------------------------------------------------------------------------------------
