@@ -12,9 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dateutil import tz as dateutil_tz
 
 from dva_cards import stats
+from dva_cards.card_state import CardState, StatsCategory
 from dva_cards.clock import learner_today
+from dva_cards.scheduler import START_EASE
 from dva_cards.store import Store, _bucket_sql
 from tests.bench.generate import History, SimCard, simulate_history, write_history
 
@@ -34,7 +37,7 @@ def summarize(
         interval_edges=stats.INTERVAL_EDGES,
         mature_days=stats.MATURE_DAYS,
         learning_reps=stats.LEARNING_REPS,
-        start_ease=stats.START_EASE,
+        start_ease=START_EASE,
         hardest_limit=stats.HARDEST_LIMIT,
     )
     return stats.summarize(
@@ -432,12 +435,12 @@ def test_section_of_is_the_first_part_of_the_context() -> None:
 
 def test_categories_partition_the_cards_and_histograms_cover_learned_ones() -> None:
     groups = [
-        stats.CardGroup(1, "new", 25, 0, stats.TODAY_NONE, False, 4),
-        stats.CardGroup(1, "learning", 25, 1, stats.TODAY_REVIEW, False, 2),
-        stats.CardGroup(1, "young", 21, 4, stats.TODAY_DRILL, False, 3),
-        stats.CardGroup(2, "mature", 14, 7, stats.TODAY_BURIED, True, 1),
-        stats.CardGroup(2, "suspended", 13, 6, stats.TODAY_REVIEW, True, 5),
-        stats.CardGroup(2, "retired", 30, 11, stats.TODAY_NONE, True, 6),
+        stats.CardGroup(1, StatsCategory.NEW, 25, 0, CardState.NEW, False, 4),
+        stats.CardGroup(1, StatsCategory.LEARNING, 25, 1, CardState.REVIEW, False, 2),
+        stats.CardGroup(1, StatsCategory.YOUNG, 21, 4, CardState.DRILL, False, 3),
+        stats.CardGroup(2, StatsCategory.MATURE, 14, 7, CardState.BURIED, True, 1),
+        stats.CardGroup(2, StatsCategory.SUSPENDED, 13, 6, CardState.SUSPENDED, True, 5),
+        stats.CardGroup(2, StatsCategory.RETIRED, 30, 11, CardState.RETIRED, True, 6),
     ]
     decks, total = stats.collection(groups, {1: "b-deck", 2: "a-deck", 3: "empty"})
     assert [counts.deck for counts in decks] == ["a-deck", "b-deck", "empty"]
@@ -506,10 +509,11 @@ def local_zone(monkeypatch: pytest.MonkeyPatch) -> Any:
 @pytest.mark.parametrize(
     "zone", ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"]
 )
-def test_learner_day_matches_the_clock_in_the_local_zone(local_zone: Any, zone: str) -> None:
+def test_learner_day_in_the_local_zone_matches_the_explicit_zone(local_zone: Any, zone: str) -> None:
     if not os.path.exists(f"/usr/share/zoneinfo/{zone}"):
         pytest.skip(f"no zone data for {zone}")
     local_zone(zone)
+    explicit = dateutil_tz.gettz(zone)
     # Every 20 minutes across both 2025 DST changes of the northern and the southern hemisphere.
     starts = [
         datetime(2025, 3, 29, tzinfo=UTC),
@@ -520,9 +524,9 @@ def test_learner_day_matches_the_clock_in_the_local_zone(local_zone: Any, zone: 
         for step in range(0, 4 * 24 * 3):
             now = start + timedelta(minutes=20 * step)
             for hour in (0, 4, 23):
-                assert stats.learner_day(now, hour) == learner_today(now, hour), (zone, now, hour)
+                assert learner_today(now, hour) == learner_today(now, hour, explicit), (zone, now, hour)
 
 
 def test_learner_day_wants_an_aware_time() -> None:
     with pytest.raises(ValueError):
-        stats.learner_day(datetime(2025, 1, 1, 12))
+        learner_today(datetime(2025, 1, 1, 12))

@@ -7,7 +7,9 @@ what it needs when it runs.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -21,10 +23,17 @@ if TYPE_CHECKING:
     from .store import Store
 
 
+def _system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass
 class AppState:
+    """What every command shares: the collection's path, --debug, and the clock (injected by tests)."""
+
     db: Path | None = None
     debug: bool = False
+    now: Callable[[], datetime] = _system_clock
 
     def collection_path(self) -> Path:
         if self.db is not None:
@@ -231,7 +240,10 @@ def main_options(
         typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit."),
     ] = False,
 ) -> None:
-    ctx.obj = AppState(db=db, debug=debug)
+    # A caller (a test) may hand in its own state, with its own clock: keep it.
+    state = ctx.obj if isinstance(ctx.obj, AppState) else AppState()
+    state.db, state.debug = db, debug
+    ctx.obj = state
 
 
 def _state(ctx: typer.Context) -> AppState:
@@ -260,7 +272,6 @@ def import_command(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every skipped item.")] = False,
 ) -> None:
     """Turn the bullet definitions of markdown notes into cards (one transaction)."""
-    from datetime import UTC, datetime
 
     from .importer import import_notes, load_notes
 
@@ -268,7 +279,7 @@ def import_command(
     if deck is not None and not deck.strip():
         raise _user_error("--deck must not be empty")
     notes = load_notes(paths)
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = state.now().astimezone(UTC).replace(tzinfo=None)
     with _store_for(state, dry_run) as store, _import_progress(notes, quiet=as_json) as progress:
         result = import_notes(store, notes, now, deck=deck, dry_run=dry_run, prune=prune, progress=progress)
     if as_json:
@@ -525,7 +536,6 @@ def review_command(
     seed: Annotated[int | None, typer.Option("--seed", help="With --cram: a fixed shuffle.")] = None,
 ) -> None:
     """Today's review session: due cards, then new ones, then drills. Keys: space shows, 0-5 grades, ? help."""
-    from datetime import UTC, datetime
 
     from .keys import open_keys
     from .review import SessionOptions, launch_editor, run_session
@@ -542,20 +552,21 @@ def review_command(
     if seed is not None and not cram:
         raise _user_error("--seed works with --cram only")
     console = _console()
-    with _state(ctx).open_store() as store:
+    state = _state(ctx)
+    with state.open_store() as store:
         settings = effective(store.settings())
-        _import_bundled_deck_if_empty(store, deck, console)
+        _import_bundled_deck_if_empty(store, deck, console, state.now())
         options = SessionOptions(
             deck=deck, cram=cram, section=section, new_limit=new, review_limit=limit, seed=seed
         )
         with open_keys() as keys:
             run_session(
-                store, settings, now=lambda: datetime.now(UTC), console=console, keys=keys, options=options,
+                store, settings, now=state.now, console=console, keys=keys, options=options,
                 edit=launch_editor,
             )  # fmt: skip
 
 
-def _import_bundled_deck_if_empty(store: Store, deck: str | None, console: Any) -> None:
+def _import_bundled_deck_if_empty(store: Store, deck: str | None, console: Any, at: datetime) -> None:
     """A fresh install has something to review: the bundled AWS DVA deck, imported on the first review.
 
     Only into a collection that never had a deck: one whose own notes gave no cards, or were all pruned, is
@@ -563,7 +574,6 @@ def _import_bundled_deck_if_empty(store: Store, deck: str | None, console: Any) 
     """
     if store.deck_names():
         return
-    from datetime import UTC, datetime
 
     from .importer import import_notes, load_notes
     from .resources import bundled_deck
@@ -572,8 +582,7 @@ def _import_bundled_deck_if_empty(store: Store, deck: str | None, console: Any) 
     name = notes_path.stem
     if deck is not None and deck != name:
         store.require_deck(deck)  # the unknown-deck error, before anything is written
-    now = datetime.now(UTC).replace(tzinfo=None)
-    result = import_notes(store, load_notes([notes_path]), now, deck=name)
+    result = import_notes(store, load_notes([notes_path]), at.astimezone(UTC).replace(tzinfo=None), deck=name)
     console.print(
         f"Your collection was empty, so the bundled deck {name} was imported ({result.counts.added} cards). "
         "Add your own notes with: dva-cards import NOTES.md",
@@ -674,15 +683,17 @@ def stats_command(
     ] = False,
 ) -> None:
     """Where you stand: due today, streak, collection, forecast, heatmap, retention, weak areas."""
-    from datetime import UTC, datetime
 
     from . import stats
+    from .clock import learner_today
+    from .scheduler import START_EASE
     from .settings import effective
 
-    with _state(ctx).open_store() as store:
+    state = _state(ctx)
+    with state.open_store() as store:
         deck_id = None if deck is None else store.require_deck(deck)
         settings = effective(store.settings())
-        window = stats.window(stats.learner_day(datetime.now(UTC), settings.rollover_hour), days)
+        window = stats.window(learner_today(state.now(), settings.rollover_hour), days)
         raw = store.stats_rows(
             today=window.today,
             retention_start=window.retention_start,
@@ -692,7 +703,7 @@ def stats_command(
             interval_edges=stats.INTERVAL_EDGES,
             mature_days=stats.MATURE_DAYS,
             learning_reps=stats.LEARNING_REPS,
-            start_ease=stats.START_EASE,
+            start_ease=START_EASE,
             hardest_limit=stats.HARDEST_LIMIT,
         )
     figures = stats.summarize(

@@ -29,12 +29,13 @@ from rich.table import Table
 from rich.text import Text
 
 from . import scheduler
+from .card_state import AnswerKind, CardState, state_of
 from .clock import add_days, learner_today
 from .errors import CardGone, UserError
 from .humanize import duration
 from .identity import context_parts
 from .keys import ENTER, ESCAPE, REVEAL, KeyReader
-from .session import DailyLimits, Queue, after_answer, build_queue, kind_of, without
+from .session import DailyLimits, Queue, after_answer, build_queue, facts_of, without
 from .settings import Settings
 from .store import Answer, ReviewCard, Store
 
@@ -258,9 +259,9 @@ class _Session:
             return False
         if self.options.cram:
             return True
-        schedule, today = card.schedule, self._today()
-        buried = schedule.buried_until is not None and today < schedule.buried_until
-        return not schedule.suspended and not buried and kind_of(schedule.state, today) is not None
+        schedule = card.schedule
+        facts = facts_of(schedule.state, suspended=schedule.suspended, buried_until=schedule.buried_until)
+        return state_of(facts, self._today()).queued
 
     def _show_front(self, card: ReviewCard) -> None:
         self.console.print()
@@ -307,12 +308,14 @@ class _Session:
         at = self.now()
         today = self._today(at)
         before = card.schedule
-        after, leech, suspended, kind = before.state, before.leech, before.suspended, "cram"
+        after, leech, suspended = before.state, before.leech, before.suspended
+        kind = AnswerKind.CRAM
         became_leech = False
         if not self.options.cram:
             after = scheduler.review(before.state, quality, today)
             # Drilling and re-learning answers are the day's repeats, logged apart from its reviews.
-            kind = "drill" if kind_of(before.state, today) == "drill" else "review"
+            drilling = state_of(facts_of(before.state), today) is CardState.DRILL
+            kind = AnswerKind.DRILL if drilling else AnswerKind.REVIEW
             if scheduler.is_lapse(before.state, quality) and after.lapses >= self.settings.leech_threshold:
                 became_leech = True
                 leech = True

@@ -35,9 +35,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, NamedTuple
 
+from .card_state import CardState, StatsCategory
 from .identity import context_parts
 
 SCHEMA_VERSION = 1
@@ -50,31 +51,11 @@ EASE_BUCKET = 100  # thousandths: histogram bars of 0.1 EF
 # Lower bounds (days) of the interval histogram's bars; the last bar is open-ended. 21 starts "mature".
 INTERVAL_EDGES = (0, 1, 2, 4, 8, 15, 21, 31, 61, 91, 181, 366)
 HARDEST_LIMIT = 10
-START_EASE = 2500  # thousandths: every card starts at EF 2.5; below it, a card has been graded 3
 
-CATEGORIES = ("new", "learning", "young", "mature", "suspended", "retired")
-SEEN_CATEGORIES = frozenset({"learning", "young", "mature"})
-# What a card is today, as the store reports it (an int column, so SQL can group by it).
-TODAY_NONE, TODAY_REVIEW, TODAY_DRILL, TODAY_BURIED = 0, 1, 2, 3
-
-DEFAULT_ROLLOVER_HOUR = 4
+CATEGORIES = tuple(category.name.lower() for category in StatsCategory)  # the JSON keys, in this order
 
 
 # -- inputs -------------------------------------------------------------------------------------------------------
-
-
-def learner_day(now: datetime, rollover_hour: int = DEFAULT_ROLLOVER_HOUR) -> date:
-    """The learner's day at ``now`` (aware) in the system's local zone: `clock.learner_today` with ``tz=None``.
-
-    Computed with the standard library (``astimezone()`` without an argument uses the same local time rules as
-    dateutil's ``tzlocal``), so `stats` does not pay for importing dateutil.
-    """
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("now must be a timezone-aware datetime")
-    local = now.astimezone()
-    if local.hour < rollover_hour:
-        return local.date() - timedelta(days=1)
-    return local.date()
 
 
 class Window(NamedTuple):
@@ -104,10 +85,10 @@ class CardGroup(NamedTuple):
     """Cards sharing deck, category, ease bucket, interval bucket, today's status and leech flag."""
 
     deck_id: int
-    category: str
+    category: StatsCategory
     ease_bucket: int  # ease // EASE_BUCKET
     interval_bucket: int  # index into INTERVAL_EDGES
-    today: int  # TODAY_*
+    today: CardState
     leech: bool
     cards: int
 
@@ -163,7 +144,7 @@ def rows_from_store(raw: Mapping[str, Any]) -> StatsRows:
     return StatsRows(
         decks={int(deck_id): str(name) for deck_id, name in raw["decks"]},
         card_groups=[
-            CardGroup(int(deck), CATEGORIES[int(cat)], int(ease), int(ivl), int(now), bool(leech), int(n))
+            CardGroup(int(deck), StatsCategory(cat), int(ease), int(ivl), CardState(now), bool(leech), int(n))
             for deck, cat, ease, ivl, now, leech, n in raw["card_groups"]
         ],
         due_by_day=[(date.fromisoformat(day), int(n)) for day, n in raw["due_by_day"]],
@@ -217,8 +198,9 @@ class DeckCounts:
     due: int = 0  # review + drill cards due now, available today
     total: int = 0
 
-    def add(self, category: str, count: int) -> None:
-        setattr(self, category, getattr(self, category) + count)
+    def add(self, category: StatsCategory, count: int) -> None:
+        name = category.name.lower()
+        setattr(self, name, getattr(self, name) + count)
         self.total += count
 
 
@@ -352,8 +334,8 @@ def collection(
         if counts is None:
             counts = per_deck[group.deck_id] = DeckCounts(decks.get(group.deck_id, "?"))
         category, cards = group.category, group.cards
-        leech = group.leech and category != "retired"
-        due = category not in ("suspended", "retired") and group.today in (TODAY_REVIEW, TODAY_DRILL)
+        leech = group.leech and category is not StatsCategory.RETIRED
+        due = group.today.due_today
         for target in (counts, total):
             target.add(category, cards)
             if leech:
@@ -367,13 +349,13 @@ def collection(
 def today_figures(groups: Iterable[CardGroup], row: TodayRow, today: date, new_per_day: int) -> Today:
     due_review = due_drill = new_cards = 0
     for group in groups:
-        if group.category in ("suspended", "retired") or group.today == TODAY_BURIED:
+        if group.today in (CardState.RETIRED, CardState.SUSPENDED, CardState.BURIED):
             continue
-        if group.category == "new":
+        if group.category is StatsCategory.NEW:
             new_cards += group.cards
-        elif group.today == TODAY_REVIEW:
+        elif group.today is CardState.REVIEW:
             due_review += group.cards
-        elif group.today == TODAY_DRILL:
+        elif group.today is CardState.DRILL:
             due_drill += group.cards
     return Today(
         day=today,
@@ -481,7 +463,7 @@ def ease_histogram(groups: Iterable[CardGroup]) -> tuple[Bar, ...]:
     """Learned active cards by ease, in bars of EASE_BUCKET thousandths from the lowest to the highest seen."""
     counts: dict[int, int] = {}
     for group in groups:
-        if group.category in SEEN_CATEGORIES:
+        if group.category.learned:
             counts[group.ease_bucket] = counts.get(group.ease_bucket, 0) + group.cards
     if not counts:
         return ()
@@ -495,7 +477,7 @@ def interval_histogram(groups: Iterable[CardGroup]) -> tuple[Bar, ...]:
     """Learned active cards by interval, in the fixed bars of INTERVAL_EDGES (all of them, empty ones too)."""
     counts = [0] * len(INTERVAL_EDGES)
     for group in groups:
-        if group.category in SEEN_CATEGORIES:
+        if group.category.learned:
             counts[group.interval_bucket] += group.cards
     highs: list[int | None] = [edge - 1 for edge in INTERVAL_EDGES[1:]]
     highs.append(None)

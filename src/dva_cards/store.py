@@ -15,6 +15,19 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from .card_state import (
+    ACTIVE,
+    AVAILABLE,
+    CATEGORY_RULES,
+    DUE_BY_DAY,
+    NEVER_SCHEDULED,
+    SELECTS,
+    STATE_RULES,
+    AnswerKind,
+    CardState,
+    Grade,
+    case_sql,
+)
 from .collection import connect
 from .domain import SkippedRow
 from .errors import CardGone, CollectionError, UserError
@@ -319,29 +332,27 @@ class Store:
             "c.id, d.name, c.source, c.line, c.reps, c.ease, c.interval, c.due, c.drill, c.lapses, "
             "c.buried_until"
         )
-        shown = (
-            "WHERE c.retired_at IS NULL AND c.suspended = 0 "
-            "AND (c.buried_until IS NULL OR c.buried_until <= :today) "
-        )
-        select = f"SELECT {columns} FROM card c JOIN deck d ON d.id = c.deck_id {shown}"
+        select = f"SELECT {columns} FROM card c JOIN deck d ON d.id = c.deck_id WHERE {AVAILABLE.sql('c')} "
         in_deck = "AND c.deck_id = :deck " if deck_id is not None else ""
         rows: list[Any] = []
         if review_limit > 0:
-            due = "AND c.due <= :today AND c.reps > 0 AND c.drill = 0 "
+            (reviews,) = SELECTS[CardState.REVIEW]
+            due = f"AND {reviews.sql('c')} "
             order = "ORDER BY c.due, d.name, c.source, c.line, c.id LIMIT :limit"
             # `+c.deck_id`: walk ix_card_due in due order, stop at the limit; never sort a whole deck.
             query = select + due + in_deck.replace("c.deck_id", "+c.deck_id") + order
             rows += self.connection.execute(query, {**params, "limit": review_limit}).fetchall()
         # Drilling cards can be due any day: only ix_card_drill bounds them (the planner would rather walk
         # ix_card_due through the whole collection). Re-learning cards are due by today.
-        drilling = select.replace("FROM card c", "FROM card c INDEXED BY ix_card_drill") + "AND c.drill = 1 "
-        relearning = select + "AND c.due <= :today AND c.reps = 0 AND c.drill = 0 "
-        for drills in (drilling, relearning):
+        drilling, relearning = SELECTS[CardState.DRILL]
+        indexed = select.replace("FROM card c", "FROM card c INDEXED BY ix_card_drill")
+        for drills in (f"{indexed}AND {drilling.sql('c')} ", f"{select}AND {relearning.sql('c')} "):
             rows += self.connection.execute(drills + in_deck, params).fetchall()
         if new_limit > 0:
             # One deck at a time, in name order, so each query walks ix_card_new in (source, line) order.
             decks = [deck_id] if deck_id is not None else self._deck_ids_by_name()
-            new = "AND c.deck_id = :deck AND c.due IS NULL ORDER BY c.source, c.line, c.id LIMIT :limit"
+            (never,) = SELECTS[CardState.NEW]
+            new = f"AND c.deck_id = :deck AND {never.sql('c')} ORDER BY c.source, c.line, c.id LIMIT :limit"
             left = new_limit
             for each in decks:
                 query_params = {**params, "deck": each, "limit": left}
@@ -366,10 +377,11 @@ class Store:
         Both count cards, not answers, from the review log: an undone answer's row is gone, so it gives its
         place back. Drill and cram answers use up no limit.
         """
+        introduced = AnswerKind.introduces_card_sql()
         row = self.connection.execute(
-            "SELECT count(DISTINCT CASE WHEN due_before IS NULL THEN card_id END), "
+            f"SELECT count(DISTINCT CASE WHEN {introduced} THEN card_id END), "
             "count(DISTINCT CASE WHEN due_before IS NOT NULL THEN card_id END) "
-            "FROM review WHERE day = ? AND kind = 'review'",
+            f"FROM review WHERE day = ? AND kind = '{AnswerKind.REVIEW.value}'",
             (day.isoformat(),),
         ).fetchone()
         return int(row[0]), int(row[1])
@@ -379,11 +391,11 @@ class Store:
 
         A cram answer logs the card's state as both before and after and leaves the card row untouched.
         """
-        if answer.kind not in ("review", "drill", "cram"):
+        if answer.kind not in tuple(AnswerKind):
             raise ValueError(f"unknown review kind {answer.kind!r}")
         before = answer.before
         after, leech, suspended = answer.after, answer.leech, answer.suspended
-        if answer.kind == "cram" and (after, leech, suspended) != (
+        if answer.kind == AnswerKind.CRAM and (after, leech, suspended) != (
             before.state,
             before.leech,
             before.suspended,
@@ -410,7 +422,7 @@ class Store:
                     *_state_values(after),
                 ),
             )
-            if answer.kind != "cram":
+            if answer.kind != AnswerKind.CRAM:
                 schedule = CardSchedule(after, leech, suspended, before.buried_until, stamp)
                 if not self._write_schedule(answer.card_id, schedule):
                     raise CardGone(f"card {answer.card_id} is no longer in the collection")
@@ -445,21 +457,20 @@ class Store:
         New cards are not counted. Buried cards are: a bury lasts until the next learner day.
         """
         params = {"day": day.isoformat(), "deck": deck_id}
-        active = "c.retired_at IS NULL AND c.suspended = 0"
         in_deck = "" if deck_id is None else "AND +c.deck_id = :deck"
+        due_by, drilling = DUE_BY_DAY
         due = self.connection.execute(
-            f"SELECT count(*) FROM card c WHERE {active} AND c.due <= :day {in_deck}", params
+            f"SELECT count(*) FROM card c WHERE {due_by.sql('c')} {in_deck}", params
         )
-        drilling = self.connection.execute(
-            f"SELECT count(*) FROM card c INDEXED BY ix_card_drill WHERE {active} AND c.drill = 1 "
-            f"AND c.due > :day {in_deck}",
+        drills = self.connection.execute(
+            f"SELECT count(*) FROM card c INDEXED BY ix_card_drill WHERE {drilling.sql('c')} {in_deck}",
             params,
         )
-        return int(due.fetchone()[0]) + int(drilling.fetchone()[0])
+        return int(due.fetchone()[0]) + int(drills.fetchone()[0])
 
     def has_new_cards(self, deck_id: int | None = None) -> bool:
         """Whether any new card could be introduced (to explain an empty queue)."""
-        sql = "SELECT 1 FROM card c WHERE c.due IS NULL AND c.retired_at IS NULL AND c.suspended = 0"
+        sql = f"SELECT 1 FROM card c WHERE {(ACTIVE & NEVER_SCHEDULED).sql('c')}"
         if deck_id is not None:
             sql += " AND c.deck_id = :deck"
         return self.connection.execute(sql + " LIMIT 1", {"deck": deck_id}).fetchone() is not None
@@ -558,17 +569,15 @@ class Store:
         review_in_deck = ""
         if deck_id is not None:
             review_in_deck = "AND +card_id IN (SELECT id FROM card WHERE deck_id = :deck) "
-        answered = "kind IN ('review', 'drill') "
+        answered = AnswerKind.study_sql() + " "
         # A context's first part, as `stats.section_of` reads it before trimming: what retention groups by.
         first = "substr(context, 1, instr(context, ' › ') - 1)"
         section = f"CASE WHEN instr(context, ' › ') THEN {first} ELSE context END"
-        # Packed key: deck_id << 40 | (ease // 100) << 16 | leech << 9 | today << 7 | category << 4 | bucket.
+        passed = Grade.passing_sql("r.quality")
+        # Packed key: deck_id << 40 | (ease // 100) << 16 | leech << 10 | state << 7 | category << 4 | bucket.
         card_groups = (
-            "SELECT deck_id * 1099511627776 + (ease / 100) * 65536 + leech * 512 + "
-            "(CASE WHEN buried_until > :today THEN 3 WHEN drill OR (reps = 0 AND due <= :today) THEN 2 "
-            "WHEN due <= :today THEN 1 ELSE 0 END) * 128 + "
-            "(CASE WHEN retired_at IS NOT NULL THEN 5 WHEN suspended THEN 4 WHEN due IS NULL THEN 0 "
-            "WHEN reps < :learning THEN 1 WHEN interval < :mature THEN 2 ELSE 3 END) * 16 + "
+            "SELECT deck_id * 1099511627776 + (ease / 100) * 65536 + leech * 1024 + "
+            f"{case_sql(STATE_RULES)} * 128 + {case_sql(CATEGORY_RULES)} * 16 + "
             f"{_bucket_sql('interval', [int(edge) for edge in interval_edges])} AS k, count(*) "
             f"FROM card INDEXED BY ix_card_stats WHERE 1 {in_deck}GROUP BY k"
         )
@@ -578,7 +587,7 @@ class Store:
             review_days = (
                 "WITH RECURSIVE d(day) AS (SELECT :heat UNION ALL SELECT date(day, '+1 day') FROM d "
                 "WHERE day < :today) SELECT day, (SELECT count(*) FROM review WHERE review.day = d.day) "
-                "- (SELECT count(*) FROM review WHERE review.day = d.day AND kind = 'cram') FROM d"
+                f"- (SELECT count(*) FROM review WHERE review.day = d.day AND kind = '{AnswerKind.CRAM.value}') FROM d"
             )
             # Each step seeks the latest study day before the previous one: a few hundred index seeks.
             older_days = (
@@ -615,14 +624,13 @@ class Store:
             "review_days": review_days,
             "older_days": older_days,
             "today": (
-                f"SELECT sum({answered}), sum(kind = 'cram'), "
+                f"SELECT sum({answered}), sum(kind = '{AnswerKind.CRAM.value}'), "
                 f"count(DISTINCT CASE WHEN {answered}THEN card_id END), sum(duration_ms) "
                 f"FROM review WHERE day = :today {review_in_deck}"
             ),
             # The daily new-card limit is the whole collection's, whatever the deck.
             "new_seen": (
-                "SELECT count(DISTINCT card_id) FROM review WHERE day = :today AND kind = 'review' "
-                "AND due_before IS NULL"
+                f"SELECT count(DISTINCT card_id) FROM review WHERE day = :today AND {AnswerKind.introduces_card_sql()}"
             ),
             # Due-review answers (kind review, reps >= 1) are each card's first answer of its day. Each one
             # finds its card's context in ix_card_context (no card row read) and counts for the context's
@@ -631,18 +639,19 @@ class Store:
             "retention": (
                 f"SELECT {section}, sum(y >> 32), sum(y & 4294967295), sum(m >> 32), sum(m & 4294967295) "
                 "FROM (SELECT k.context AS context, "
-                "CASE WHEN r.interval_before < :mature THEN 1 + (r.quality >= 3) * 4294967296 ELSE 0 END AS y, "
-                "CASE WHEN r.interval_before < :mature THEN 0 ELSE 1 + (r.quality >= 3) * 4294967296 END AS m "
+                f"CASE WHEN r.interval_before < :mature THEN 1 + {passed} * 4294967296 ELSE 0 END AS y, "
+                f"CASE WHEN r.interval_before < :mature THEN 0 ELSE 1 + {passed} * 4294967296 END AS m "
                 f"FROM review r {'LEFT' if deck_id is None else 'CROSS'} JOIN card k INDEXED BY ix_card_context "
                 "ON k.id = r.card_id "
-                "WHERE r.day >= :start AND r.day <= :today AND r.kind = 'review' AND r.reps_before >= 1 "
+                f"WHERE r.day >= :start AND r.day <= :today AND r.kind = '{AnswerKind.REVIEW.value}' "
+                "AND r.reps_before >= 1 "
                 f"AND r.drill_before = 0 {in_deck.replace('deck_id', 'k.deck_id')}) GROUP BY 1"
             ),
         }
         # One read snapshot for every figure.
         result = _read_snapshot(self.connection, {**card_queries, **review_queries}, params)
         result["card_groups"] = [
-            (key >> 40, (key >> 4) & 7, (key >> 16) & 0xFFFFFF, key & 15, (key >> 7) & 3, (key >> 9) & 1, n)
+            (key >> 40, (key >> 4) & 7, (key >> 16) & 0xFFFFFF, key & 15, (key >> 7) & 7, (key >> 10) & 1, n)
             for key, n in result["card_groups"]
         ]
         result["older_days"] = [row[0] for row in result["older_days"]]
