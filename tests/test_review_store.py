@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from dva_cards.card_state import CardFacts, category_of, counts_as_due_by, state_of
+from dva_cards.domain import Answer, CardSchedule
 from dva_cards.scheduler import SM2State, review
 from dva_cards.session import CardInfo, DailyLimits, build_queue, facts_of
-from dva_cards.store import Answer, CardSchedule, Store
+from dva_cards.store import Store
 from tests.review_fixtures import FRONTS, TODAY, card_row, ids_by_front, import_text, review_rows, set_card
 
 AT = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -264,7 +265,7 @@ def test_due_reviews_most_overdue_first_up_to_the_limit(store: Store) -> None:
     assert fetched == [ids["Lambda"], ids["S3"]]
     info = store.queue_candidates(TODAY, new_limit=0, review_limit=1)[0]
     assert info.state == SM2State(reps=2, ease=2500, interval=6, due=date(2026, 2, 1))
-    assert info.order == ("aws", str(Path(store.cards()[0]["source"])), 3)
+    assert info.order == ("aws", str(Path(store.cards()[0].source)), 3)
 
 
 def test_drills_and_relearning_cards_are_fetched_whatever_the_limits(store: Store) -> None:
@@ -347,8 +348,8 @@ def test_due_counts_and_stats_groups_equal_the_python_rules(tmp_path: Path) -> N
 
 def random_collection_state(store: Store) -> list[CardInfo]:
     return [
-        CardInfo(card["id"], _state(store, card["id"]), (card["deck"], card["source"], card["line"]),
-                 card["suspended"], _buried(store, card["id"]), card["retired"])
+        CardInfo(card.id, _state(store, card.id), (card.deck, card.source, card.line), card.suspended,
+                 _buried(store, card.id), card.retired)
         for card in store.cards(include_retired=True)
     ]  # fmt: skip
 

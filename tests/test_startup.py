@@ -43,13 +43,13 @@ def loaded_by(*args: str) -> set[str]:
 
 @pytest.fixture
 def collection(db_path: Path) -> Path:
-    from datetime import datetime
+    from datetime import UTC, datetime
 
     from dva_cards.importer import import_notes, load_notes
     from dva_cards.store import Store
 
     with Store.open(db_path) as store:
-        import_notes(store, load_notes([BUNDLED_DECK]), datetime(2026, 1, 5, 12))
+        import_notes(store, load_notes([BUNDLED_DECK]), datetime(2026, 1, 5, 12, tzinfo=UTC))
     return db_path
 
 

@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 from . import __version__
 
 if TYPE_CHECKING:
+    from .domain import CardRow
     from .importer import ImportResult
     from .store import Store
 
@@ -279,7 +280,7 @@ def import_command(
     if deck is not None and not deck.strip():
         raise _user_error("--deck must not be empty")
     notes = load_notes(paths)
-    now = state.now().astimezone(UTC).replace(tzinfo=None)
+    now = state.now()
     with _store_for(state, dry_run) as store, _import_progress(notes, quiet=as_json) as progress:
         result = import_notes(store, notes, now, deck=deck, dry_run=dry_run, prune=prune, progress=progress)
     if as_json:
@@ -403,7 +404,7 @@ def cards_command(
             limit=limit,
         )
     if as_json:
-        _print_json(cards)
+        _print_json([card.to_json() for card in cards])
         return
     from rich.table import Table
 
@@ -422,24 +423,24 @@ def cards_command(
     table.add_column("ivl", no_wrap=True, justify="right")
     for card in cards:
         table.add_row(
-            card["id"][:8],
-            _plain(card["deck"]),
-            _plain(card["context"]),
-            _plain(card["front"]),
-            _plain(_first_line(card["back"])),
+            card.id[:8],
+            _plain(card.deck),
+            _plain(card.context),
+            _plain(card.front),
+            _plain(_first_line(card.back)),
             _card_status(card),
-            str(card["interval"]),
+            str(card.interval),
         )
     console.print(table)
     console.print(f"{len(cards)} card{'s' if len(cards) != 1 else ''}", style="dim")
 
 
-def _card_status(card: dict[str, Any]) -> str:
-    if card["retired"]:
+def _card_status(card: CardRow) -> str:
+    if card.retired:
         return "retired"
-    if card["suspended"]:
+    if card.suspended:
         return "suspended"
-    return str(card["due"] or "new")
+    return str(card.due or "new")
 
 
 @app.command("suspend")
@@ -582,7 +583,7 @@ def _import_bundled_deck_if_empty(store: Store, deck: str | None, console: Any, 
     name = notes_path.stem
     if deck is not None and deck != name:
         store.require_deck(deck)  # the unknown-deck error, before anything is written
-    result = import_notes(store, load_notes([notes_path]), at.astimezone(UTC).replace(tzinfo=None), deck=name)
+    result = import_notes(store, load_notes([notes_path]), at, deck=name)
     console.print(
         f"Your collection was empty, so the bundled deck {name} was imported ({result.counts.added} cards). "
         "Add your own notes with: dva-cards import NOTES.md",

@@ -7,10 +7,11 @@ written here once, so `cards --json` and `import --dry-run --json` cannot drift 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from .scheduler import START_EASE
+from .card_state import AnswerKind
+from .scheduler import START_EASE, SM2State
 
 
 @dataclass(frozen=True)
@@ -57,3 +58,48 @@ class SkippedRow:
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> SkippedRow:
         return cls(str(value["source"]), int(value["line"]), str(value["reason"]), str(value["text"]))
+
+
+# -- review records ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardSchedule:
+    """What answering, suspending or burying a card may change, exactly as stored: undo writes it back."""
+
+    state: SM2State
+    leech: bool = False
+    suspended: bool = False
+    buried_until: date | None = None
+    last_review: str | None = None  # as stored (sql_datetime, UTC), so it round-trips byte for byte
+
+
+@dataclass(frozen=True)
+class ReviewCard:
+    """A card as the review loop shows it."""
+
+    id: str
+    deck: str
+    context: str
+    front: str
+    back: str
+    source: str
+    line: int
+    retired: bool
+    schedule: CardSchedule
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One grade to log: the card's schedule before, and its SM-2 state and flags after."""
+
+    card_id: str
+    quality: int
+    kind: AnswerKind
+    before: CardSchedule
+    after: SM2State
+    leech: bool
+    suspended: bool
+    reviewed_at: datetime  # timezone-aware
+    day: date  # the learner's day it counts for
+    duration_ms: int = 0

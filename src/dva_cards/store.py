@@ -10,7 +10,6 @@ import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from .card_state import (
     case_sql,
 )
 from .collection import connect
-from .domain import SkippedRow
+from .domain import Answer, CardRow, CardSchedule, ReviewCard, SkippedRow
 from .errors import CardGone, CollectionError, UserError
 from .reconcile import DeckSnapshot, ExistingCard, FilePlan
 from .scheduler import START_EASE, SM2State
@@ -37,8 +36,10 @@ from .session import CardInfo
 
 
 def sql_datetime(moment: datetime) -> str:
-    """UTC timestamps as SQLAlchemy writes them for SQLite, so both sides read each other's rows."""
-    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+    """An aware instant as the UTC text SQLAlchemy writes for SQLite, so both sides read each other's rows."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("timestamps must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def sql_date(day: date | None) -> str | None:
@@ -211,7 +212,7 @@ class Store:
         only_suspended: bool = False,
         only_leeches: bool = False,
         limit: int | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[CardRow]:
         where: list[str] = []
         params: list[Any] = []
         if deck is not None:
@@ -240,17 +241,26 @@ class Store:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        keys = (
-            "id", "deck", "context", "front", "back", "source", "line", "reps", "ease", "interval", "due",
-            "lapses", "suspended", "retired", "leech",
-        )  # fmt: skip
-        result = []
-        for row in self.connection.execute(sql, params):
-            card = dict(zip(keys, row, strict=True))
-            for flag in ("suspended", "retired", "leech"):
-                card[flag] = bool(card[flag])
-            result.append(card)
-        return result
+        return [
+            CardRow(
+                id=row[0],
+                deck=row[1],
+                context=row[2],
+                front=row[3],
+                back=row[4],
+                source=row[5],
+                line=row[6],
+                reps=row[7],
+                ease=row[8],
+                interval=row[9],
+                due=parse_date(row[10]),
+                lapses=row[11],
+                suspended=bool(row[12]),
+                retired=bool(row[13]),
+                leech=bool(row[14]),
+            )  # fmt: skip
+            for row in self.connection.execute(sql, params)
+        ]
 
     def resolve_card_ids(self, prefixes: Sequence[str]) -> list[str]:
         """Full ids for ids or unique id prefixes (at least 4 hex digits), as `cards` shows them."""
@@ -401,7 +411,7 @@ class Store:
             before.suspended,
         ):
             raise ValueError("a cram answer must leave the card's state as it was")
-        stamp = sql_datetime(_utc(answer.reviewed_at))
+        stamp = sql_datetime(answer.reviewed_at)
         with self.transaction():
             cursor = self.connection.execute(
                 "INSERT INTO review (card_id, reviewed_at, day, quality, kind, duration_ms, reps_before, "
@@ -701,51 +711,6 @@ def _busy(path: Path, error: sqlite3.OperationalError) -> CollectionError:
     return CollectionError(f"collection {path}: {error}")
 
 
-# -- review records ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CardSchedule:
-    """What answering, suspending or burying a card may change, exactly as stored: undo writes it back."""
-
-    state: SM2State
-    leech: bool = False
-    suspended: bool = False
-    buried_until: date | None = None
-    last_review: str | None = None  # as stored (sql_datetime, UTC), so it round-trips byte for byte
-
-
-@dataclass(frozen=True)
-class ReviewCard:
-    """A card as the review loop shows it."""
-
-    id: str
-    deck: str
-    context: str
-    front: str
-    back: str
-    source: str
-    line: int
-    retired: bool
-    schedule: CardSchedule
-
-
-@dataclass(frozen=True)
-class Answer:
-    """One grade to log: the card's schedule before, and its SM-2 state and flags after."""
-
-    card_id: str
-    quality: int
-    kind: str  # review | drill | cram
-    before: CardSchedule
-    after: SM2State
-    leech: bool
-    suspended: bool
-    reviewed_at: datetime  # timezone-aware, or naive UTC
-    day: date  # the learner's day it counts for
-    duration_ms: int = 0
-
-
 def _schedule(row: Sequence[Any]) -> CardSchedule:
     reps, ease, interval, due, drill, lapses, leech, suspended, buried_until, last_review = row
     return CardSchedule(
@@ -759,9 +724,3 @@ def _schedule(row: Sequence[Any]) -> CardSchedule:
 
 def _state_values(state: SM2State) -> tuple[Any, ...]:
     return state.reps, state.ease, state.interval, sql_date(state.due), int(state.drill), state.lapses
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)

@@ -418,8 +418,9 @@ def review_rounds(db: Path, today: date, answers: int, rounds: int) -> tuple[lis
     round's queue building (today's answer counts, candidates, `build_queue`).
     """
     from dva_cards import scheduler
+    from dva_cards.domain import Answer
     from dva_cards.session import DailyLimits, after_answer, build_queue
-    from dva_cards.store import Answer, Store
+    from dva_cards.store import Store
 
     per_card: list[float] = []
     queue_times: list[float] = []
