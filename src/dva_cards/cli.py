@@ -52,10 +52,6 @@ class AppState:
 class _Commands(TyperGroup):
     """Turns anticipated failures into one line on stderr and a non-zero exit, for every command."""
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        _plain_coercion(self)
-        return super().main(*args, **kwargs)
-
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -71,114 +67,6 @@ class _Commands(TyperGroup):
                 raise
             message, code = _describe(error)
             _fail(ctx, message, code)
-
-
-def _plain_coercion(command: Any) -> None:
-    """Option values of this CLI without Pydantic: about 100 ms off every command that takes a value.
-
-    Typer (0.2x) converts each option value through a Pydantic TypeAdapter built on first use, so a command
-    given a path, a name or a number imported Pydantic and built adapters: more than half of what `stats`
-    otherwise takes. The options here are plain str, int or Path (or a list of paths), whose everyday values
-    need no Pydantic: a str is itself, `30` is int("30"), a path is Path(value) checked by Typer's own path
-    rules. Anything else (`+30`, an out-of-range number, bytes) still goes through Typer's adapter, so its
-    result and error message stay Typer's. A Typer without this machinery is left alone.
-    """
-    if _plain_param_class() is None:
-        return
-    for param in command.params:
-        _plain_param(param)
-    # The --help option is made on first use; its value (None unless given) would build an adapter too.
-    make_help_option = command.get_help_option
-
-    def get_help_option(ctx: Any) -> Any:
-        option = make_help_option(ctx)
-        if option is not None:
-            _plain_param(option)
-        return option
-
-    command.get_help_option = get_help_option
-    for sub in getattr(command, "commands", {}).values():
-        _plain_coercion(sub)
-
-
-def _plain_param(param: Any) -> None:
-    descriptor = getattr(param, "type_descriptor", None)
-    if descriptor is None or getattr(param, "_runtime_param", True) is not None:
-        return
-    info, annotation = descriptor.parameter_info, descriptor.annotation
-    if descriptor.file_annotation is not None or info.parser is not None or info.path_type is not None:
-        return
-    kind = _PLAIN_KINDS.get(annotation)
-    if kind is not None and not (kind == "int" and info.clamp):
-        param._runtime_param = _plain_param_class()(parameter_info=info, annotation=annotation, kind=kind)
-
-
-_PLAIN_KINDS: dict[Any, str] = {
-    bool: "bool",
-    str: "str",
-    int: "int",
-    Path: "path",
-    list[Path]: "paths",
-    list[str]: "strs",
-}
-_plain_class: list[Any] = []  # built once, on first use
-
-
-def _plain_param_class() -> Any:
-    if _plain_class:
-        return _plain_class[0]
-    try:
-        from typer._coercion import RuntimeParam, build_runtime_param
-        from typer._param_types import coerce_cli_path
-    except ImportError:
-        _plain_class.append(None)
-        return None
-    import dataclasses
-    import inspect
-    import re
-
-    # Typer's internals, not its API: use them only in the shape this was written against.
-    fields = {field.name for field in dataclasses.fields(RuntimeParam)}
-    arguments = list(inspect.signature(RuntimeParam._coerce_value).parameters)
-    if not {"parameter_info", "annotation"} <= fields or arguments[:4] != ["self", "value", "param", "ctx"]:
-        _plain_class.append(None)
-        return None
-
-    digits = re.compile(r"-?[0-9]{1,18}")
-
-    @dataclass(frozen=True)
-    class PlainParam(RuntimeParam):
-        kind: str = "str"
-
-        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
-            info = self.parameter_info
-            if (self.kind, type(value)) in (("str", str), ("bool", bool)):
-                return value
-            if self.kind == "int":
-                number = int(value) if isinstance(value, str) and digits.fullmatch(value) else value
-                low, high = info.min, info.max
-                if (
-                    type(number) is int
-                    and (low is None or number >= low)
-                    and (high is None or number <= high)
-                ):
-                    return number
-            # A path written as Path writes it back: Typer's messages quote the value as given.
-            if self.kind == "path" and isinstance(value, str) and str(Path(value)) == value:
-                return coerce_cli_path(Path(value), info, path_type=Path, param=param, ctx=ctx)
-            if (
-                self.kind == "paths"
-                and isinstance(value, list | tuple)
-                and all(isinstance(v, str) and str(Path(v)) == v for v in value)
-            ):
-                return [coerce_cli_path(Path(v), info, path_type=Path, param=param, ctx=ctx) for v in value]
-            if self.kind == "strs" and isinstance(value, list | tuple) and all(type(v) is str for v in value):
-                return list(value)
-            # Anything unusual: Typer's own conversion, result and error message.
-            return build_runtime_param(param.type_descriptor)._coerce_value(value, param=param, ctx=ctx)
-
-    _plain_class.append(PlainParam)
-    return PlainParam
 
 
 def _describe(error: Exception) -> tuple[str, int]:
