@@ -36,10 +36,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from .card_state import CardState, StatsCategory
 from .identity import context_parts
+from .scheduler import START_EASE
 
 SCHEMA_VERSION = 1
 DEFAULT_DAYS = 30
@@ -292,6 +293,53 @@ class Stats(NamedTuple):
     intervals: tuple[Bar, ...]  # days
     new_per_day: int
     rollover_hour: int
+
+
+# -- the use-case ---------------------------------------------------------------------------------------------------
+
+
+class StatsSource(Protocol):
+    """What `compute` reads from: the store (or anything that answers the same way)."""
+
+    def require_deck(self, name: str) -> int: ...
+
+    def stats_rows(
+        self,
+        *,
+        today: date,
+        retention_start: date,
+        forecast_end: date,
+        heat_start: date,
+        deck_id: int | None,
+        interval_edges: Sequence[int],
+        mature_days: int,
+        learning_reps: int,
+        start_ease: int,
+        hardest_limit: int,
+    ) -> dict[str, Any]: ...
+
+
+def compute(
+    store: StatsSource, *, today: date, days: int, deck: str | None, new_per_day: int, rollover_hour: int
+) -> Stats:
+    """Every figure of the stats screen for `today`, all decks or one (an unknown deck is an error)."""
+    deck_id = None if deck is None else store.require_deck(deck)
+    win = window(today, days)
+    raw = store.stats_rows(
+        today=win.today,
+        retention_start=win.retention_start,
+        forecast_end=win.forecast_end,
+        heat_start=win.heat_start,
+        deck_id=deck_id,
+        interval_edges=INTERVAL_EDGES,
+        mature_days=MATURE_DAYS,
+        learning_reps=LEARNING_REPS,
+        start_ease=START_EASE,
+        hardest_limit=HARDEST_LIMIT,
+    )
+    return summarize(
+        rows_from_store(raw), win, new_per_day=new_per_day, rollover_hour=rollover_hour, deck=deck
+    )
 
 
 # -- aggregation --------------------------------------------------------------------------------------------------

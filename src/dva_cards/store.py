@@ -59,6 +59,22 @@ class Store:
     def open(cls, path: Path) -> Store:
         return cls(connect(path), path)
 
+    @classmethod
+    @contextmanager
+    def for_dry_run(cls, path: Path) -> Iterator[Store]:
+        """The collection at `path`, or, when there is none yet, a throwaway one: a dry run creates nothing."""
+        if path.exists():
+            with cls.open(path) as store:
+                yield store
+            return
+        import tempfile
+
+        with (
+            tempfile.TemporaryDirectory(prefix="dva-cards-dry-run-") as tmp,
+            cls.open(Path(tmp) / "collection.db") as store,
+        ):
+            yield store
+
     def close(self) -> None:
         self.connection.close()
 
