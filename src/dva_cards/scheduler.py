@@ -1,4 +1,4 @@
-"""SM-2 exactly as DESIGN.md states it, with integer arithmetic. Pure: state, grade and today in; state out.
+"""SM-2 exactly as docs/rules.md states it, with integer arithmetic. Pure: state, grade and today in; state out.
 
 Ease is kept in integer thousandths (2500 is EF 2.5). SM-2 moves EF on a 0.02 grid, so thousandths are exact
 and ``ceil(I * EF)`` never suffers from binary rounding: with floats, five 5s give 151 days instead of 150.

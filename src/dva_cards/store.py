@@ -545,7 +545,7 @@ class Store:
         )
         return cursor.rowcount == 1
 
-    # -- stats (issue #4: `dva-cards stats`) ----------------------------------------------------------------
+    # -- stats (`dva-cards stats`) ----------------------------------------------------------------------------
     # Read-only grouping for `stats.rows_from_store`. SQL does the grouping with integer arithmetic and ISO
     # day strings compared as text, so Python only sees a few thousand rows: the cards in one scan of the
     # covering ix_card_stats (a twelfth of the table's bytes) grouped by one packed integer key (one sort key
@@ -688,7 +688,7 @@ class Store:
     # -- end of stats ---------------------------------------------------------------------------------------
 
 
-# -- stats helpers (issue #4) ---------------------------------------------------------------------------------
+# -- stats helpers ----------------------------------------------------------------------------------------
 
 
 def _read_snapshot(
