@@ -35,7 +35,7 @@ from .domain import ReviewCard
 from .errors import CardGone, UserError
 from .grading import LeechPolicy, grade
 from .humanize import duration
-from .identity import context_parts
+from .identity import CONTEXT_SEPARATOR, context_parts
 from .keys import ENTER, ESCAPE, REVEAL, KeyReader
 from .session import DailyLimits, Queue, after_answer, build_queue, facts_of, without
 from .settings import Settings
@@ -210,7 +210,7 @@ class _Session:
         random.Random(self.options.seed).shuffle(chosen)
         if self.options.review_limit is not None:
             chosen = chosen[: self.options.review_limit]
-        what = " › ".join(part for part in (self.options.deck, section) if part) or "all decks"
+        what = CONTEXT_SEPARATOR.join(part for part in (self.options.deck, section) if part) or "all decks"
         self._say(f"Cram: {len(chosen)} cards from {what}. The schedule is not changed.", "bold")
         return Queue(reviews=tuple(chosen))
 
@@ -276,7 +276,7 @@ class _Session:
     def _header(self, card: ReviewCard) -> Table:
         where = Text(card.deck, style="bold")
         if card.context:
-            where.append(" › ")
+            where.append(CONTEXT_SEPARATOR)
             where.append(card.context)
         if self.options.cram:
             counts = Text(f"cram · {len(self.queue)} left", style="magenta")

@@ -30,6 +30,7 @@ from .card_state import (
 from .collection import connect
 from .domain import Answer, CardRow, CardSchedule, ReviewCard, SkippedRow
 from .errors import CardGone, CollectionError, UserError
+from .identity import CONTEXT_SEPARATOR
 from .reconcile import DeckSnapshot, ExistingCard, FilePlan
 from .scheduler import START_EASE, SM2State
 from .session import CardInfo
@@ -597,8 +598,9 @@ class Store:
             review_in_deck = "AND +card_id IN (SELECT id FROM card WHERE deck_id = :deck) "
         answered = AnswerKind.study_sql() + " "
         # A context's first part, as `stats.section_of` reads it before trimming: what retention groups by.
-        first = "substr(context, 1, instr(context, ' › ') - 1)"
-        section = f"CASE WHEN instr(context, ' › ') THEN {first} ELSE context END"
+        separator = f"'{CONTEXT_SEPARATOR}'"
+        first = f"substr(context, 1, instr(context, {separator}) - 1)"
+        section = f"CASE WHEN instr(context, {separator}) THEN {first} ELSE context END"
         passed = Grade.passing_sql("r.quality")
         # Packed key: deck_id << 40 | (ease // 100) << 16 | leech << 10 | state << 7 | category << 4 | bucket.
         card_groups = (
