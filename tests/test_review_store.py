@@ -334,8 +334,8 @@ def test_due_counts_and_stats_groups_equal_the_python_rules(tmp_path: Path) -> N
             hardest_limit=1,
         )  # fmt: skip
         grouped: Counter[tuple[int, int]] = Counter()
-        for _deck, category, _ease, _bucket, state, _leech, count in raw["card_groups"]:
-            grouped[(category, state)] += count
+        for group in raw.card_groups:
+            grouped[(int(group.category), int(group.today))] += group.cards
         python = Counter(
             (
                 int(category_of(facts(card), learning_reps=2, mature_days=21)),

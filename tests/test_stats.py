@@ -17,6 +17,7 @@ from dateutil import tz as dateutil_tz
 from dva_cards import stats
 from dva_cards.card_state import CardState, StatsCategory
 from dva_cards.clock import learner_today
+from dva_cards.domain import CardGroup, RetentionRow, StatsRows, TodayRow
 from dva_cards.scheduler import START_EASE
 from dva_cards.store import Store, _bucket_sql
 from tests.bench.generate import History, SimCard, simulate_history, write_history
@@ -40,9 +41,7 @@ def summarize(
         start_ease=START_EASE,
         hardest_limit=stats.HARDEST_LIMIT,
     )
-    return stats.summarize(
-        stats.rows_from_store(raw), win, new_per_day=new_per_day, rollover_hour=4, deck=deck
-    )
+    return stats.summarize(raw, win, new_per_day=new_per_day, rollover_hour=4, deck=deck)
 
 
 @pytest.fixture(scope="module")
@@ -397,10 +396,10 @@ def test_heatmap_is_53_weeks_of_7_days_ending_today(weekday: int) -> None:
 
 def test_retention_splits_young_and_mature() -> None:
     rows = [
-        stats.RetentionRow("EC2 › A", 8, 10, 0, 0),
-        stats.RetentionRow("S3", 0, 0, 3, 4),
-        stats.RetentionRow(None, 1, 2, 0, 0),
-        stats.RetentionRow("EC2 › B", 0, 0, 0, 1),
+        RetentionRow("EC2 › A", 8, 10, 0, 0),
+        RetentionRow("S3", 0, 0, 3, 4),
+        RetentionRow(None, 1, 2, 0, 0),
+        RetentionRow("EC2 › B", 0, 0, 0, 1),
     ]
     retention = stats.retention(rows, stats.window(TODAY, 30))
     assert retention.young == stats.Rate(9, 12) and retention.mature == stats.Rate(3, 5)
@@ -410,12 +409,12 @@ def test_retention_splits_young_and_mature() -> None:
 
 def test_sections_group_contexts_by_their_top_heading_weakest_first() -> None:
     rows = [
-        stats.RetentionRow("EC2 › Purchasing › On-Demand", 9, 10, 0, 0),
-        stats.RetentionRow("EC2 › Storage", 0, 0, 4, 10),
-        stats.RetentionRow("IAM", 19, 20, 0, 0),
-        stats.RetentionRow("S3 › Classes", 1, 4, 0, 0),
-        stats.RetentionRow(None, 0, 50, 0, 0),  # pruned cards: in the totals only
-        stats.RetentionRow("", 1, 1, 0, 0),
+        RetentionRow("EC2 › Purchasing › On-Demand", 9, 10, 0, 0),
+        RetentionRow("EC2 › Storage", 0, 0, 4, 10),
+        RetentionRow("IAM", 19, 20, 0, 0),
+        RetentionRow("S3 › Classes", 1, 4, 0, 0),
+        RetentionRow(None, 0, 50, 0, 0),  # pruned cards: in the totals only
+        RetentionRow("", 1, 1, 0, 0),
     ]
     sections = stats.sections(rows)
     assert [(s.name, s.retention.passed, s.retention.reviews, s.lapses) for s in sections] == [
@@ -435,12 +434,12 @@ def test_section_of_is_the_first_part_of_the_context() -> None:
 
 def test_categories_partition_the_cards_and_histograms_cover_learned_ones() -> None:
     groups = [
-        stats.CardGroup(1, StatsCategory.NEW, 25, 0, CardState.NEW, False, 4),
-        stats.CardGroup(1, StatsCategory.LEARNING, 25, 1, CardState.REVIEW, False, 2),
-        stats.CardGroup(1, StatsCategory.YOUNG, 21, 4, CardState.DRILL, False, 3),
-        stats.CardGroup(2, StatsCategory.MATURE, 14, 7, CardState.BURIED, True, 1),
-        stats.CardGroup(2, StatsCategory.SUSPENDED, 13, 6, CardState.SUSPENDED, True, 5),
-        stats.CardGroup(2, StatsCategory.RETIRED, 30, 11, CardState.RETIRED, True, 6),
+        CardGroup(1, StatsCategory.NEW, 25, 0, CardState.NEW, False, 4),
+        CardGroup(1, StatsCategory.LEARNING, 25, 1, CardState.REVIEW, False, 2),
+        CardGroup(1, StatsCategory.YOUNG, 21, 4, CardState.DRILL, False, 3),
+        CardGroup(2, StatsCategory.MATURE, 14, 7, CardState.BURIED, True, 1),
+        CardGroup(2, StatsCategory.SUSPENDED, 13, 6, CardState.SUSPENDED, True, 5),
+        CardGroup(2, StatsCategory.RETIRED, 30, 11, CardState.RETIRED, True, 6),
     ]
     decks, total = stats.collection(groups, {1: "b-deck", 2: "a-deck", 3: "empty"})
     assert [counts.deck for counts in decks] == ["a-deck", "b-deck", "empty"]
@@ -449,7 +448,7 @@ def test_categories_partition_the_cards_and_histograms_cover_learned_ones() -> N
     assert total.leeches == 6  # leech-flagged and not retired, whatever else they are
     assert total.due == 5  # review 2 + drill 3; the buried and the suspended are not due
     assert decks[2].total == 0
-    today = stats.today_figures(groups, stats.TodayRow(new_seen=18), TODAY, 20)
+    today = stats.today_figures(groups, TodayRow(new_seen=18), TODAY, 20)
     assert (today.due_review, today.due_drill, today.new_available) == (2, 3, 2)
     assert stats.ease_histogram(groups) == (
         stats.Bar(1400, 1499, 1),
@@ -486,7 +485,7 @@ def test_window_bounds() -> None:
 
 
 def test_to_json_is_plain_data() -> None:
-    rows = stats.StatsRows({}, [], [], [], [], stats.TodayRow(), [], [])
+    rows = StatsRows({}, [], [], [], [], TodayRow(), [], [])
     result = stats.to_json(stats.summarize(rows, stats.window(TODAY), new_per_day=20, rollover_hour=4))
     assert result["date"] == "2025-03-12" and result["schema"] == stats.SCHEMA_VERSION
     assert len(result["heatmap"]["weeks"]) == 53 and result["retention"]["total"]["retention"] is None

@@ -339,7 +339,7 @@ def _figures(db_path: Path) -> stats.Stats:
             mature_days=stats.MATURE_DAYS, learning_reps=stats.LEARNING_REPS, start_ease=START_EASE,
             hardest_limit=stats.HARDEST_LIMIT,
         )  # fmt: skip
-    return stats.summarize(stats.rows_from_store(raw), win, new_per_day=20, rollover_hour=4)
+    return stats.summarize(raw, win, new_per_day=20, rollover_hour=4)
 
 
 # -- formatting helpers -----------------------------------------------------------------------------------------

@@ -6,11 +6,12 @@ written here once, so `cards --json` and `import --dry-run --json` cannot drift 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from .card_state import AnswerKind
+from .card_state import AnswerKind, CardState, StatsCategory
 from .scheduler import START_EASE, SM2State
 
 
@@ -103,3 +104,63 @@ class Answer:
     reviewed_at: datetime  # timezone-aware
     day: date  # the learner's day it counts for
     duration_ms: int = 0
+
+
+# -- the stats screen's rows ----------------------------------------------------------------------------------------
+
+
+class CardGroup(NamedTuple):
+    """Cards sharing deck, category, ease bucket, interval bucket, today's status and leech flag."""
+
+    deck_id: int
+    category: StatsCategory
+    ease_bucket: int  # ease // EASE_BUCKET
+    interval_bucket: int  # index into INTERVAL_EDGES
+    today: CardState
+    leech: bool
+    cards: int
+
+
+class TodayRow(NamedTuple):
+    answers: int = 0  # review and drill answers today (in scope)
+    cram: int = 0  # cram answers today (in scope)
+    cards: int = 0  # distinct cards answered today, cram aside (in scope)
+    time_ms: int = 0  # time spent answering today, all kinds (in scope)
+    new_seen: int = 0  # new cards first answered today in the whole collection (the new-card limit is global)
+
+
+class HardCard(NamedTuple):
+    id: str
+    deck_id: int
+    front: str
+    context: str
+    source: str
+    line: int
+    lapses: int
+    ease: int
+    interval: int
+    leech: bool
+    suspended: bool
+
+
+class RetentionRow(NamedTuple):
+    """Due-review answers of the window for the cards of one context (None: cards since pruned)."""
+
+    context: str | None
+    young_passed: int
+    young: int
+    mature_passed: int
+    mature: int
+
+
+class StatsRows(NamedTuple):
+    """Everything the store reads for one stats screen."""
+
+    decks: Mapping[int, str]  # decks in scope, id -> name
+    card_groups: Sequence[CardGroup]
+    due_by_day: Sequence[tuple[date, int]]  # active scheduled cards by due date, before window.forecast_end
+    review_days: Sequence[tuple[date, int]]  # review+drill answers per day, heat_start..today
+    older_days: Sequence[date]  # days before heat_start with at least one review or drill answer
+    today: TodayRow
+    retention: Sequence[RetentionRow]
+    hardest: Sequence[HardCard]

@@ -39,6 +39,7 @@ from datetime import date, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from .card_state import CardState, StatsCategory
+from .domain import CardGroup, HardCard, RetentionRow, StatsRows, TodayRow
 from .identity import context_parts
 from .scheduler import START_EASE
 
@@ -80,89 +81,6 @@ def window(today: date, days: int = DEFAULT_DAYS) -> Window:
         forecast_end=today + timedelta(days=days),
         heat_start=monday - timedelta(weeks=HEATMAP_WEEKS - 1),
     )
-
-
-class CardGroup(NamedTuple):
-    """Cards sharing deck, category, ease bucket, interval bucket, today's status and leech flag."""
-
-    deck_id: int
-    category: StatsCategory
-    ease_bucket: int  # ease // EASE_BUCKET
-    interval_bucket: int  # index into INTERVAL_EDGES
-    today: CardState
-    leech: bool
-    cards: int
-
-
-class TodayRow(NamedTuple):
-    answers: int = 0  # review and drill answers today (in scope)
-    cram: int = 0  # cram answers today (in scope)
-    cards: int = 0  # distinct cards answered today, cram aside (in scope)
-    time_ms: int = 0  # time spent answering today, all kinds (in scope)
-    new_seen: int = 0  # new cards first answered today in the whole collection (the new-card limit is global)
-
-
-class HardCard(NamedTuple):
-    id: str
-    deck_id: int
-    front: str
-    context: str
-    source: str
-    line: int
-    lapses: int
-    ease: int
-    interval: int
-    leech: bool
-    suspended: bool
-
-
-class RetentionRow(NamedTuple):
-    """Due-review answers of the window for the cards of one context (None: cards since pruned)."""
-
-    context: str | None
-    young_passed: int
-    young: int
-    mature_passed: int
-    mature: int
-
-
-class StatsRows(NamedTuple):
-    """Everything the store reads for one stats screen."""
-
-    decks: Mapping[int, str]  # decks in scope, id -> name
-    card_groups: Sequence[CardGroup]
-    due_by_day: Sequence[tuple[date, int]]  # active scheduled cards by due date, before window.forecast_end
-    review_days: Sequence[tuple[date, int]]  # review+drill answers per day, heat_start..today
-    older_days: Sequence[date]  # days before heat_start with at least one review or drill answer
-    today: TodayRow
-    retention: Sequence[RetentionRow]
-    hardest: Sequence[HardCard]
-
-
-def rows_from_store(raw: Mapping[str, Any]) -> StatsRows:
-    """`StatsRows` from `Store.stats_rows`'s plain lists of tuples (ISO strings become dates)."""
-    today = raw["today"]
-    return StatsRows(
-        decks={int(deck_id): str(name) for deck_id, name in raw["decks"]},
-        card_groups=[
-            CardGroup(int(deck), StatsCategory(cat), int(ease), int(ivl), CardState(now), bool(leech), int(n))
-            for deck, cat, ease, ivl, now, leech, n in raw["card_groups"]
-        ],
-        due_by_day=[(date.fromisoformat(day), int(n)) for day, n in raw["due_by_day"]],
-        review_days=[(date.fromisoformat(day), int(n)) for day, n in raw["review_days"]],
-        older_days=[date.fromisoformat(day) for day in raw["older_days"]],
-        today=TodayRow(*(int(value or 0) for value in today)),
-        retention=[RetentionRow(row[0], *(int(value or 0) for value in row[1:])) for row in raw["retention"]],
-        hardest=[_hard_card(row) for row in raw["hardest"]],
-    )
-
-
-def _hard_card(row: Sequence[Any]) -> HardCard:
-    id_, deck_id, front, context, source, line, lapses, ease, interval, leech, suspended = row
-    return HardCard(
-        str(id_), int(deck_id), str(front), str(context), str(source), int(line), int(lapses), int(ease),
-        int(interval), bool(leech), bool(suspended),
-    )  # fmt: skip
 
 
 # -- outputs ------------------------------------------------------------------------------------------------------
@@ -316,7 +234,7 @@ class StatsSource(Protocol):
         learning_reps: int,
         start_ease: int,
         hardest_limit: int,
-    ) -> dict[str, Any]: ...
+    ) -> StatsRows: ...
 
 
 def compute(
@@ -325,7 +243,7 @@ def compute(
     """Every figure of the stats screen for `today`, all decks or one (an unknown deck is an error)."""
     deck_id = None if deck is None else store.require_deck(deck)
     win = window(today, days)
-    raw = store.stats_rows(
+    rows = store.stats_rows(
         today=win.today,
         retention_start=win.retention_start,
         forecast_end=win.forecast_end,
@@ -337,9 +255,7 @@ def compute(
         start_ease=START_EASE,
         hardest_limit=HARDEST_LIMIT,
     )
-    return summarize(
-        rows_from_store(raw), win, new_per_day=new_per_day, rollover_hour=rollover_hour, deck=deck
-    )
+    return summarize(rows, win, new_per_day=new_per_day, rollover_hour=rollover_hour, deck=deck)
 
 
 # -- aggregation --------------------------------------------------------------------------------------------------

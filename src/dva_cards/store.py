@@ -25,10 +25,22 @@ from .card_state import (
     AnswerKind,
     CardState,
     Grade,
+    StatsCategory,
     case_sql,
 )
 from .collection import connect
-from .domain import Answer, CardRow, CardSchedule, ReviewCard, SkippedRow
+from .domain import (
+    Answer,
+    CardGroup,
+    CardRow,
+    CardSchedule,
+    HardCard,
+    RetentionRow,
+    ReviewCard,
+    SkippedRow,
+    StatsRows,
+    TodayRow,
+)
 from .errors import CardGone, CollectionError, UserError
 from .identity import CONTEXT_SEPARATOR
 from .reconcile import DeckSnapshot, ExistingCard, FilePlan
@@ -547,7 +559,7 @@ class Store:
         return cursor.rowcount == 1
 
     # -- stats (`dva-cards stats`) ----------------------------------------------------------------------------
-    # Read-only grouping for `stats.rows_from_store`. SQL does the grouping with integer arithmetic and ISO
+    # Read-only grouping for `stats.compute`. SQL does the grouping with integer arithmetic and ISO
     # day strings compared as text, so Python only sees a few thousand rows: the cards in one scan of the
     # covering ix_card_stats (a twelfth of the table's bytes) grouped by one packed integer key (one sort key
     # costs far less than six), the hardest cards from the end of that same index, due dates through
@@ -568,12 +580,11 @@ class Store:
         learning_reps: int,
         start_ease: int,
         hardest_limit: int,
-    ) -> dict[str, Any]:
+    ) -> StatsRows:
         """The grouped rows behind the stats screen, for all decks or one (`deck_id`), in one read snapshot.
 
-        Keys: decks (id, name); card_groups (deck_id, category, ease // 100, interval bucket, today, leech,
-        count) where category is 0 new, 1 learning, 2 young, 3 mature, 4 suspended, 5 retired and today is
-        0 nothing, 1 review due, 2 drilling or re-learning, 3 buried; due_by_day (due, count) of active
+        Fields (see `domain.StatsRows`): decks (id, name); card_groups (deck_id, `StatsCategory`, ease // 100,
+        interval bucket, `CardState` today, leech, count); due_by_day (due, count) of active
         scheduled cards; review_days (day, answers: heat_start to today, or a deck's whole history) and
         older_days (days before heat_start) for review and drill answers;
         today (answers, cram, cards, time_ms, new cards introduced in the whole collection); retention
@@ -678,19 +689,43 @@ class Store:
         }
         # One read snapshot for every figure.
         result = _read_snapshot(self.connection, {**card_queries, **review_queries}, params)
-        result["card_groups"] = [
-            (key >> 40, (key >> 4) & 7, (key >> 16) & 0xFFFFFF, key & 15, (key >> 7) & 7, (key >> 10) & 1, n)
-            for key, n in result["card_groups"]
-        ]
-        result["older_days"] = [row[0] for row in result["older_days"]]
-        result["today"] = (*result["today"][0], result["new_seen"][0][0])
-        del result["new_seen"]
-        return result
+        today_row = (*result["today"][0], result["new_seen"][0][0])
+        return StatsRows(
+            decks={int(deck_id): str(name) for deck_id, name in result["decks"]},
+            card_groups=[
+                CardGroup(
+                    key >> 40,
+                    StatsCategory((key >> 4) & 7),
+                    (key >> 16) & 0xFFFFFF,
+                    key & 15,
+                    CardState((key >> 7) & 7),
+                    bool((key >> 10) & 1),
+                    n,
+                )  # fmt: skip
+                for key, n in result["card_groups"]
+            ],
+            due_by_day=[(date.fromisoformat(day), int(n)) for day, n in result["due_by_day"]],
+            review_days=[(date.fromisoformat(day), int(n)) for day, n in result["review_days"]],
+            older_days=[date.fromisoformat(row[0]) for row in result["older_days"]],
+            today=TodayRow(*(int(value or 0) for value in today_row)),
+            retention=[
+                RetentionRow(row[0], *(int(value or 0) for value in row[1:])) for row in result["retention"]
+            ],
+            hardest=[_hard_card(row) for row in result["hardest"]],
+        )
 
     # -- end of stats ---------------------------------------------------------------------------------------
 
 
 # -- stats helpers ----------------------------------------------------------------------------------------
+
+
+def _hard_card(row: Sequence[Any]) -> HardCard:
+    id_, deck_id, front, context, source, line, lapses, ease, interval, leech, suspended = row
+    return HardCard(
+        str(id_), int(deck_id), str(front), str(context), str(source), int(line), int(lapses), int(ease),
+        int(interval), bool(leech), bool(suspended),
+    )  # fmt: skip
 
 
 def _read_snapshot(
