@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .card_state import (
     ACTIVE,
@@ -43,9 +43,11 @@ from .domain import (
 )
 from .errors import CardGone, CollectionError, UserError
 from .identity import CONTEXT_SEPARATOR
-from .reconcile import DeckSnapshot, ExistingCard, FilePlan
 from .scheduler import START_EASE, SM2State
 from .session import CardInfo
+
+if TYPE_CHECKING:  # only `import` reconciles: reading commands start without it
+    from .reconcile import DeckSnapshot, FilePlan
 
 
 def sql_datetime(moment: datetime) -> str:
@@ -162,6 +164,8 @@ class Store:
 
     def deck_snapshot(self, deck: str) -> tuple[int, DeckSnapshot]:
         """The deck's id (created if new) and its cards, read once for an import of its files."""
+        from .reconcile import DeckSnapshot, ExistingCard
+
         deck_id = self.ensure_deck(deck)
         rows = self.connection.execute(
             "SELECT id, source, line, content_hash, retired_at IS NOT NULL, context, front FROM card "
