@@ -1,7 +1,7 @@
 """One grade -> the answer record to log: the scheduler's new state, the answer's kind and the leech policy. Pure.
 
-Like py-fsrs's `review_card`, which returns the card and its log record, this is the one place that decides
-everything an answer writes; the review loop only shows it and the store only stores it.
+This is the one place that decides everything an answer writes; the review loop only shows it and the store only
+stores it.
 """
 
 from __future__ import annotations
