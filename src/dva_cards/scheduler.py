@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from .card_state import Grade
+
 MAX_INTERVAL = 36_500  # days: 100 years, as Anki caps it, so a long run of 5s never overflows a date
 MIN_EASE = 1300  # EF 1.3, SM-2's floor
-PASSING_GRADE = 3  # 3 and above count as recalled
-DRILL_EXIT_GRADE = 4  # a drilled card leaves today's session on 4 or 5
-GRADES = range(6)
+PASSING_GRADE = int(Grade.HARD)  # 3 and above count as recalled
+DRILL_EXIT_GRADE = int(Grade.GOOD)  # a drilled card leaves today's session on 4 or 5
+GRADES = range(len(Grade))
 START_EASE = 2500  # EF 2.5: every card starts here; below it, a card has been graded 3 or lower
 
 
