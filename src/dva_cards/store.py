@@ -50,6 +50,9 @@ if TYPE_CHECKING:  # only `import` reconciles: reading commands start without it
     from .reconcile import DeckSnapshot, FilePlan
 
 
+# -- the one place where dates and instants become stored text and back ------------------------------------------
+
+
 def sql_datetime(moment: datetime) -> str:
     """An aware instant as the UTC text SQLAlchemy writes for SQLite, so both sides read each other's rows."""
     if moment.tzinfo is None or moment.utcoffset() is None:
@@ -62,7 +65,12 @@ def sql_date(day: date | None) -> str | None:
 
 
 def parse_date(value: str | None) -> date | None:
-    return None if value is None else date.fromisoformat(value)
+    return None if value is None else read_date(value)
+
+
+def read_date(value: str) -> date:
+    """A stored day (ISO text, compared as text in SQL: the order of the dates)."""
+    return date.fromisoformat(value)
 
 
 class Store:
@@ -370,7 +378,7 @@ class Store:
         Suspended, retired and buried cards are never fetched. The orders match `session.build_queue`, so
         cutting with SQL LIMIT keeps exactly the cards it would keep.
         """
-        params: dict[str, Any] = {"today": today.isoformat(), "deck": deck_id}
+        params: dict[str, Any] = {"today": sql_date(today), "deck": deck_id}
         columns = (
             "c.id, d.name, c.source, c.line, c.reps, c.ease, c.interval, c.due, c.drill, c.lapses, "
             "c.buried_until"
@@ -425,7 +433,7 @@ class Store:
             f"SELECT count(DISTINCT CASE WHEN {introduced} THEN card_id END), "
             "count(DISTINCT CASE WHEN due_before IS NOT NULL THEN card_id END) "
             f"FROM review WHERE day = ? AND kind = '{AnswerKind.REVIEW.value}'",
-            (day.isoformat(),),
+            (sql_date(day),),
         ).fetchone()
         return int(row[0]), int(row[1])
 
@@ -455,7 +463,7 @@ class Store:
                 (
                     answer.card_id,
                     stamp,
-                    answer.day.isoformat(),
+                    sql_date(answer.day),
                     answer.quality,
                     answer.kind,
                     max(0, answer.duration_ms),
@@ -491,7 +499,7 @@ class Store:
         """Hide a card until the learner's day `until` (exclusive: it shows again on that day)."""
         with self.transaction():
             self.connection.execute(
-                "UPDATE card SET buried_until = ? WHERE id = ?", (until.isoformat(), card_id)
+                "UPDATE card SET buried_until = ? WHERE id = ?", (sql_date(until), card_id)
             )
 
     def due_count(self, day: date, *, deck_id: int | None = None) -> int:
@@ -499,7 +507,7 @@ class Store:
 
         New cards are not counted. Buried cards are: a bury lasts until the next learner day.
         """
-        params = {"day": day.isoformat(), "deck": deck_id}
+        params = {"day": sql_date(day), "deck": deck_id}
         in_deck = "" if deck_id is None else "AND +c.deck_id = :deck"
         due_by, drilling = DUE_BY_DAY
         due = self.connection.execute(
@@ -597,10 +605,10 @@ class Store:
         hardest (id, deck_id, front, context, source, line, lapses, ease, interval, leech, suspended).
         """
         params: dict[str, Any] = {
-            "today": today.isoformat(),
-            "start": retention_start.isoformat(),
-            "end": forecast_end.isoformat(),
-            "heat": heat_start.isoformat(),
+            "today": sql_date(today),
+            "start": sql_date(retention_start),
+            "end": sql_date(forecast_end),
+            "heat": sql_date(heat_start),
             "deck": deck_id,
             "mature": mature_days,
             "learning": learning_reps,
@@ -708,9 +716,9 @@ class Store:
                 )  # fmt: skip
                 for key, n in result["card_groups"]
             ],
-            due_by_day=[(date.fromisoformat(day), int(n)) for day, n in result["due_by_day"]],
-            review_days=[(date.fromisoformat(day), int(n)) for day, n in result["review_days"]],
-            older_days=[date.fromisoformat(row[0]) for row in result["older_days"]],
+            due_by_day=[(read_date(day), int(n)) for day, n in result["due_by_day"]],
+            review_days=[(read_date(day), int(n)) for day, n in result["review_days"]],
+            older_days=[read_date(row[0]) for row in result["older_days"]],
             today=TodayRow(*(int(value or 0) for value in today_row)),
             retention=[
                 RetentionRow(row[0], *(int(value or 0) for value in row[1:])) for row in result["retention"]
