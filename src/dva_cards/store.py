@@ -374,6 +374,19 @@ class Store:
             history.append(Review(parsed, quality))
         return histories
 
+    def answer_log(self) -> list[tuple[str, Review]]:
+        """Every non-cram answer as (card id, review), in the order given: what `optimize` splits in time."""
+        days: dict[str, date] = {}
+        out = []
+        for card_id, day, quality in self.connection.execute(
+            f"SELECT card_id, day, quality FROM review WHERE kind != '{AnswerKind.CRAM.value}' ORDER BY id"
+        ):
+            parsed = days.get(day)
+            if parsed is None:
+                parsed = days[day] = read_date(day)
+            out.append((card_id, Review(parsed, quality)))
+        return out
+
     def card_states(self) -> dict[str, SM2State]:
         """Every card's stored scheduling state, by id."""
         return {
