@@ -401,6 +401,14 @@ class Bench:
                 f"config set scheduler fsrs ({scale})", samples.median("fsrs"), base, "s", 2.0, absolute=True
             ),
             Row(f"config set scheduler sm2 ({scale})", samples.median("sm2"), base, "s", 2.0, absolute=True),
+            # The generated states are drawn at random, not folded from the log: the first switch back to SM-2
+            # rewrites nearly every answered card, as after long study under FSRS; later ones write nothing.
+            Row(
+                "(reference) the first switch to sm2: most cards rewritten",
+                samples.values["sm2"][0],
+                base,
+                "s",
+            ),
         ]
 
     # -- inputs ---------------------------------------------------------------------------------------------
