@@ -1,0 +1,233 @@
+"""Is this a term? The classifier's rules and the reasons it gives when something is not. Pure.
+
+Each rule reads plain text (markdown already stripped) and answers with a reason code, or None when the
+text passes. The word lists are about *how people write notes* (labels, function words, pointers), never
+about a topic: the same rules must hold for notes on any subject.
+
+Limits come from the labelled notes in tests/corpus: a term is a name, an abbreviation, a command or a
+short concept, and labelled fronts are at most a handful of words (parenthesised expansions aside).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# -- reason codes (the text shown by `--explain`) ---------------------------------------------------------
+
+EMPTY_DEFINITION = "empty definition"
+LABEL = "label, not a term"
+BOLD_IN_SENTENCE = "bold inside a sentence"
+BOLD_SENTENCE = "whole sentence in bold"
+SENTENCE = "sentence, not a term"
+QUESTION = "question, not a term"
+STEP = "step or instruction, not a term"
+POINTS_ELSEWHERE = "back only points elsewhere"
+LEAD_IN = "introduces a list, not a term"
+
+
+def too_long(words: int) -> str:
+    return f"term too long to be a term ({words} words)"
+
+
+# Longest front (in words, parentheses not counted) that is still a term: marked by the writer, and plain.
+MAX_TERM_WORDS = 8
+MAX_PLAIN_TERM_WORDS = 6
+# A CJK term has no spaces: this many ideographs count as one word.
+_CJK_CHARS_PER_WORD = 2
+
+# Labels open notes, tips and examples in the languages of the notes seen so far; matched casefolded,
+# with trailing punctuation removed.
+_LABELS = frozenset(
+    [
+        *"note notes nb n.b tip tips hint hints example examples e.g eg i.e ie important remember".split(),
+        *"warning caution attention reminder summary tl;dr tldr pros cons advantages".split(),
+        *"disadvantages benefits drawbacks".split(),
+        "exam tip",
+        "exam tips",
+        "key point",
+        "key points",
+        "use case",
+        "use cases",
+        "see also",
+        "for example",
+        "for instance",
+        "pro tip",
+        *"nota notas ejemplo ejemplos ej importante consejo consejos recuerda ojo resumen".split(),
+        *"pregunta respuesta observación observacion aviso ventajas desventajas".split(),
+        "por ejemplo",
+        "ver también",
+        *"remarque remarques exemple exemples astuce astuces rappel résumé avantages inconvénients".split(),
+        "par exemple",
+        "à retenir",
+        "voir aussi",
+        *"hinweis beispiel beispiele tipp wichtig merke zusammenfassung".split(),
+        "zum beispiel",
+        *"not notlar örnek örnekler önemli dikkat ipucu özet".split(),
+        *"注意 例如 比如 举例 示例 例子 提示 重要 总结 备注 例 小结 优点 缺点 注".split(),
+    ]
+)
+
+# Words that make a run of words a clause rather than a name: copulas, auxiliaries, pronouns opening a
+# sentence. A term may contain none of them.
+_CLAUSE_WORDS = frozenset(
+    [
+        *"is are was were be been being am isn't aren't wasn't weren't".split(),
+        *"can can't cannot could will won't would should shouldn't must may might shall".split(),
+        *"do does did don't doesn't didn't has have had hasn't haven't".split(),
+        *"it it's this these those they we you i he she there here that's there's".split(),
+        *"es son está están era fue puede pueden debe deben hay".split(),
+        *"est sont était peut peuvent doit doivent".split(),
+        *"ist sind war kann können muss".split(),
+    ]
+)
+# Last words of a line that leads into a list (`purchase options include:`, `such as:`) rather than naming.
+_LEAD_IN_ENDINGS = frozenset(
+    "include includes including like as following follows e.g eg i.e ie supports provides contains offers "
+    "allows has have with for to of by via from when if because where which that then and or "
+    "incluye incluyen como con para de comme avec pour de des".split()
+)
+# Words that make the text a question when it opens with them.
+_QUESTION_WORDS = frozenset(
+    "how why what when where which who whom whose cómo qué cuándo dónde comment pourquoi "
+    "quand quel quelle wie warum was wann wo".split()
+)
+# Openers of steps and instructions.
+_STEP_OPENERS = re.compile(
+    r"(?:step|paso|étape|etape|schritt|adım|adim)\s*\d+\b|第\s*\d+\s*步|\d+(?:\.\d+)*[.)]\s",
+    re.IGNORECASE,
+)
+# Backs that send the reader elsewhere instead of answering.
+_POINTERS = re.compile(
+    r"(?:same(?: as)?(?: the)? (?:previous|above|before|below|last)|see (?:above|below|previous|next)"
+    r"|as above|as before|ditto|idem|ibid\.?|tbd|todo|\.\.\.|…|ver arriba|ver abajo|igual que (?:el )?anterior"
+    r"|voir ci-dessus|voir ci-dessous|comme ci-dessus|同上|见上|见下|同前)[.!]?",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.!?。！？](?:[\"')\]]*)$")
+_INNER_SENTENCE_BREAK = re.compile(r"[.!?。！？;；]\s+\S|[。！？；]")
+_PARENTHESISED = re.compile(r"\([^()]*\)|（[^（）]*）")
+# Abbreviations that end in a dot without ending a sentence.
+_DOTTED_ABBREVIATION = re.compile(r"(?:\b[A-Za-z]\.){2,}$|\b(?:etc|vs|inc|ltd|approx|no|nr|e\.g|i\.e)\.$", re.I)
+
+
+def _is_cjk(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F") and unicodedata.category(char).startswith("L")
+
+
+def word_count(term: str) -> int:
+    """Words in a term, parenthesised parts left out; runs of CJK ideographs count per two characters."""
+    words = 0
+    for token in _PARENTHESISED.sub(" ", term).split():
+        cjk = sum(1 for char in token if _is_cjk(char))
+        if cjk:
+            words += -(-cjk // _CJK_CHARS_PER_WORD) + (1 if len(token) > cjk and not token.isascii() else 0)
+        else:
+            words += 1
+    return words
+
+
+def _folded_words(text: str) -> list[str]:
+    return [word.strip(".,;:!?()[]{}\"'`*_") for word in text.casefold().split()]
+
+
+def is_label(term: str) -> bool:
+    """`Note`, `Exam tip`, `e.g.` and their kin: words that introduce a remark instead of naming a thing."""
+    folded = " ".join(term.casefold().replace("：", ":").split()).rstrip(" :.-–—!")
+    if folded in _LABELS:
+        return True
+    # "Note 2", "Tip #3", "注意事项" style variants: a label followed by a number.
+    head = re.sub(r"\s*#?\d+$", "", folded)
+    return head != folded and head in _LABELS
+
+
+def term_rejection(term: str, *, marked: str = "") -> str | None:
+    """Why `term` (plain text) cannot be a card's front, or None if it can.
+
+    `marked` is the markup kind the writer put around the term ("strong", "em", "code", "link", or "" for
+    plain text): a whole sentence in bold gets its own reason.
+    """
+    text = " ".join(term.split())
+    if not text:
+        return EMPTY_DEFINITION
+    if is_label(text):
+        return LABEL
+    if marked == "code":
+        return None  # commands, flags and values: the writer marked them as literal names
+    words = _folded_words(_PARENTHESISED.sub(" ", text))
+    if words and words[0] in _QUESTION_WORDS or text.endswith(("?", "？")):
+        return QUESTION
+    if _STEP_OPENERS.match(text):
+        return STEP
+    sentence = _looks_like_sentence(text, words)
+    if sentence:
+        return BOLD_SENTENCE if marked == "strong" else SENTENCE
+    if not marked and words and words[-1] in _LEAD_IN_ENDINGS:
+        return LEAD_IN
+    count = word_count(text)
+    if count > (MAX_TERM_WORDS if marked else MAX_PLAIN_TERM_WORDS):
+        return too_long(count)
+    return None
+
+
+def _looks_like_sentence(text: str, words: list[str]) -> bool:
+    if any(word in _CLAUSE_WORDS for word in words):
+        return True
+    if _SENTENCE_END.search(text) and not _DOTTED_ABBREVIATION.search(text):
+        return len(words) > 1
+    return bool(_INNER_SENTENCE_BREAK.search(text))
+
+
+def back_rejection(back: str) -> str | None:
+    """Why `back` (markdown) does not answer anything, or None if it does."""
+    stripped = back.strip().strip("*_").strip()
+    if not stripped:
+        return EMPTY_DEFINITION
+    if _POINTERS.fullmatch(stripped):
+        return POINTS_ELSEWHERE
+    return None
+
+
+# Header cells that name the sides of a term | definition table (casefolded, punctuation trimmed).
+_TERM_HEADERS = frozenset(
+    """term terms name names concept concepts keyword keywords word words abbreviation abbreviations acronym
+    acronyms command commands option options flag flags parameter parameters key keys field fields setting
+    settings property properties port ports code codes status type types resource resources component
+    components shortcut shortcuts short form short forms alias aliases verb verbs operator operators method
+    methods function functions tool tools element elements attribute attributes variable variables
+    término términos nombre concepto comando opción palabra abreviatura
+    terme termes nom concept commande mot abréviation
+    begriff befehl name
+    terim komut kavram
+    术语 名称 名词 概念 命令 关键字 缩写 字段 参数 状态码 选项""".split()
+)
+_MEANING_HEADERS = frozenset(
+    """definition definitions description descriptions meaning meanings explanation explanations purpose
+    what it does use used for usage role function service services details detail info summary
+    descripción definición significado explicación uso función servicio
+    définition description signification explication rôle utilisation
+    bedeutung beschreibung erklärung
+    açıklama anlamı tanım
+    定义 描述 说明 含义 解释 意义 作用 用途 功能 意思""".split()
+)
+
+
+_MEANING_HEADER_PHRASES = frozenset({"what it does", "what it is", "used for", "what it means", "stands for"})
+
+
+def _header_key(cell: str) -> str:
+    return " ".join(cell.casefold().strip(" :*_`.").split())
+
+
+def is_definition_table(header: list[str]) -> bool:
+    """A two-column table whose header names a term side or a meaning side."""
+    if len(header) != 2:
+        return False
+    first, second = (_header_key(cell) for cell in header)
+    return (
+        first in _TERM_HEADERS
+        or second in _MEANING_HEADERS
+        or second in _MEANING_HEADER_PHRASES
+        or any(word in _MEANING_HEADERS for word in second.split())
+        or any(word in _TERM_HEADERS for word in first.split())
+    )
