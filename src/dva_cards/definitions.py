@@ -148,7 +148,7 @@ def _confirmed(markdown: str, kind: str) -> bool:
     """Whether the inline parser reads `markdown` as exactly one span of `kind`."""
     if kind != "link" and not _INLINE_TRIGGERS.search(markdown[2:-2]) and "\n" not in markdown:
         return True  # `**plain words**`: the regex already checked what CommonMark would
-    top = [child.type for child in inline_children(markdown) if child.level == 0]
+    top = [child.type for child in inline_children(markdown) if child.level == 0 and (child.type != "text" or child.content)]
     return top == _EXPECTED_TOP_LEVEL[kind]
 
 
@@ -226,7 +226,7 @@ _DEFINING_VERBS = frozenset(
     "is are was were means mean refers refer stands represents denotes describes defines consists "
     "es son significa significan se refiere est sont désigne signifie ist sind bezeichnet bedeutet".split()
 )
-_GLUED_DEFINING = tuple("是指即为")
+_GLUED_DEFINING = ("是", "指", "即", "为", "用于", "同样是", "又称", "能够", "类似于")
 # Words that continue a phrase: after a bold opener they show the bold is stress inside a sentence.
 _PHRASE_WORDS = frozenset(
     "for of in on at to with without by from into onto over under than as and or but nor so the a an "
@@ -264,16 +264,24 @@ def _balanced(term: str) -> bool:
 # -- reading an item ------------------------------------------------------------------------------------
 
 
-def read_item(content: str, *, has_children: bool, forced: bool = False) -> Reading | None:
-    """Read a list item's first paragraph (`content`, as written); see the module docstring."""
+def read_item(
+    content: str, *, has_children: bool, forced: bool = False, bold_is_plain: bool = False
+) -> Reading | None:
+    """Read a list item's first paragraph (`content`, as written); see the module docstring.
+
+    `bold_is_plain`: nearly every item of the document is bold, so bold on its own marks no term (a bold
+    line with sub-bullets is then a heading-like bullet, not a term line).
+    """
     text = content[_skip_decoration(content) :]
     if not text or _TASK_BOX.match(text):
         return _forced(text, has_children) if forced else None
     span = leading_span(text)
     if span is not None and _stands_apart(text[span.end :]):
-        reading = _read_marked(text, span, has_children)
+        reading = _read_marked(text, span, has_children, bold_is_plain)
     else:
-        reading = _read_article_sentence(text) or _read_plain(text, has_children)
+        reading = (
+            _read_article_sentence(text) or _read_defining_sentence(text) or _read_plain(text, has_children)
+        )
     if forced and (reading is None or reading.reason is not None):
         return _forced(text, has_children, reading)
     return reading
@@ -305,7 +313,7 @@ def _stands_apart(rest: str) -> bool:
     return not rest or rest[0] in " \t\n" or bool(_SEPARATOR.match(rest)) or rest.startswith(_GLUED_DEFINING)
 
 
-def _read_marked(text: str, span: Span, has_children: bool) -> Reading | None:
+def _read_marked(text: str, span: Span, has_children: bool, bold_is_plain: bool = False) -> Reading | None:
     rest = text[span.end :]
     front = span_text(span)
     inner_separator = front.endswith((":", "："))
@@ -328,12 +336,12 @@ def _read_marked(text: str, span: Span, has_children: bool) -> Reading | None:
     if inner_separator:
         return _judge(front, rest.strip(), has_children, span.kind)
     if not rest.strip():
-        if span.kind in ("link", "wikilink"):
-            return None  # a link on its own, or with sub-links: navigation, not a term
         if span.kind == "strong" and not has_children:
-            pair = _pair_inside_bold(span.inner)
+            pair = _pair_inside_bold(span.inner) or _gloss_inside_bold(span.inner)
             if pair is not None:
-                return _judge(*pair, False, "")
+                return _judge(*pair, False, "strong")
+        if span.kind in ("link", "wikilink") or (bold_is_plain and span.kind == "strong"):
+            return None  # navigation (a link with sub-links), or bold that marks nothing
         return _judge(front, "", has_children, span.kind) if has_children else None
     return _run_on(front, rest, span.kind, qualified, has_children)
 
@@ -345,6 +353,8 @@ def _run_on(front: str, rest: str, kind: str, qualified: bool, has_children: boo
     defines = first_word in _DEFINING_VERBS or rest.startswith(_GLUED_DEFINING)
     if qualified or (defines and kind in ("strong", "link", "wikilink")):
         return _judge(front, rest.strip(), has_children, kind)
+    if kind == "em" and defines:
+        return _judge(front, rest.strip(), has_children, kind)  # `*Hashing* is used to map data...`
     if kind != "strong":
         return None  # `*stress* at the start of a sentence`, a link inside a sentence
     if first_word in _PHRASE_WORDS and not any(
@@ -361,6 +371,20 @@ def _pair_inside_bold(inner: str) -> tuple[str, str] | None:
     if match is None or not _balanced(inner[: match.start()]):
         return None
     front, back = plain_text(inner[: match.start()]), inner[match.end() :].strip()
+    if not front or not back:
+        return None
+    return front, back
+
+
+_GLOSS = re.compile(r"(.+?)[ \t]+\\?\((.+)\\?\)", re.DOTALL)
+
+
+def _gloss_inside_bold(inner: str) -> tuple[str, str] | None:
+    """`__rigors \\(shivering\\)__` -> ("rigors", "shivering"): a bold name glossed in parentheses."""
+    match = _GLOSS.fullmatch(inner.strip())
+    if match is None:
+        return None
+    front, back = plain_text(match.group(1)), match.group(2).strip().removesuffix("\\").strip()
     if not front or not back:
         return None
     return front, back
@@ -412,6 +436,52 @@ def _read_article_sentence(text: str) -> Reading | None:
     return _judge(span_text(span), text.strip(), True, span.kind)
 
 
+# `Symmetric encryption uses the same key...`, `A public subnet is a subnet...`: a short name, then a verb
+# that says what it is or does. The name may not hold clause words, digits or punctuation.
+_SENTENCE_VERBS = frozenset(
+    "is are means refers stands represents denotes describes allows allow enables lets uses "
+    "es son significa permite permiten est sont désigne permet ist sind bezeichnet".split()
+)
+# After a copula, a definition goes on with an article or `used` (`is a technique`, `are used for`); an
+# adjective or participle there states a fact (`is stopped`, `are local`).
+_COPULAS = frozenset("is are es son est sont ist sind".split())
+_AFTER_COPULA = frozenset("a an the one used un una une el la le les los las ein eine der die das".split())
+_MAX_SENTENCE_TERM_WORDS = 4
+_CJK_DEFINING = re.compile(
+    r"([^\W\d_][^，。：:；、（）()\s]{0,7}?(?:（[^（）]{1,20}）)?)，?(?:即是|就是|是指|是|指的是|用于|即|又称|能够|类似于)"
+)
+# `A trie, sometimes called a radix tree, is ...`: an aside between the name and its verb.
+_NAME_ASIDE = re.compile(r",\s+(?:sometimes|also|often)\s+(?:called|known as|named)\s[^,]+,|,(?=\s+(?:is|are)\s)")
+
+
+def _read_defining_sentence(text: str) -> Reading | None:
+    """A defining sentence that opens with the name it defines (no separator, no markup on the name)."""
+    first_line = text.partition("\n")[0]
+    words = _NAME_ASIDE.sub("", first_line, count=1).split()
+    start = 1 if words and words[0].casefold() in _ARTICLES else 0
+    for index in range(start + 1, min(len(words), start + _MAX_SENTENCE_TERM_WORDS + 1)):
+        verb = words[index].casefold()
+        if verb not in _SENTENCE_VERBS:
+            continue
+        following = words[index + 1].casefold() if index + 1 < len(words) else ""
+        if following == "also" and index + 2 < len(words):
+            following = words[index + 2].casefold()
+        if verb in _COPULAS and following not in _AFTER_COPULA:
+            return None
+        term = " ".join(words[start:index])
+        if start == 0 and not term[:1].isupper():
+            return None
+        if any(not char.isalnum() and char not in " -'/" for char in term):
+            return None
+        if term_rules.term_rejection(term) is not None:
+            return None
+        return Reading(term, text.strip(), None, "")
+    match = _CJK_DEFINING.match(first_line)
+    if match is not None and any(term_rules.is_cjk(char) for char in match.group(1)):
+        return Reading(match.group(1), text.strip(), None, "")
+    return None
+
+
 def _read_plain(text: str, has_children: bool) -> Reading | None:
     """An unmarked term before the first separator of the first line, or a short term line with children."""
     first_line = text.partition("\n")[0]
@@ -422,10 +492,17 @@ def _read_plain(text: str, has_children: bool) -> Reading | None:
         front = plain_text(term)
         if not front:
             return None
-        reading = _judge(front, text[match.end() :].strip(), has_children, "")
+        back = text[match.end() :].strip()
+        if not back and has_children:
+            # `- Supported services:` + sub-bullets: in the labelled notes such a plain line almost always
+            # leads into a list of examples or facts rather than naming a term.
+            return Reading(front, "", term_rules.LEAD_IN)
+        reading = _judge(front, back, has_children, "")
         return _blame_bold(reading, term)
     if not has_children:
         return _bold_inside(first_line)
+    if first_line.rstrip().endswith((":", "：")):
+        return None  # unreachable: a colon is a separator; kept for clarity of the shapes below
     front = plain_text(first_line)
     # A lowercase start reads as the middle of a sentence (`supports`, `managed means`), a digit as a fact.
     if (

@@ -106,6 +106,22 @@ def extract(text: str) -> Extraction:
     return Extraction(cards=tuple(walk.cards), skipped=tuple(walk.skipped))
 
 
+# When at least this share of a part's list items open in bold (and there are enough of them), bold is the
+# writer's default text style rather than a term marker (slides exported to markdown do this).
+_BOLD_EVERYWHERE_SHARE = 0.8
+_BOLD_EVERYWHERE_MIN_ITEMS = 10
+
+
+def _bold_everywhere(tokens: Sequence[Token]) -> bool:
+    items = bold = 0
+    for index, token in enumerate(tokens):
+        if token.type == "list_item_open" and index + 2 < len(tokens) and tokens[index + 2].type == "inline":
+            items += 1
+            content = tokens[index + 2].content.lstrip()
+            bold += content.startswith(("**", "__"))
+    return items >= _BOLD_EVERYWHERE_MIN_ITEMS and bold >= _BOLD_EVERYWHERE_SHARE * items
+
+
 def _front_matter_lines(lines: list[str]) -> int:
     """How many lines a leading YAML front matter block takes (0 when there is none)."""
     if not lines or lines[0].rstrip() != "---":
@@ -133,10 +149,13 @@ class _Walk:
         self.first_line = 0
         self.carding = True  # False between `dva-cards: off` and `dva-cards: on`
         self.force_next = False  # a `dva-cards: card` marker waits for the next item or row
+        self.bold_is_plain = False  # nearly every item is bold: bold alone marks no term
+        self.aside = False  # the nearest heading announces tips, examples or issues
 
     def run(self, tokens: Sequence[Token], first_line: int = 0) -> None:
         """Walk one part of the document whose token line maps count from `first_line`."""
         self.first_line = first_line
+        self.bold_is_plain = _bold_everywhere(tokens)
         for index, token in enumerate(tokens):
             kind = token.type
             if kind == "list_item_open":
@@ -177,6 +196,7 @@ class _Walk:
         if title:
             self.headings.append((level, title))
         self.heading_path = tuple(title for _, title in self.headings)
+        self.aside = bool(self.headings) and term_rules.is_aside_heading(self.headings[-1][1])
 
     def _context(self) -> tuple[str, ...]:
         return self.heading_path + tuple(front for front in self.containers if front is not None)
@@ -197,7 +217,9 @@ class _Walk:
         if paragraph.type != "paragraph_open" or inline.type != "inline" or not item.map or not paragraph.map:
             return None
         has_children = tokens[index + 4].type != "list_item_close"
-        reading = read_item(inline.content, has_children=has_children, forced=forced)
+        reading = read_item(
+            inline.content, has_children=has_children, forced=forced, bold_is_plain=self.bold_is_plain
+        )
         if reading is None:
             return None
         first = self.first_line
@@ -207,6 +229,8 @@ class _Walk:
         reason = reading.reason
         if reason is None and not back.strip():
             reason = term_rules.EMPTY_DEFINITION
+        if reason is None and not forced and self.aside:
+            reason = term_rules.ASIDE
         if reason is not None:
             self.skipped.append(Rejected(line, reason, self._source_line(first + item.map[0])))
         else:
@@ -231,16 +255,30 @@ class _Walk:
                 rows.append((self.first_line + token.map[0], []))
             elif kind == "inline":
                 (rows[-1][1] if in_body and rows else header).append(token.content)
-        if not self.carding or not (term_rules.is_definition_table(header) or forced and len(header) == 2):
+        if not self.carding or not (term_rules.is_definition_table(header) or forced and len(header) >= 2):
+            return
+        if not forced and term_rules.is_description_table([cells for _, cells in rows]):
+            for line_index, _ in rows:
+                self.skipped.append(
+                    Rejected(line_index + 1, term_rules.NOT_TERM_TABLE, self._source_line(line_index))
+                )
             return
         for row_index, (line_index, cells) in enumerate(rows):
-            self._read_row(line_index, cells, forced and row_index == 0)
+            self._read_row(line_index, cells, header, forced and row_index == 0)
 
-    def _read_row(self, line_index: int, cells: list[str], forced: bool) -> None:
-        if len(cells) != 2:
+    def _read_row(self, line_index: int, cells: list[str], header: list[str], forced: bool) -> None:
+        if len(cells) < 2:
             return
         front, marked = read_cell_term(cells[0])
         back = cells[1].strip()
+        # Further columns (`| Type | Description | Example |`) follow the meaning, each under its header.
+        extra = [
+            f"{name.strip()}: {cell.strip()}" if name.strip() else cell.strip()
+            for name, cell in zip(header[2:], cells[2:], strict=False)
+            if cell.strip()
+        ]
+        if back and extra:
+            back = "\n\n".join([back, *extra])
         reason = term_rules.term_rejection(front, marked=marked) or term_rules.back_rejection(back)
         if forced and front and back:
             reason = None

@@ -24,6 +24,10 @@ QUESTION = "question, not a term"
 STEP = "step or instruction, not a term"
 POINTS_ELSEWHERE = "back only points elsewhere"
 LEAD_IN = "introduces a list, not a term"
+VALUE = "a value, not an explanation"
+NAME_LIST = "a list of names, not an explanation"
+ASIDE = "under a heading of tips, examples or issues"
+NOT_TERM_TABLE = "table pairs descriptions with names, not terms with meanings"
 
 
 def too_long(words: int) -> str:
@@ -53,6 +57,11 @@ _LABELS = frozenset(
         "for example",
         "for instance",
         "pro tip",
+        "format",
+        "use when",
+        "when to use",
+        "syntax",
+        "usage",
         *"nota notas ejemplo ejemplos ej importante consejo consejos recuerda ojo resumen".split(),
         *"pregunta respuesta observación observacion aviso ventajas desventajas".split(),
         "por ejemplo",
@@ -87,6 +96,11 @@ _LEAD_IN_ENDINGS = frozenset(
     "allows has have with for to of by via from when if because where which that then and or "
     "incluye incluyen como con para de comme avec pour de des".split()
 )
+# First words of a plain phrase that make it a statement or a list, not a name.
+_SENTENCE_OPENERS = frozenset(
+    "every all another each some any no only if when most many both either neither other such using "
+    "todos todas cada algunos si cuando tous toutes chaque si quand".split()
+)
 # Words that make the text a question when it opens with them.
 _QUESTION_WORDS = frozenset(
     "how why what when where which who whom whose cómo qué cuándo dónde comment pourquoi "
@@ -111,7 +125,7 @@ _PARENTHESISED = re.compile(r"\([^()]*\)|（[^（）]*）")
 _DOTTED_ABBREVIATION = re.compile(r"(?:\b[A-Za-z]\.){2,}$|\b(?:etc|vs|inc|ltd|approx|no|nr|e\.g|i\.e)\.$", re.I)
 
 
-def _is_cjk(char: str) -> bool:
+def is_cjk(char: str) -> bool:
     return unicodedata.east_asian_width(char) in ("W", "F") and unicodedata.category(char).startswith("L")
 
 
@@ -119,7 +133,7 @@ def word_count(term: str) -> int:
     """Words in a term, parenthesised parts left out; runs of CJK ideographs count per two characters."""
     words = 0
     for token in _PARENTHESISED.sub(" ", term).split():
-        cjk = sum(1 for char in token if _is_cjk(char))
+        cjk = sum(1 for char in token if is_cjk(char))
         if cjk:
             words += -(-cjk // _CJK_CHARS_PER_WORD) + (1 if len(token) > cjk and not token.isascii() else 0)
         else:
@@ -164,6 +178,8 @@ def term_rejection(term: str, *, marked: str = "") -> str | None:
         return BOLD_SENTENCE if marked == "strong" else SENTENCE
     if not marked and words and words[-1] in _LEAD_IN_ENDINGS:
         return LEAD_IN
+    if not marked and words and (words[0] in _SENTENCE_OPENERS or ", " in text):
+        return SENTENCE
     count = word_count(text)
     if count > (MAX_TERM_WORDS if marked else MAX_PLAIN_TERM_WORDS):
         return too_long(count)
@@ -183,9 +199,49 @@ def back_rejection(back: str) -> str | None:
     stripped = back.strip().strip("*_").strip()
     if not stripped:
         return EMPTY_DEFINITION
-    if _POINTERS.fullmatch(stripped):
+    if _POINTERS.fullmatch(stripped) or _ONLY_LINKS.fullmatch(stripped):
         return POINTS_ELSEWHERE
+    if _is_value(stripped):
+        return VALUE
+    if _is_name_list(stripped):
+        return NAME_LIST
     return None
+
+
+_LIST_SPLIT = re.compile(r"\s*(?:,|、|，|;|\bor\b|\band\b|\bvs\.?|\bo\b|\by\b|\bou\b|\bet\b)\s*")
+_MAX_LISTED_WORDS = 3
+
+
+def _is_name_list(back: str) -> bool:
+    """`Blob, Queue, Table, File` or `Premium vs. Standard`: instances named, nothing explained."""
+    if "\n" in back or "`" in back:
+        return False
+    text = back.rstrip(" .…").removesuffix("etc").rstrip(" ,.…")
+    parts = [part for part in _LIST_SPLIT.split(text) if part]
+    if len(parts) < 2:
+        return False
+    return all(
+        len(part.split()) <= _MAX_LISTED_WORDS and not part[:1].islower() and not any(map(is_cjk, part))
+        for part in parts
+    )
+
+
+# Backs made only of links: a reference, not an answer.
+_ONLY_LINKS = re.compile(r"(?:\[[^\]]*\]\([^)]*\)[\s,、;；/|&]*)+")
+_YES_NO = frozenset("yes no true false none n/a sí si oui non ja nein evet hayır 是 否 有 无 对 错".split())
+
+
+_CODE_VALUE = re.compile(r"`+\s*(?:[OΩΘoΘθω]\(.*\)|[\d.,:/%-]+\s*\w{0,6}|yes|no|true|false)\s*`+[.;,]?", re.I)
+
+
+def _is_value(back: str) -> bool:
+    """A measurement, a bound or a yes/no (`` `O(n)` ``, `30 days`, `10.0.0.1`, `No`): facts, not meanings."""
+    if _CODE_VALUE.fullmatch(back):
+        return True
+    words = back.rstrip(".").split()
+    if len(words) == 1 and words[0].casefold().strip("`*_") in _YES_NO:
+        return True
+    return len(words) <= 2 and any(char.isdigit() for char in words[0])
 
 
 # Header cells that name the sides of a term | definition table (casefolded, punctuation trimmed).
@@ -193,7 +249,7 @@ _TERM_HEADERS = frozenset(
     """term terms name names concept concepts keyword keywords word words abbreviation abbreviations acronym
     acronyms command commands option options flag flags parameter parameters key keys field fields setting
     settings property properties port ports code codes status type types resource resources component
-    components shortcut shortcuts short form short forms alias aliases verb verbs operator operators method
+    components feature features verb verbs operator operators method
     methods function functions tool tools element elements attribute attributes variable variables
     término términos nombre concepto comando opción palabra abreviatura
     terme termes nom concept commande mot abréviation
@@ -203,8 +259,8 @@ _TERM_HEADERS = frozenset(
 )
 _MEANING_HEADERS = frozenset(
     """definition definitions description descriptions meaning meanings explanation explanations purpose
-    what it does use used for usage role function service services details detail info summary
-    descripción definición significado explicación uso función servicio
+    use usage role function details detail info summary shortcut shortcuts alias aliases abbreviation
+    descripción definición significado explicación uso función
     définition description signification explication rôle utilisation
     bedeutung beschreibung erklärung
     açıklama anlamı tanım
@@ -215,15 +271,27 @@ _MEANING_HEADERS = frozenset(
 _MEANING_HEADER_PHRASES = frozenset({"what it does", "what it is", "used for", "what it means", "stands for"})
 
 
+# Second columns that hold values, not meanings: such tables are settings or inventories.
+_VALUE_HEADERS = frozenset("version versions value values default defaults count size price cost limit".split())
+
+
 def _header_key(cell: str) -> str:
     return " ".join(cell.casefold().strip(" :*_`.").split())
 
 
 def is_definition_table(header: list[str]) -> bool:
-    """A two-column table whose header names a term side or a meaning side."""
-    if len(header) != 2:
+    """A table whose header names a term side or a meaning side in its first two columns.
+
+    Two columns are enough when either header names its side; with more columns (`Type | Description |
+    Example`) the second header must name a meaning.
+    """
+    if len(header) < 2:
         return False
-    first, second = (_header_key(cell) for cell in header)
+    first, second = (_header_key(cell) for cell in header[:2])
+    if second in _VALUE_HEADERS:
+        return False
+    if len(header) > 2:
+        return second in _MEANING_HEADERS or second in _MEANING_HEADER_PHRASES
     return (
         first in _TERM_HEADERS
         or second in _MEANING_HEADERS
@@ -231,3 +299,28 @@ def is_definition_table(header: list[str]) -> bool:
         or any(word in _MEANING_HEADERS for word in second.split())
         or any(word in _TERM_HEADERS for word in first.split())
     )
+
+
+# Heading words that announce advice, examples or troubleshooting rather than vocabulary. Items under such
+# a heading read like definitions (`**Security**` + sub-bullets) but hold recommendations or instances.
+_ASIDE_HEADING_WORDS = frozenset(
+    """tip tips example examples best practice practices issue issues troubleshooting debugging exercise
+    exercises question questions pitfalls mistakes checklist takeaways problems solutions scenario scenarios
+    recommendations consejos ejemplos ejercicios preguntas problemas conseils exemples exercices
+    problèmes 示例 例子 练习 问题 技巧 建议 örnekler sorular""".split()
+)
+
+
+def is_aside_heading(title: str) -> bool:
+    words = re.findall(r"\w+", title.casefold())
+    return any(word in _ASIDE_HEADING_WORDS for word in words)
+
+
+def is_description_table(rows: list[list[str]]) -> bool:
+    """Rows whose first cell is longer than the second read `need -> name`, the reverse of a glossary."""
+    pairs = [row for row in rows if len(row) == 2]
+    if not pairs:
+        return False
+    first = sum(word_count(row[0]) for row in pairs)
+    second = sum(word_count(row[1]) for row in pairs)
+    return first > second
