@@ -217,6 +217,7 @@ _DASH = re.compile(r"-+|[–—]")
 # "(Secure Shell)" right after a name; no nested parentheses, no line breaks.
 _QUALIFIER = re.compile(r"[ \t]*(\([^()\n]*\)|（[^（）\n]*）)")
 _MAX_QUALIFIER_WORDS = 6
+_EXAMPLE_OPENER = re.compile(r"(?:e\.\s?g\.?|i\.\s?e\.?|eg\b|ex\.|like\b|such as\b|for example\b|p\.\s?ej\.|por ejemplo\b|par exemple\b|例如|比如)", re.I)
 # How far into a sentence a defining verb still makes its bold opener a term (`**X** at Y level is ...`).
 _DEFINING_VERB_REACH = 6
 # A plain line without a separator is a term line only when it is this short (and its children explain it).
@@ -323,8 +324,12 @@ def _read_marked(text: str, span: Span, has_children: bool, bold_is_plain: bool 
         if doubled is not None:
             rest = rest[doubled.end() :]
     qualified = False
+    aside = ""
     qualifier = _QUALIFIER.match(rest)
-    if qualifier is not None and term_rules.word_count(qualifier.group(1)[1:-1]) <= _MAX_QUALIFIER_WORDS:
+    if qualifier is not None and _EXAMPLE_OPENER.match(qualifier.group(1)[1:]):
+        # `**Provisioned resources** (e.g., IP address): ...`: examples belong to the answer, not the name.
+        aside, rest = qualifier.group(1), rest[qualifier.end() :]
+    elif qualifier is not None and term_rules.word_count(qualifier.group(1)[1:-1]) <= _MAX_QUALIFIER_WORDS:
         front = f"{front} {qualifier.group(1)}"
         rest = rest[qualifier.end() :]
         qualified = True
@@ -332,7 +337,7 @@ def _read_marked(text: str, span: Span, has_children: bool, bold_is_plain: bool 
     if separator is not None:
         symbol = separator.group(1) or separator.group(2)
         front, back = _after_separator(front, rest[separator.end() :], symbol)
-        return _judge(front, back, has_children, span.kind)
+        return _judge(front, f"{aside} {back}".strip() if back else back, has_children, span.kind)
     if inner_separator:
         return _judge(front, rest.strip(), has_children, span.kind)
     if not rest.strip():
@@ -385,8 +390,8 @@ def _gloss_inside_bold(inner: str) -> tuple[str, str] | None:
     if match is None:
         return None
     front, back = plain_text(match.group(1)), match.group(2).strip().removesuffix("\\").strip()
-    if not front or not back:
-        return None
+    if not front or not back or back.isupper() or "," in back:
+        return None  # `(ESR)` spells an abbreviation out, `(TNF, IL-1)` lists examples: neither explains
     return front, back
 
 

@@ -279,7 +279,7 @@ class _Walk:
         ]
         if back and extra:
             back = "\n\n".join([back, *extra])
-        reason = term_rules.term_rejection(front, marked=marked) or term_rules.back_rejection(back)
+        reason = term_rules.term_rejection(front, marked=marked) or term_rules.back_rejection(back, lists_answer=True)
         if forced and front and back:
             reason = None
         if not front:

@@ -194,8 +194,11 @@ def _looks_like_sentence(text: str, words: list[str]) -> bool:
     return bool(_INNER_SENTENCE_BREAK.search(text))
 
 
-def back_rejection(back: str) -> str | None:
-    """Why `back` (markdown) does not answer anything, or None if it does."""
+def back_rejection(back: str, *, lists_answer: bool = False) -> str | None:
+    """Why `back` (markdown) does not answer anything, or None if it does.
+
+    `lists_answer`: the back is a table cell under a meaning header, where a list of names is the answer.
+    """
     stripped = back.strip().strip("*_").strip()
     if not stripped:
         return EMPTY_DEFINITION
@@ -203,7 +206,7 @@ def back_rejection(back: str) -> str | None:
         return POINTS_ELSEWHERE
     if _is_value(stripped):
         return VALUE
-    if _is_name_list(stripped):
+    if not lists_answer and _is_name_list(stripped):
         return NAME_LIST
     return None
 
@@ -241,7 +244,12 @@ def _is_value(back: str) -> bool:
     words = back.rstrip(".").split()
     if len(words) == 1 and words[0].casefold().strip("`*_") in _YES_NO:
         return True
-    return len(words) <= 2 and any(char.isdigit() for char in words[0])
+    # `30 days`, `10.16.16.1 - VPC Router`, `4 days, maximum of 14 days`: the answer opens with a number.
+    return 0 < len(words) <= _MAX_VALUE_WORDS and bool(_NUMBER.fullmatch(words[0].strip("`*_,;")))
+
+
+_MAX_VALUE_WORDS = 5
+_NUMBER = re.compile(r"[~<>≤≥]?\$?\d[\d.,:/%x-]*\w{0,3}")
 
 
 # Header cells that name the sides of a term | definition table (casefolded, punctuation trimmed).
@@ -301,19 +309,23 @@ def is_definition_table(header: list[str]) -> bool:
     )
 
 
-# Heading words that announce advice, examples or troubleshooting rather than vocabulary. Items under such
-# a heading read like definitions (`**Security**` + sub-bullets) but hold recommendations or instances.
-_ASIDE_HEADING_WORDS = frozenset(
-    """tip tips example examples best practice practices issue issues troubleshooting debugging exercise
-    exercises question questions pitfalls mistakes checklist takeaways problems solutions scenario scenarios
-    recommendations consejos ejemplos ejercicios preguntas problemas conseils exemples exercices
-    problèmes 示例 例子 练习 问题 技巧 建议 örnekler sorular""".split()
+# Headings that announce advice, examples or troubleshooting rather than vocabulary: items under them read
+# like definitions (`**Security**` + sub-bullets) but hold recommendations or instances. A heading is such
+# an aside when it opens with one of the first words (`Best Practices`, `Example of ...`, `Common Issues`)
+# or ends with one of the last words (`Debugging Tips`); `Limits and Best Practices` is not one.
+_ASIDE_FIRST_WORDS = frozenset(
+    """example examples tip tips best common troubleshooting debugging exercise exercises question questions
+    problems pitfalls scenario scenarios recommendations quiz ejemplo ejemplos consejos ejercicios preguntas
+    exemple exemples conseils exercices 示例 例子 练习 技巧 örnek örnekler""".split()
+)
+_ASIDE_LAST_WORDS = frozenset(
+    "tips examples issues pitfalls mistakes solutions exercises questions troubleshooting".split()
 )
 
 
 def is_aside_heading(title: str) -> bool:
-    words = re.findall(r"\w+", title.casefold())
-    return any(word in _ASIDE_HEADING_WORDS for word in words)
+    words = [word for word in re.findall(r"\w+", title.casefold()) if not word.isdigit()]
+    return bool(words) and (words[0] in _ASIDE_FIRST_WORDS or words[-1] in _ASIDE_LAST_WORDS)
 
 
 def is_description_table(rows: list[list[str]]) -> bool:
