@@ -31,6 +31,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from . import term_rules
+from .term_rules import word_list
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,11 @@ def _confirmed(markdown: str, kind: str) -> bool:
     """Whether the inline parser reads `markdown` as exactly one span of `kind`."""
     if kind != "link" and not _INLINE_TRIGGERS.search(markdown[2:-2]) and "\n" not in markdown:
         return True  # `**plain words**`: the regex already checked what CommonMark would
-    top = [child.type for child in inline_children(markdown) if child.level == 0 and (child.type != "text" or child.content)]
+    top = [
+        child.type
+        for child in inline_children(markdown)
+        if child.level == 0 and (child.type != "text" or child.content)
+    ]
     return top == _EXPECTED_TOP_LEVEL[kind]
 
 
@@ -217,26 +222,33 @@ _DASH = re.compile(r"-+|[–—]")
 # "(Secure Shell)" right after a name; no nested parentheses, no line breaks.
 _QUALIFIER = re.compile(r"[ \t]*(\([^()\n]*\)|（[^（）\n]*）)")
 _MAX_QUALIFIER_WORDS = 6
-_EXAMPLE_OPENER = re.compile(r"(?:e\.\s?g\.?|i\.\s?e\.?|eg\b|ex\.|like\b|such as\b|for example\b|p\.\s?ej\.|por ejemplo\b|par exemple\b|例如|比如)", re.I)
+_EXAMPLE_OPENER = re.compile(
+    r"(?:e\.\s?g\.?|i\.\s?e\.?|eg\b|ex\.|like\b|such as\b|for example\b|p\.\s?ej\.|por ejemplo\b|par exemple\b|例如|比如)",
+    re.I,
+)
 # How far into a sentence a defining verb still makes its bold opener a term (`**X** at Y level is ...`).
 _DEFINING_VERB_REACH = 6
 # A plain line without a separator is a term line only when it is this short (and its children explain it).
 _MAX_BARE_TERM_WORDS = 4
 # Verbs with which a sentence defines the marked term that opens it (`**IAM Policies** are ...`).
 _DEFINING_VERBS = frozenset(
-    "is are was were means mean refers refer stands represents denotes describes defines consists "
-    "es son significa significan se refiere est sont désigne signifie ist sind bezeichnet bedeutet".split()
+    word_list(
+        "is are was were means mean refers refer stands represents denotes describes defines consists "
+        "es son significa significan se refiere est sont désigne signifie ist sind bezeichnet bedeutet"
+    )
 )
 _GLUED_DEFINING = ("是", "指", "即", "为", "用于", "同样是", "又称", "能够", "类似于")
 # Words that continue a phrase: after a bold opener they show the bold is stress inside a sentence.
 _PHRASE_WORDS = frozenset(
-    "for of in on at to with without by from into onto over under than as and or but nor so the a an "
-    "your our their its my this that these those "
-    "para de del en con sin por y o pero que el la los las un una "
-    "pour du des dans sur avec sans par et ou mais le les une "
-    "für von mit ohne und oder aber im".split()
+    word_list(
+        "for of in on at to with without by from into onto over under than as and or but nor so the a an "
+        "your our their its my this that these those "
+        "para de del en con sin por y o pero que el la los las un una "
+        "pour du des dans sur avec sans par et ou mais le les une "
+        "für von mit ohne und oder aber im"
+    )
 )
-_ARTICLES = frozenset("a an the un una une el la le les los las ein eine der die das".split())
+_ARTICLES = frozenset(word_list("a an the un una une el la le les los las ein eine der die das"))
 _TASK_BOX = re.compile(r"\[[ xX]\][ \t]")
 
 
@@ -245,7 +257,9 @@ def _skip_decoration(text: str) -> int:
     index = 0
     while index < len(text):
         char = text[index]
-        if char in " \t" or (not char.isascii() and unicodedata.category(char) in ("So", "Sk", "Cf", "Mn", "Co")):
+        if char in " \t" or (
+            not char.isascii() and unicodedata.category(char) in ("So", "Sk", "Cf", "Mn", "Co")
+        ):
             index += 1
         else:
             break
@@ -444,19 +458,23 @@ def _read_article_sentence(text: str) -> Reading | None:
 # `Symmetric encryption uses the same key...`, `A public subnet is a subnet...`: a short name, then a verb
 # that says what it is or does. The name may not hold clause words, digits or punctuation.
 _SENTENCE_VERBS = frozenset(
-    "is are means refers stands represents denotes describes allows allow enables lets uses "
-    "es son significa permite permiten est sont désigne permet ist sind bezeichnet".split()
+    word_list(
+        "is are means refers stands represents denotes describes allows allow enables lets uses "
+        "es son significa permite permiten est sont désigne permet ist sind bezeichnet"
+    )
 )
 # After a copula, a definition goes on with an article or `used` (`is a technique`, `are used for`); an
 # adjective or participle there states a fact (`is stopped`, `are local`).
-_COPULAS = frozenset("is are es son est sont ist sind".split())
-_AFTER_COPULA = frozenset("a an the one used un una une el la le les los las ein eine der die das".split())
+_COPULAS = frozenset(word_list("is are es son est sont ist sind"))
+_AFTER_COPULA = frozenset(word_list("a an the one used un una une el la le les los las ein eine der die das"))
 _MAX_SENTENCE_TERM_WORDS = 4
 _CJK_DEFINING = re.compile(
     r"([^\W\d_][^，。：:；、（）()\s]{0,7}?(?:（[^（）]{1,20}）)?)，?(?:即是|就是|是指|是|指的是|用于|即|又称|能够|类似于)"
 )
 # `A trie, sometimes called a radix tree, is ...`: an aside between the name and its verb.
-_NAME_ASIDE = re.compile(r",\s+(?:sometimes|also|often)\s+(?:called|known as|named)\s[^,]+,|,(?=\s+(?:is|are)\s)")
+_NAME_ASIDE = re.compile(
+    r",\s+(?:sometimes|also|often)\s+(?:called|known as|named)\s[^,]+,|,(?=\s+(?:is|are)\s)"
+)
 
 
 def _read_defining_sentence(text: str) -> Reading | None:
@@ -533,9 +551,10 @@ def _bold_inside(line: str) -> Reading | None:
 
 
 def _blame_bold(reading: Reading, term: str) -> Reading:
-    if reading.reason is not None and reading.reason.startswith(("term too long", "sentence")):
-        if _BOLD.search(term):
-            return Reading(reading.front, reading.back, term_rules.BOLD_IN_SENTENCE)
+    """A plain term rejected as too long or a sentence, with bold inside: the bold is what to report."""
+    blamed = reading.reason is not None and reading.reason.startswith(("term too long", "sentence"))
+    if blamed and _BOLD.search(term):
+        return Reading(reading.front, reading.back, term_rules.BOLD_IN_SENTENCE)
     return reading
 
 

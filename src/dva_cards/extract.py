@@ -279,7 +279,9 @@ class _Walk:
         ]
         if back and extra:
             back = "\n\n".join([back, *extra])
-        reason = term_rules.term_rejection(front, marked=marked) or term_rules.back_rejection(back, lists_answer=True)
+        reason = term_rules.term_rejection(front, marked=marked) or term_rules.back_rejection(
+            back, lists_answer=True
+        )
         if forced and front and back:
             reason = None
         if not front:
@@ -343,8 +345,6 @@ def _runs_to_end(tokens: list[Token], line_count: int) -> bool:
     return any(token.type in _RAW_BLOCKS and token.map and token.map[1] >= line_count for token in tokens)
 
 
-
-
 def _normalize_source(text: str) -> str:
     """The text exactly as markdown-it sees it, so token line maps index our own line list."""
     if text.startswith("\ufeff"):
@@ -354,8 +354,6 @@ def _normalize_source(text: str) -> str:
     if "\0" in text:
         text = text.replace("\0", "\ufffd")
     return text
-
-
 
 
 def _strip_quote_markers(line: str, depth: int) -> str:

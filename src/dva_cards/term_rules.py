@@ -13,6 +13,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
+
+def word_list(text: str) -> list[str]:
+    """The whitespace-separated words of a word-list literal."""
+    return text.split()
+
+
 # -- reason codes (the text shown by `--explain`) ---------------------------------------------------------
 
 EMPTY_DEFINITION = "empty definition"
@@ -44,9 +50,9 @@ _CJK_CHARS_PER_WORD = 2
 # with trailing punctuation removed.
 _LABELS = frozenset(
     [
-        *"note notes nb n.b tip tips hint hints example examples e.g eg i.e ie important remember".split(),
-        *"warning caution attention reminder summary tl;dr tldr pros cons advantages".split(),
-        *"disadvantages benefits drawbacks".split(),
+        *word_list("note notes nb n.b tip tips hint hints example examples e.g eg i.e ie important remember"),
+        *word_list("warning caution attention reminder summary tl;dr tldr pros cons advantages"),
+        *word_list("disadvantages benefits drawbacks"),
         "exam tip",
         "exam tips",
         "key point",
@@ -62,18 +68,20 @@ _LABELS = frozenset(
         "when to use",
         "syntax",
         "usage",
-        *"nota notas ejemplo ejemplos ej importante consejo consejos recuerda ojo resumen".split(),
-        *"pregunta respuesta observación observacion aviso ventajas desventajas".split(),
+        *word_list("nota notas ejemplo ejemplos ej importante consejo consejos recuerda ojo resumen"),
+        *word_list("pregunta respuesta observación observacion aviso ventajas desventajas"),
         "por ejemplo",
         "ver también",
-        *"remarque remarques exemple exemples astuce astuces rappel résumé avantages inconvénients".split(),
+        *word_list(
+            "remarque remarques exemple exemples astuce astuces rappel résumé avantages inconvénients"
+        ),
         "par exemple",
         "à retenir",
         "voir aussi",
-        *"hinweis beispiel beispiele tipp wichtig merke zusammenfassung".split(),
+        *word_list("hinweis beispiel beispiele tipp wichtig merke zusammenfassung"),
         "zum beispiel",
-        *"not notlar örnek örnekler önemli dikkat ipucu özet".split(),
-        *"注意 例如 比如 举例 示例 例子 提示 重要 总结 备注 例 小结 优点 缺点 注".split(),
+        *word_list("not notlar örnek örnekler önemli dikkat ipucu özet"),
+        *word_list("注意 例如 比如 举例 示例 例子 提示 重要 总结 备注 例 小结 优点 缺点 注"),
     ]
 )
 
@@ -81,30 +89,36 @@ _LABELS = frozenset(
 # sentence. A term may contain none of them.
 _CLAUSE_WORDS = frozenset(
     [
-        *"is are was were be been being am isn't aren't wasn't weren't".split(),
-        *"can can't cannot could will won't would should shouldn't must may might shall".split(),
-        *"do does did don't doesn't didn't has have had hasn't haven't".split(),
-        *"it it's this these those they we you i he she there here that's there's".split(),
-        *"es son está están era fue puede pueden debe deben hay".split(),
-        *"est sont était peut peuvent doit doivent".split(),
-        *"ist sind war kann können muss".split(),
+        *word_list("is are was were be been being am isn't aren't wasn't weren't"),
+        *word_list("can can't cannot could will won't would should shouldn't must may might shall"),
+        *word_list("do does did don't doesn't didn't has have had hasn't haven't"),
+        *word_list("it it's this these those they we you i he she there here that's there's"),
+        *word_list("es son está están era fue puede pueden debe deben hay"),
+        *word_list("est sont était peut peuvent doit doivent"),
+        *word_list("ist sind war kann können muss"),
     ]
 )
 # Last words of a line that leads into a list (`purchase options include:`, `such as:`) rather than naming.
 _LEAD_IN_ENDINGS = frozenset(
-    "include includes including like as following follows e.g eg i.e ie supports provides contains offers "
-    "allows has have with for to of by via from when if because where which that then and or "
-    "incluye incluyen como con para de comme avec pour de des".split()
+    word_list(
+        "include includes including like as following follows e.g eg i.e ie supports provides contains offers "
+        "allows has have with for to of by via from when if because where which that then and or "
+        "incluye incluyen como con para de comme avec pour de des"
+    )
 )
 # First words of a plain phrase that make it a statement or a list, not a name.
 _SENTENCE_OPENERS = frozenset(
-    "every all another each some any no only if when most many both either neither other such using "
-    "todos todas cada algunos si cuando tous toutes chaque si quand".split()
+    word_list(
+        "every all another each some any no only if when most many both either neither other such using "
+        "todos todas cada algunos si cuando tous toutes chaque si quand"
+    )
 )
 # Words that make the text a question when it opens with them.
 _QUESTION_WORDS = frozenset(
-    "how why what when where which who whom whose cómo qué cuándo dónde comment pourquoi "
-    "quand quel quelle wie warum was wann wo".split()
+    word_list(
+        "how why what when where which who whom whose cómo qué cuándo dónde comment pourquoi "
+        "quand quel quelle wie warum was wann wo"
+    )
 )
 # Openers of steps and instructions.
 _STEP_OPENERS = re.compile(
@@ -122,7 +136,9 @@ _SENTENCE_END = re.compile(r"[.!?。！？](?:[\"')\]]*)$")
 _INNER_SENTENCE_BREAK = re.compile(r"[.!?。！？;；]\s+\S|[。！？；]")
 _PARENTHESISED = re.compile(r"\([^()]*\)|（[^（）]*）")
 # Abbreviations that end in a dot without ending a sentence.
-_DOTTED_ABBREVIATION = re.compile(r"(?:\b[A-Za-z]\.){2,}$|\b(?:etc|vs|inc|ltd|approx|no|nr|e\.g|i\.e)\.$", re.I)
+_DOTTED_ABBREVIATION = re.compile(
+    r"(?:\b[A-Za-z]\.){2,}$|\b(?:etc|vs|inc|ltd|approx|no|nr|e\.g|i\.e)\.$", re.I
+)
 
 
 def is_cjk(char: str) -> bool:
@@ -231,7 +247,9 @@ def _is_name_list(back: str) -> bool:
 
 # Backs made only of links: a reference, not an answer.
 _ONLY_LINKS = re.compile(r"(?:\[[^\]]*\]\([^)]*\)[\s,、;；/|&]*)+")
-_YES_NO = frozenset("yes no true false none n/a sí si oui non ja nein evet hayır 是 否 有 无 对 错".split())
+_YES_NO = frozenset(
+    word_list("yes no true false none n/a sí si oui non ja nein evet hayır 是 否 有 无 对 错")
+)
 
 
 _CODE_VALUE = re.compile(r"`+\s*(?:[OΩΘoΘθω]\(.*\)|[\d.,:/%-]+\s*\w{0,6}|yes|no|true|false)\s*`+[.;,]?", re.I)
@@ -254,7 +272,7 @@ _NUMBER = re.compile(r"[~<>≤≥]?\$?\d[\d.,:/%x-]*\w{0,3}")
 
 # Header cells that name the sides of a term | definition table (casefolded, punctuation trimmed).
 _TERM_HEADERS = frozenset(
-    """term terms name names concept concepts keyword keywords word words abbreviation abbreviations acronym
+    word_list("""term terms name names concept concepts keyword keywords word words abbreviation abbreviations acronym
     acronyms command commands option options flag flags parameter parameters key keys field fields setting
     settings property properties port ports code codes status type types resource resources component
     components feature features verb verbs operator operators method
@@ -263,16 +281,16 @@ _TERM_HEADERS = frozenset(
     terme termes nom concept commande mot abréviation
     begriff befehl name
     terim komut kavram
-    术语 名称 名词 概念 命令 关键字 缩写 字段 参数 状态码 选项""".split()
+    术语 名称 名词 概念 命令 关键字 缩写 字段 参数 状态码 选项""")
 )
 _MEANING_HEADERS = frozenset(
-    """definition definitions description descriptions meaning meanings explanation explanations purpose
+    word_list("""definition definitions description descriptions meaning meanings explanation explanations purpose
     use usage role function details detail info summary shortcut shortcuts alias aliases abbreviation
     descripción definición significado explicación uso función
     définition description signification explication rôle utilisation
     bedeutung beschreibung erklärung
     açıklama anlamı tanım
-    定义 描述 说明 含义 解释 意义 作用 用途 功能 意思""".split()
+    定义 描述 说明 含义 解释 意义 作用 用途 功能 意思""")
 )
 
 
@@ -280,7 +298,9 @@ _MEANING_HEADER_PHRASES = frozenset({"what it does", "what it is", "used for", "
 
 
 # Second columns that hold values, not meanings: such tables are settings or inventories.
-_VALUE_HEADERS = frozenset("version versions value values default defaults count size price cost limit".split())
+_VALUE_HEADERS = frozenset(
+    word_list("version versions value values default defaults count size price cost limit")
+)
 
 
 def _header_key(cell: str) -> str:
@@ -314,12 +334,12 @@ def is_definition_table(header: list[str]) -> bool:
 # an aside when it opens with one of the first words (`Best Practices`, `Example of ...`, `Common Issues`)
 # or ends with one of the last words (`Debugging Tips`); `Limits and Best Practices` is not one.
 _ASIDE_FIRST_WORDS = frozenset(
-    """example examples tip tips best common troubleshooting debugging exercise exercises question questions
+    word_list("""example examples tip tips best common troubleshooting debugging exercise exercises question questions
     problems pitfalls scenario scenarios recommendations quiz ejemplo ejemplos consejos ejercicios preguntas
-    exemple exemples conseils exercices 示例 例子 练习 技巧 örnek örnekler""".split()
+    exemple exemples conseils exercices 示例 例子 练习 技巧 örnek örnekler""")
 )
 _ASIDE_LAST_WORDS = frozenset(
-    "tips examples issues pitfalls mistakes solutions exercises questions troubleshooting".split()
+    word_list("tips examples issues pitfalls mistakes solutions exercises questions troubleshooting")
 )
 
 
