@@ -154,7 +154,8 @@ def _confirmed(markdown: str, kind: str) -> bool:
         for child in inline_children(markdown)
         if child.level == 0 and (child.type != "text" or child.content)
     ]
-    return top == _EXPECTED_TOP_LEVEL[kind]
+    # `***both***` parses as emphasis around strong: still one marked span.
+    return top == _EXPECTED_TOP_LEVEL[kind] or (kind == "strong" and top == _EXPECTED_TOP_LEVEL["em"])
 
 
 def _link_span(text: str) -> Span | None:
@@ -280,6 +281,15 @@ def _balanced(term: str) -> bool:
 
 
 def read_item(
+    content: str, *, has_children: bool, forced: bool = False, bold_is_plain: bool = False
+) -> Reading | None:
+    reading = _read_item(content, has_children=has_children, forced=forced, bold_is_plain=bold_is_plain)
+    if reading is not None and reading.marked != "code" and not any(char.isalnum() for char in reading.front):
+        return None  # `** ** - y`: no word to ask about
+    return reading
+
+
+def _read_item(
     content: str, *, has_children: bool, forced: bool = False, bold_is_plain: bool = False
 ) -> Reading | None:
     """Read a list item's first paragraph (`content`, as written); see the module docstring.

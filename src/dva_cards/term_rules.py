@@ -194,7 +194,7 @@ def term_rejection(term: str, *, marked: str = "") -> str | None:
         return BOLD_SENTENCE if marked == "strong" else SENTENCE
     if not marked and words and words[-1] in _LEAD_IN_ENDINGS:
         return LEAD_IN
-    if not marked and words and (words[0] in _SENTENCE_OPENERS or ", " in text):
+    if not marked and words and (words[0] in _SENTENCE_OPENERS or "," in text):
         return SENTENCE
     count = word_count(text)
     if count > (MAX_TERM_WORDS if marked else MAX_PLAIN_TERM_WORDS):
