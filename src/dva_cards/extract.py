@@ -22,9 +22,11 @@ Writer's markers (exact syntax; matching ignores case and extra spaces):
   `dva-cards: false` gives no cards at all (`no` and `off` work too);
 * a line `<!-- dva-cards: off -->` stops carding from there, `<!-- dva-cards: on -->` resumes it; headings
   in between still count for context;
-* a line `<!-- dva-cards: card -->` on its own right before a list item (or a table) makes the next item
-  (or the table's first row) a card even if the rules reject it: its term as read, or else its whole first
-  line, becomes the front. An item with nothing to learn stays an empty definition.
+* a line `<!-- dva-cards: card -->` on its own right before a list item makes that item a card even if
+  the rules reject it: its term as read, or else its whole first line, becomes the front (an item with
+  nothing to learn stays an empty definition). Right before a table, it makes every body row a card, the
+  first column the front and the second the back, whatever the header says. Anything else between the
+  marker and the item (a paragraph, a heading) cancels it.
 
 Choices where the notes leave room:
 
@@ -263,8 +265,8 @@ class _Walk:
                     Rejected(line_index + 1, term_rules.NOT_TERM_TABLE, self._source_line(line_index))
                 )
             return
-        for row_index, (line_index, cells) in enumerate(rows):
-            self._read_row(line_index, cells, header, forced and row_index == 0)
+        for line_index, cells in rows:
+            self._read_row(line_index, cells, header, forced)
 
     def _read_row(self, line_index: int, cells: list[str], header: list[str], forced: bool) -> None:
         if len(cells) < 2:
