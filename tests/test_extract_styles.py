@@ -232,7 +232,7 @@ def test_comparison_and_value_tables_are_not_glossaries(table: str) -> None:
 
 
 def test_table_of_needs_and_names_is_reported() -> None:
-    text = "| Feature | Summary |\n|---|---|\n| Store files shared by many machines | Files |\n"
+    text = "| Feature | Product |\n|---|---|\n| Store files shared by many machines | Files |\n"
     assert extract(text).cards == ()
     assert reasons(text) == [(3, "table pairs descriptions with names, not terms with meanings")]
 

@@ -91,6 +91,8 @@ def _children_text(children: list[Token]) -> str:
             parts.append(token.content)
         elif token.type in _LINE_BREAKS:
             parts.append(" ")
+        elif token.type == "html_inline" and token.content.casefold() == "<sup>":
+            parts.append("^")  # `2<sup>n</sup>` reads 2^n
         elif token.type == "image" and token.children:
             pending.append(token.children)
             positions.append(0)
@@ -217,7 +219,7 @@ _SEPARATOR = re.compile(r"[ \t]*(?:(-+>|=>|-+|[–—=:])(?=[ \t\n]|\Z)|([：→
 # Inside a line of plain text: a colon after the term (a space before it allowed), or a spaced dash,
 # equals sign or arrow.
 _PLAIN_SEPARATOR = re.compile(
-    r"[ \t]*:(?=[ \t]|\Z)[ \t]*|[ \t]*[：→][ \t]*|[ \t]+(?:-+>|=>|-{1,2}|[–—=])(?=[ \t]|\Z)[ \t]*"
+    r"[ \t]*:(?=[ \t]|\Z)[ \t]*|(?<=[a-z]):(?=[A-Z][a-z])|[ \t]*[：→][ \t]*|[ \t]+(?:-+>|=>|-{1,2}|[–—=])(?=[ \t]|\Z)[ \t]*"
 )
 _DASH = re.compile(r"-+|[–—]")
 # "(Secure Shell)" right after a name; no nested parentheses, no line breaks.
@@ -281,22 +283,33 @@ def _balanced(term: str) -> bool:
 
 
 def read_item(
-    content: str, *, has_children: bool, forced: bool = False, bold_is_plain: bool = False
+    content: str,
+    *,
+    has_children: bool,
+    forced: bool = False,
+    bold_is_plain: bool = False,
+    first_child: str = "",
 ) -> Reading | None:
+    """Read a list item's first paragraph (`content`, as written); see the module docstring.
+
+    `bold_is_plain`: nearly every item of the document is bold, so bold on its own marks no term (a bold
+    line with sub-bullets is then a heading-like bullet, not a term line). `first_child`: the first line
+    of the item's first nested list item, if any.
+    """
     reading = _read_item(content, has_children=has_children, forced=forced, bold_is_plain=bold_is_plain)
+    if reading is None:
+        return None
+    term_line = reading.reason is None and not reading.marked and not reading.back
+    if term_line and _groups_other_items(first_child):
+        return None  # `- Video Lectures` + links, `- Hashing` + definitions: a group, not a term
+    if "**" in reading.front or "__" in reading.front:
+        return None  # markup that did not close (`__Found in __`): no clean term
     if reading is not None and reading.marked != "code" and not any(char.isalnum() for char in reading.front):
         return None  # `** ** - y`: no word to ask about
     return reading
 
 
-def _read_item(
-    content: str, *, has_children: bool, forced: bool = False, bold_is_plain: bool = False
-) -> Reading | None:
-    """Read a list item's first paragraph (`content`, as written); see the module docstring.
-
-    `bold_is_plain`: nearly every item of the document is bold, so bold on its own marks no term (a bold
-    line with sub-bullets is then a heading-like bullet, not a term line).
-    """
+def _read_item(content: str, *, has_children: bool, forced: bool, bold_is_plain: bool) -> Reading | None:
     text = content[_skip_decoration(content) :]
     if not text or _TASK_BOX.match(text):
         return _forced(text, has_children) if forced else None
@@ -310,6 +323,15 @@ def _read_item(
     if forced and (reading is None or reading.reason is not None):
         return _forced(text, has_children, reading)
     return reading
+
+
+def _groups_other_items(first_child: str) -> bool:
+    """Whether a term line's first sub-item is a link or a definition of its own (so the line groups)."""
+    text = first_child[_skip_decoration(first_child) :]
+    span = leading_span(text)
+    if span is None:
+        return False
+    return span.kind in ("link", "wikilink") or bool(_SEPARATOR.match(text[span.end :]))
 
 
 def _forced(text: str, has_children: bool, reading: Reading | None = None) -> Reading | None:

@@ -124,6 +124,15 @@ def _bold_everywhere(tokens: Sequence[Token]) -> bool:
     return items >= _BOLD_EVERYWHERE_MIN_ITEMS and bold >= _BOLD_EVERYWHERE_SHARE * items
 
 
+def _first_child_text(tokens: Sequence[Token], index: int) -> str:
+    """The first line of the first list item nested at `index` (a list opening), or ''."""
+    if index + 3 < len(tokens) and tokens[index].type in ("bullet_list_open", "ordered_list_open"):
+        inline = tokens[index + 3]
+        if tokens[index + 1].type == "list_item_open" and inline.type == "inline":
+            return inline.content.partition("\n")[0]
+    return ""
+
+
 def _front_matter_lines(lines: list[str]) -> int:
     """How many lines a leading YAML front matter block takes (0 when there is none)."""
     if not lines or lines[0].rstrip() != "---":
@@ -220,7 +229,11 @@ class _Walk:
             return None
         has_children = tokens[index + 4].type != "list_item_close"
         reading = read_item(
-            inline.content, has_children=has_children, forced=forced, bold_is_plain=self.bold_is_plain
+            inline.content,
+            has_children=has_children,
+            forced=forced,
+            bold_is_plain=self.bold_is_plain,
+            first_child=_first_child_text(tokens, index + 4) if has_children else "",
         )
         if reading is None:
             return None
@@ -259,7 +272,7 @@ class _Walk:
                 (rows[-1][1] if in_body and rows else header).append(token.content)
         if not self.carding or not (term_rules.is_definition_table(header) or forced and len(header) >= 2):
             return
-        if not forced and term_rules.is_description_table([cells for _, cells in rows]):
+        if not forced and term_rules.is_description_table(header, [cells for _, cells in rows]):
             for line_index, _ in rows:
                 self.skipped.append(
                     Rejected(line_index + 1, term_rules.NOT_TERM_TABLE, self._source_line(line_index))

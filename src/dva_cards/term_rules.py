@@ -348,8 +348,13 @@ def is_aside_heading(title: str) -> bool:
     return bool(words) and (words[0] in _ASIDE_FIRST_WORDS or words[-1] in _ASIDE_LAST_WORDS)
 
 
-def is_description_table(rows: list[list[str]]) -> bool:
-    """Rows whose first cell is longer than the second read `need -> name`, the reverse of a glossary."""
+def is_description_table(header: list[str], rows: list[list[str]]) -> bool:
+    """Rows whose first cell is longer than the second read `need -> name`, the reverse of a glossary.
+
+    A second header that names a meaning (`Shortcut`, `Description`) settles the question the other way.
+    """
+    if len(header) >= 2 and _header_key(header[1]) in _MEANING_HEADERS:
+        return False
     pairs = [row for row in rows if len(row) == 2]
     if not pairs:
         return False
