@@ -346,8 +346,15 @@ def _forced(text: str, has_children: bool, reading: Reading | None = None) -> Re
     return Reading(front, rest.strip(), reason)
 
 
-def _judge(front: str, back: str, has_children: bool, marked: str) -> Reading:
+def _judge(front: str, back: str, has_children: bool, marked: str, *, separated: bool = False) -> Reading:
+    """The reading of `front` and `back`, with the first reason the rules give against it.
+
+    `separated`: a separator stood between front and back, so an imperative back is advice about the
+    front (`**Latency**: Choose a region close to users`) rather than a command defined by it.
+    """
     reason = term_rules.term_rejection(front, marked=marked)
+    if reason is None and separated and term_rules.is_advice(back):
+        reason = term_rules.ADVICE
     if reason is None and not has_children:
         reason = term_rules.back_rejection(back)
     elif reason is None and back and term_rules.back_rejection(back) == term_rules.POINTS_ELSEWHERE:
@@ -383,9 +390,10 @@ def _read_marked(text: str, span: Span, has_children: bool, bold_is_plain: bool 
     if separator is not None:
         symbol = separator.group(1) or separator.group(2)
         front, back = _after_separator(front, rest[separator.end() :], symbol)
-        return _judge(front, f"{aside} {back}".strip() if back else back, has_children, span.kind)
+        back = f"{aside} {back}".strip() if back else back
+        return _judge(front, back, has_children, span.kind, separated=True)
     if inner_separator:
-        return _judge(front, rest.strip(), has_children, span.kind)
+        return _judge(front, rest.strip(), has_children, span.kind, separated=True)
     if not rest.strip():
         if span.kind == "strong" and not has_children:
             pair = _pair_inside_bold(span.inner) or _gloss_inside_bold(span.inner)
@@ -552,7 +560,7 @@ def _read_plain(text: str, has_children: bool) -> Reading | None:
             # `- Supported services:` + sub-bullets: in the labelled notes such a plain line almost always
             # leads into a list of examples or facts rather than naming a term.
             return Reading(front, "", term_rules.LEAD_IN)
-        reading = _judge(front, back, has_children, "")
+        reading = _judge(front, back, has_children, "", separated=True)
         return _blame_bold(reading, term)
     if not has_children:
         return _bold_inside(first_line)

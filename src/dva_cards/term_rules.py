@@ -32,6 +32,7 @@ POINTS_ELSEWHERE = "back only points elsewhere"
 LEAD_IN = "introduces a list, not a term"
 VALUE = "a value, not an explanation"
 NAME_LIST = "a list of names, not an explanation"
+ADVICE = "advice, not an explanation"
 ASIDE = "under a heading of tips, examples or issues"
 NOT_TERM_TABLE = "table pairs descriptions with names, not terms with meanings"
 
@@ -361,3 +362,14 @@ def is_description_table(header: list[str], rows: list[list[str]]) -> bool:
     first = sum(word_count(row[0]) for row in pairs)
     second = sum(word_count(row[1]) for row in pairs)
     return first > second
+
+
+# Capitalised imperatives that open advice (`Choose a region close to users`, `→ Use the cold tier`).
+_ADVICE = re.compile(
+    r"(?:Use|Choose|Ensure|Check|Consider|Avoid|Prefer|Always|Never|Don't|Do not|Make sure|Remember to"
+    r"|Usa|Utiliza|Elige|Evita|Utilisez|Choisissez|Évitez|Verwende|Nutze)\b"
+)
+
+
+def is_advice(back: str) -> bool:
+    return bool(_ADVICE.match(back.lstrip("*_ ")))
