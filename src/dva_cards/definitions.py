@@ -416,6 +416,9 @@ def _run_on(front: str, rest: str, kind: str, qualified: bool, has_children: boo
         return _judge(front, rest.strip(), has_children, kind)  # `*Hashing* is used to map data...`
     if kind != "strong":
         return None  # `*stress* at the start of a sentence`, a link inside a sentence
+    if words and words[0].endswith(","):
+        # `**Infrastructure** security, such as ...`: the bold qualifies the next word.
+        return Reading(front, rest.strip(), term_rules.BOLD_IN_SENTENCE, kind)
     if first_word in _PHRASE_WORDS and not any(
         word.casefold() in _DEFINING_VERBS for word in rest.split()[1:_DEFINING_VERB_REACH]
     ):
@@ -511,6 +514,8 @@ _MAX_SENTENCE_TERM_WORDS = 4
 _CJK_DEFINING = re.compile(
     r"([^\W\d_][^，。：:；、（）()\s]{0,7}?(?:（[^（）]{1,20}）)?)，?(?:即是|就是|是指|是|指的是|用于|即|又称|能够|类似于)"
 )
+# First characters of a Chinese clause rather than a name: modals, pronouns, conjunctions.
+_CJK_CLAUSE_OPENERS = frozenset("只该这那它其若如但而也还都就可我你他她们每")
 # `A trie, sometimes called a radix tree, is ...`: an aside between the name and its verb.
 _NAME_ASIDE = re.compile(
     r",\s+(?:sometimes|also|often)\s+(?:called|known as|named)\s[^,]+,|,(?=\s+(?:is|are)\s)"
@@ -540,6 +545,8 @@ def _read_defining_sentence(text: str) -> Reading | None:
             return None
         return Reading(term, text.strip(), None, "")
     match = _CJK_DEFINING.match(first_line)
+    if match is not None and match.group(1)[0] in _CJK_CLAUSE_OPENERS or match and "的" in match.group(1):
+        return None  # `只能是…` (can only be), `发送的信息就是…` (what is sent is): a clause, not a name
     if match is not None and any(term_rules.is_cjk(char) for char in match.group(1)):
         return Reading(match.group(1), text.strip(), None, "")
     return None

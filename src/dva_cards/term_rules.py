@@ -130,6 +130,7 @@ _STEP_OPENERS = re.compile(
 _POINTERS = re.compile(
     r"(?:same(?: as)?(?: the)? (?:previous|above|before|below|last)|see (?:above|below|previous|next)"
     r"|as above|as before|ditto|idem|ibid\.?|tbd|todo|\.\.\.|…|ver arriba|ver abajo|igual que (?:el )?anterior"
+    r"|the rest|everything else|all (?:the )?others|el resto|le reste"
     r"|voir ci-dessus|voir ci-dessous|comme ci-dessus|同上|见上|见下|同前)[.!]?",
     re.IGNORECASE,
 )
@@ -267,7 +268,7 @@ def _is_value(back: str) -> bool:
     return 0 < len(words) <= _MAX_VALUE_WORDS and bool(_NUMBER.fullmatch(words[0].strip("`*_,;")))
 
 
-_MAX_VALUE_WORDS = 5
+_MAX_VALUE_WORDS = 7
 _NUMBER = re.compile(r"[~<>≤≥]?\$?\d[\d.,:/%x-]*\w{0,3}")
 
 
