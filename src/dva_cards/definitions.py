@@ -529,9 +529,11 @@ def _read_defining_sentence(text: str) -> Reading | None:
     start = 1 if words and words[0].casefold() in _ARTICLES else 0
     for index in range(start + 1, min(len(words), start + _MAX_SENTENCE_TERM_WORDS + 1)):
         verb = words[index].casefold()
-        if verb not in _SENTENCE_VERBS:
-            continue
         following = words[index + 1].casefold() if index + 1 < len(words) else ""
+        # `Azure portal for interacting with Azure...`: a name, then what it is for.
+        purpose = verb in ("for", "para", "pour") and following.endswith(("ing", "ando", "iendo"))
+        if verb not in _SENTENCE_VERBS and not purpose:
+            continue
         if following == "also" and index + 2 < len(words):
             following = words[index + 2].casefold()
         if verb in _COPULAS and following not in _AFTER_COPULA:
