@@ -269,6 +269,9 @@ def test_table_of_needs_and_names_is_reported() -> None:
         ("- Stable: No", "a value, not an explanation"),
         ("- Tiers: Hot, Cool, Archive", "a list of names, not an explanation"),
         ("- using SQS, SNS: messaging", "sentence, not a term"),
+        ("- **Latency**: Choose a region close to your users", "advice, not an explanation"),
+        ("- Small jobs → Use the cheapest tier", "advice, not an explanation"),
+        ("- Endpoint Interface: the rest", "back only points elsewhere"),
     ],
 )
 def test_non_definitions_are_reported(line: str, reason: str) -> None:

@@ -313,9 +313,11 @@ def _read_item(content: str, *, has_children: bool, forced: bool, bold_is_plain:
     text = content[_skip_decoration(content) :]
     if not text or _TASK_BOX.match(text):
         return _forced(text, has_children) if forced else None
-    span = leading_span(text)
+    span = leading_span(text) if text[0] in "*_`[" else None
     if span is not None and _stands_apart(text[span.end :]):
         reading = _read_marked(text, span, has_children, bold_is_plain)
+    elif not (has_children or forced) and _plain_prose(text):
+        return None  # the common case, settled without reading further
     else:
         reading = (
             _read_article_sentence(text) or _read_defining_sentence(text) or _read_plain(text, has_children)
@@ -323,6 +325,17 @@ def _read_item(content: str, *, has_children: bool, forced: bool, bold_is_plain:
     if forced and (reading is None or reading.reason is not None):
         return _forced(text, has_children, reading)
     return reading
+
+
+# Anything in a first line that could make a plain item look like a definition: a separator character,
+# bold, or non-ASCII text (full-width colons, Chinese defining verbs).
+_MAYBE_DEFINITION = re.compile(r"[:=*_]|\s-|[^\x00-\x7f]")
+
+
+def _plain_prose(text: str) -> bool:
+    """An item with no separator, no bold and no defining verb on its first line: prose, quickly."""
+    first_line = text.partition("\n")[0]
+    return not _MAYBE_DEFINITION.search(first_line) and not _SENTENCE_HINT.search(first_line)
 
 
 def _groups_other_items(first_child: str) -> bool:
@@ -514,6 +527,10 @@ _MAX_SENTENCE_TERM_WORDS = 4
 _CJK_DEFINING = re.compile(
     r"([^\W\d_][^，。：:；、（）()\s]{0,7}?(?:（[^（）]{1,20}）)?)，?(?:即是|就是|是指|是|指的是|用于|即|又称|能够|类似于)"
 )
+# A quick look for any word `_read_defining_sentence` could stop at, before splitting the line into words.
+_SENTENCE_HINT = re.compile(
+    r"\s(?:" + "|".join(sorted(_SENTENCE_VERBS | {"for", "para", "pour"})) + r")\s", re.IGNORECASE
+)
 # First characters of a Chinese clause rather than a name: modals, pronouns, conjunctions.
 _CJK_CLAUSE_OPENERS = frozenset("只该这那它其若如但而也还都就可我你他她们每")
 # `A trie, sometimes called a radix tree, is ...`: an aside between the name and its verb.
@@ -525,6 +542,8 @@ _NAME_ASIDE = re.compile(
 def _read_defining_sentence(text: str) -> Reading | None:
     """A defining sentence that opens with the name it defines (no separator, no markup on the name)."""
     first_line = text.partition("\n")[0]
+    if first_line.isascii() and not _SENTENCE_HINT.search(first_line):
+        return None  # most prose: none of the verbs that could follow a name
     words = _NAME_ASIDE.sub("", first_line, count=1).split()
     start = 1 if words and words[0].casefold() in _ARTICLES else 0
     for index in range(start + 1, min(len(words), start + _MAX_SENTENCE_TERM_WORDS + 1)):
