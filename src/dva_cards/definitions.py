@@ -595,11 +595,11 @@ def _read_plain(text: str, has_children: bool) -> Reading | None:
     if first_line.rstrip().endswith((":", "：")):
         return None  # unreachable: a colon is a separator; kept for clarity of the shapes below
     front = plain_text(first_line)
-    # A lowercase start reads as the middle of a sentence (`supports`, `managed means`), a digit as a fact.
+    # A lowercase start reads as the middle of a sentence (`supports`, `managed means`), a number as a fact.
     if (
         term_rules.word_count(front) <= _MAX_BARE_TERM_WORDS
         and not front[:1].islower()
-        and not any(char.isdigit() for char in front)
+        and not any(word.isdigit() for word in front.split())
     ):
         reading = _judge(front, "", True, "")
         if reading.reason is None:
