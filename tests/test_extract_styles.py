@@ -272,6 +272,8 @@ def test_table_of_needs_and_names_is_reported() -> None:
         ("- **Latency**: Choose a region close to your users", "advice, not an explanation"),
         ("- Small jobs → Use the cheapest tier", "advice, not an explanation"),
         ("- Endpoint Interface: the rest", "back only points elsewhere"),
+        ("- C++ -> https://example.com/cpp-runtime", "back only points elsewhere"),
+        ("- **Queues**: see [the queue notes](queues.md)", "back only points elsewhere"),
     ],
 )
 def test_non_definitions_are_reported(line: str, reason: str) -> None:

@@ -370,8 +370,8 @@ def _judge(front: str, back: str, has_children: bool, marked: str, *, separated:
         reason = term_rules.ADVICE
     if reason is None and not has_children:
         reason = term_rules.back_rejection(back)
-    elif reason is None and back and term_rules.back_rejection(back) == term_rules.POINTS_ELSEWHERE:
-        reason = term_rules.POINTS_ELSEWHERE
+    elif reason is None and back and term_rules.says_see_elsewhere(back):
+        reason = term_rules.POINTS_ELSEWHERE  # `same as above` + sub-bullets; a link + sub-bullets is fine
     return Reading(front, back, reason, marked)
 
 

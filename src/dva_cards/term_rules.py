@@ -247,8 +247,17 @@ def _is_name_list(back: str) -> bool:
     )
 
 
+def says_see_elsewhere(back: str) -> bool:
+    """`same as previous`, `see above`: words that send the reader elsewhere."""
+    return bool(_POINTERS.fullmatch(back.strip().strip("*_").strip()))
+
+
 # Backs made only of links: a reference, not an answer.
-_ONLY_LINKS = re.compile(r"(?:\[[^\]]*\]\([^)]*\)[\s,、;；/|&]*)+")
+_ONLY_LINKS = re.compile(
+    r"(?:(?:see|ver|voir|siehe|参见|见)(?: also)?:?\s*)?"
+    r"(?:(?:\[[^\]]*\]\([^)]*\)|<?https?://\S+?>?)[\s,、;；/|&]*)+",
+    re.IGNORECASE,
+)
 _YES_NO = frozenset(
     word_list("yes no true false none n/a sí si oui non ja nein evet hayır 是 否 有 无 对 错")
 )
