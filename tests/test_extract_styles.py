@@ -282,6 +282,11 @@ def test_non_definitions_are_reported(line: str, reason: str) -> None:
     assert result.skipped == (Rejected(1, reason, line.split("\n")[0]),)
 
 
+def test_a_marked_term_keeps_its_measured_value() -> None:
+    # The writer marked the term: `*Memory* - 128 MB to 10 GB` is a card they asked for.
+    assert fronts("- *Memory* - 128 MB to 10 GB\n") == [("Memory", "128 MB to 10 GB")]
+
+
 def test_emphasis_opening_a_sentence_is_stress_and_not_reported() -> None:
     assert extract("- *highest cost* but no upfront payment\n") == Extraction((), ())
 

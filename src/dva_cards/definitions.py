@@ -304,7 +304,7 @@ def read_item(
         return None  # `- Video Lectures` + links, `- Hashing` + definitions: a group, not a term
     if "**" in reading.front or "__" in reading.front:
         return None  # markup that did not close (`__Found in __`): no clean term
-    if reading is not None and reading.marked != "code" and not any(char.isalnum() for char in reading.front):
+    if reading is not None and not reading.marked and not any(char.isalnum() for char in reading.front):
         return None  # `** ** - y`: no word to ask about
     return reading
 
@@ -369,7 +369,7 @@ def _judge(front: str, back: str, has_children: bool, marked: str, *, separated:
     if reason is None and separated and term_rules.is_advice(back):
         reason = term_rules.ADVICE
     if reason is None and not has_children:
-        reason = term_rules.back_rejection(back)
+        reason = term_rules.back_rejection(back, marked=bool(marked))
     elif reason is None and back and term_rules.says_see_elsewhere(back):
         reason = term_rules.POINTS_ELSEWHERE  # `same as above` + sub-bullets; a link + sub-bullets is fine
     return Reading(front, back, reason, marked)

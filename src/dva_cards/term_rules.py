@@ -212,17 +212,19 @@ def _looks_like_sentence(text: str, words: list[str]) -> bool:
     return bool(_INNER_SENTENCE_BREAK.search(text))
 
 
-def back_rejection(back: str, *, lists_answer: bool = False) -> str | None:
+def back_rejection(back: str, *, lists_answer: bool = False, marked: bool = False) -> str | None:
     """Why `back` (markdown) does not answer anything, or None if it does.
 
     `lists_answer`: the back is a table cell under a meaning header, where a list of names is the answer.
+    `marked`: the writer marked the term (bold, code...), which makes a measured property (`*Memory* - 128
+    MB to 10 GB`) a card they asked for; only an unmarked `Broadcast address: 10.0.0.255` is a bare value.
     """
     stripped = back.strip().strip("*_").strip()
     if not stripped:
         return EMPTY_DEFINITION
     if _POINTERS.fullmatch(stripped) or _ONLY_LINKS.fullmatch(stripped):
         return POINTS_ELSEWHERE
-    if _is_value(stripped):
+    if _is_value(stripped, numbers=not marked):
         return VALUE
     if not lists_answer and _is_name_list(stripped):
         return NAME_LIST
@@ -266,7 +268,7 @@ _YES_NO = frozenset(
 _CODE_VALUE = re.compile(r"`+\s*(?:[OΩΘoΘθω]\(.*\)|[\d.,:/%-]+\s*\w{0,6}|yes|no|true|false)\s*`+[.;,]?", re.I)
 
 
-def _is_value(back: str) -> bool:
+def _is_value(back: str, *, numbers: bool) -> bool:
     """A measurement, a bound or a yes/no (`` `O(n)` ``, `30 days`, `10.0.0.1`, `No`): facts, not meanings."""
     if _CODE_VALUE.fullmatch(back):
         return True
@@ -274,7 +276,7 @@ def _is_value(back: str) -> bool:
     if len(words) == 1 and words[0].casefold().strip("`*_") in _YES_NO:
         return True
     # `30 days`, `10.16.16.1 - VPC Router`, `4 days, maximum of 14 days`: the answer opens with a number.
-    return 0 < len(words) <= _MAX_VALUE_WORDS and bool(_NUMBER.fullmatch(words[0].strip("`*_,;")))
+    return numbers and 0 < len(words) <= _MAX_VALUE_WORDS and bool(_NUMBER.fullmatch(words[0].strip("`*_,;")))
 
 
 _MAX_VALUE_WORDS = 7
