@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from tests.bench.extraction import CORPUS, Label, Score, normalise, score_all, score_file
 
-RECALL_FLOOR = 0.85
-PRECISION_FLOOR = 0.87
+RECALL_FLOOR = 0.86
+PRECISION_FLOOR = 0.89
 # Authors whose notes the rules already serve: none of them may fall below the 80 % recall.
 AUTHORS_AT_TARGET = (
     "CyC2018__CS-Notes",
     "Pandemonium1986__cheatsheet",
     "Rudraksh121a__az-900-notes",
+    "alozano-77__AWS-SAA-C02-Course",
     "ayushmanantal__ckad-notes",
     "kananinirav__AWS-Certified-Cloud-Practitioner-Notes",
     "kdn251__interviews",
