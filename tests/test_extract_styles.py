@@ -272,6 +272,7 @@ def test_table_of_needs_and_names_is_reported() -> None:
         ("- **Latency**: Choose a region close to your users", "advice, not an explanation"),
         ("- Small jobs → Use the cheapest tier", "advice, not an explanation"),
         ("- Endpoint Interface: the rest", "back only points elsewhere"),
+        ("- V = 16 | 1 coin used", "a variable being set, not a term"),
         ("- C++ -> https://example.com/cpp-runtime", "back only points elsewhere"),
         ("- **Queues**: see [the queue notes](queues.md)", "back only points elsewhere"),
     ],

@@ -12,7 +12,7 @@ from __future__ import annotations
 from tests.bench.extraction import CORPUS, Label, Score, normalise, score_all, score_file
 
 RECALL_FLOOR = 0.86
-PRECISION_FLOOR = 0.89
+PRECISION_FLOOR = 0.90
 # Authors whose notes the rules already serve: none of them may fall below the 80 % recall.
 AUTHORS_AT_TARGET = (
     "CyC2018__CS-Notes",

@@ -588,12 +588,12 @@ def _read_plain(text: str, has_children: bool) -> Reading | None:
             # `- Supported services:` + sub-bullets: in the labelled notes such a plain line almost always
             # leads into a list of examples or facts rather than naming a term.
             return Reading(front, "", term_rules.LEAD_IN)
+        if len(front) == 1 and match.group(0).strip() == "=":
+            return Reading(front, back, term_rules.ASSIGNMENT)  # `V = 41 | 0 coins used`
         reading = _judge(front, back, has_children, "", separated=True)
         return _blame_bold(reading, term)
     if not has_children:
         return _bold_inside(first_line)
-    if first_line.rstrip().endswith((":", "：")):
-        return None  # unreachable: a colon is a separator; kept for clarity of the shapes below
     front = plain_text(first_line)
     # A lowercase start reads as the middle of a sentence (`supports`, `managed means`), a number as a fact.
     if (

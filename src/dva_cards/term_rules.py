@@ -33,6 +33,7 @@ LEAD_IN = "introduces a list, not a term"
 VALUE = "a value, not an explanation"
 NAME_LIST = "a list of names, not an explanation"
 ADVICE = "advice, not an explanation"
+ASSIGNMENT = "a variable being set, not a term"
 ASIDE = "under a heading of tips, examples or issues"
 NOT_TERM_TABLE = "table pairs descriptions with names, not terms with meanings"
 
