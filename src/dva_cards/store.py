@@ -427,7 +427,11 @@ class Store:
 
     def unset_setting(self, key: str) -> None:
         with self.transaction():
-            self.connection.execute("DELETE FROM setting WHERE key = ?", (key,))
+            self.unset_setting_in_transaction(key)
+
+    def unset_setting_in_transaction(self, key: str) -> None:
+        """Forget one setting. Runs inside the caller's transaction."""
+        self.connection.execute("DELETE FROM setting WHERE key = ?", (key,))
 
     # -- review ---------------------------------------------------------------------------------------------
     # The review loop's queries. The queue is drawn through the partial indexes (ix_card_due, ix_card_new)
