@@ -221,3 +221,10 @@ def test_a_new_cards_intervals_come_from_the_initial_stabilities() -> None:
     assert intervals == {
         grade: fsrs.next_interval(DEFAULT_PARAMETERS[fsrs.rating_for_grade(grade) - 1]) for grade in range(6)
     }
+
+
+def test_retrievabilities_are_retrievability_for_each_pair() -> None:
+    pairs = [(0.0, 3.0), (-2.0, 3.0), (5.0, 3.0), (40.0, 12.5), (365.0, 0.001)]
+    assert fsrs.retrievabilities(pairs) == [fsrs.retrievability(t, s) for t, s in pairs]
+    fitted = tuple(fsrs.DEFAULT_PARAMETERS[:20]) + (0.5,)
+    assert fsrs.retrievabilities(pairs, fitted) == [fsrs.retrievability(t, s, fitted) for t, s in pairs]

@@ -240,5 +240,5 @@ def test_stats_predict_today_s_recall_for_an_sm2_collection_too(store: Store) ->
 def test_stats_without_answers_predict_nothing() -> None:
     from dva_cards.stats import predicted_recall
 
-    empty = predicted_recall([], START.date(), fsrs.DEFAULT_PARAMETERS, 0.9)
+    empty = predicted_recall([], fsrs.DEFAULT_PARAMETERS, 0.9)
     assert (empty.cards, empty.mean, empty.below, empty.sections) == (0, None, 0, ())

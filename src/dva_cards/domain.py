@@ -162,8 +162,8 @@ class MemoryRow(NamedTuple):
     """An active card's FSRS memory, for today's predicted recall."""
 
     context: str  # the first part of the card's context (its section, untrimmed)
+    elapsed: int  # learner days from the answer that set the memory to today
     stability: float
-    day: date  # the learner day the memory was set on
 
 
 class StatsRows(NamedTuple):

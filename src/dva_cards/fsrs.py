@@ -115,6 +115,15 @@ def retrievability(
     return _retrievability(elapsed_days, stability, _derive(parameters))
 
 
+def retrievabilities(
+    elapsed_and_stability: Iterable[tuple[float, float]], parameters: Parameters = DEFAULT_PARAMETERS
+) -> list[float]:
+    """R(t, S) for each (elapsed days, stability) pair: a whole collection's recall today in one call."""
+    derived = _derive(parameters)
+    factor, decay = derived.factor, derived.decay  # _retrievability's formula, without a call per card
+    return [math.pow(1.0 + factor * (t if t > 0.0 else 0.0) / s, decay) for t, s in elapsed_and_stability]
+
+
 def initial_state(rating: Rating, parameters: Parameters = DEFAULT_PARAMETERS) -> MemoryState:
     """The memory after a card's first review."""
     return MemoryState(

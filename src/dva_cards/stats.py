@@ -323,27 +323,32 @@ def summarize(
         intervals=interval_histogram(rows.card_groups),
         new_per_day=new_per_day,
         rollover_hour=rollover_hour,
-        recall=predicted_recall(rows.memories, win.today, parameters, desired_retention),
+        recall=predicted_recall(rows.memories, parameters, desired_retention),
     )
 
 
 def predicted_recall(
-    memories: Iterable[MemoryRow], today: date, parameters: Parameters, desired_retention: float
+    memories: Iterable[MemoryRow], parameters: Parameters, desired_retention: float
 ) -> PredictedRecall:
     """FSRS's recall probability of each card today: mean overall and per section, and how many fall below."""
-    totals: dict[str, list[float]] = {}  # section -> [sum of R, cards]
-    cards = below = 0
-    total = 0.0
-    for memory in memories:
-        recall = fsrs.retrievability((today - memory.day).days, memory.stability, parameters)
-        cards += 1
-        total += recall
-        below += recall < desired_retention
-        section = totals.setdefault(section_of(memory.context), [0.0, 0])
+    rows = list(memories)
+    recalls = fsrs.retrievabilities([(row.elapsed, row.stability) for row in rows], parameters)
+    totals: dict[str, list[float]] = {}  # section (untrimmed) -> [sum of R, cards]
+    for row, recall in zip(rows, recalls, strict=True):
+        section = totals.get(row.context)
+        if section is None:
+            section = totals[row.context] = [0.0, 0]
         section[0] += recall
         section[1] += 1
+    cards, total = len(recalls), sum(recalls)
+    below = sum(recall < desired_retention for recall in recalls)
+    trimmed: dict[str, list[float]] = {}  # sections as `section_of` names them: untrimmed ones may merge
+    for context, (summed, count) in totals.items():
+        merged = trimmed.setdefault(section_of(context), [0.0, 0])
+        merged[0] += summed
+        merged[1] += count
     sections = sorted(
-        (SectionRecall(name, int(count), summed / count) for name, (summed, count) in totals.items()),
+        (SectionRecall(name, int(count), summed / count) for name, (summed, count) in trimmed.items()),
         key=lambda section: (section.mean, section.name),
     )
     return PredictedRecall(cards, total / cards if cards else None, below, desired_retention, tuple(sections))

@@ -764,7 +764,8 @@ class Store:
             # Today's predicted recall: each active card's section and FSRS memory, from the covering
             # ix_card_memory (the planner would rather walk ix_card_due and read every card row).
             "memories": (
-                f"SELECT {section}, stability, memory_day FROM card INDEXED BY ix_card_memory "
+                f"SELECT {section}, CAST(julianday(:today) - julianday(memory_day) AS INTEGER), stability "
+                "FROM card INDEXED BY ix_card_memory "
                 f"WHERE stability IS NOT NULL AND retired_at IS NULL AND suspended = 0 {in_deck}"
             ),
         }
@@ -821,24 +822,13 @@ class Store:
                 RetentionRow(row[0], *(int(value or 0) for value in row[1:])) for row in result["retention"]
             ],
             hardest=[_hard_card(row) for row in result["hardest"]],
-            memories=_memory_rows(result["memories"]),
+            memories=[MemoryRow(*row) for row in result["memories"]],
         )
 
     # -- end of stats ---------------------------------------------------------------------------------------
 
 
 # -- stats helpers ----------------------------------------------------------------------------------------
-
-
-def _memory_rows(rows: Sequence[Any]) -> list[MemoryRow]:
-    days: dict[str, date] = {}  # tens of thousands of cards share a few hundred days: parse each once
-    out = []
-    for context, stability, day in rows:
-        parsed = days.get(day)
-        if parsed is None:
-            parsed = days[day] = read_date(day)
-        out.append(MemoryRow(context, stability, parsed))
-    return out
 
 
 def _hard_card(row: Sequence[Any]) -> HardCard:
