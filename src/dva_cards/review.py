@@ -385,8 +385,11 @@ class _Session:
             with self.keys.paused():
                 self.edit(path, card.line)
             from .importer import import_notes, load_notes
+            from .starter_deck import owning_file_exists
 
-            counts = import_notes(self.store, load_notes([path]), self.now(), deck=card.deck).counts
+            counts = import_notes(
+                self.store, load_notes([path]), self.now(), deck=card.deck, file_exists=owning_file_exists
+            ).counts
         except UserError as error:
             self._say(f"Edit: {error.message}", "red")
             return

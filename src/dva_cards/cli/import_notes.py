@@ -34,6 +34,7 @@ def import_command(
     """Turn the bullet definitions of markdown notes into cards (one transaction)."""
 
     from ..importer import import_notes, load_notes
+    from ..starter_deck import owning_file_exists
     from ..store import Store
 
     state = state_of(ctx)
@@ -44,7 +45,10 @@ def import_command(
     now = state.now()
     store_cm = Store.for_dry_run(path) if dry_run else Store.open(path)
     with store_cm as store, _import_progress(notes, quiet=as_json) as progress:
-        result = import_notes(store, notes, now, deck=deck, dry_run=dry_run, prune=prune, progress=progress)
+        result = import_notes(
+            store, notes, now, deck=deck, dry_run=dry_run, prune=prune, progress=progress,
+            file_exists=owning_file_exists,
+        )  # fmt: skip
     if as_json:
         print_json(result.to_json())
     else:
