@@ -6,24 +6,26 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .app import app, state_of
+from .app import Command, app, state_of
 from .output import first_line, make_console, plain, print_json
 
 if TYPE_CHECKING:
     from ..domain import CardRow
 
 
-@app.command("cards")
+@app.command("cards", cls=Command)
 def cards_command(
     ctx: typer.Context,
-    deck: Annotated[str | None, typer.Option("--deck", help="Only this deck.")] = None,
+    deck: Annotated[str | None, typer.Option("--deck", metavar="NAME", help="Only this deck.")] = None,
     search: Annotated[
-        str | None, typer.Option("--search", "-s", help="Text in front, back or context.")
+        str | None, typer.Option("--search", "-s", metavar="TEXT", help="Text in front, back or context.")
     ] = None,
     include_retired: Annotated[bool, typer.Option("--retired", help="Include retired cards.")] = False,
     only_suspended: Annotated[bool, typer.Option("--suspended", help="Only suspended cards.")] = False,
     only_leeches: Annotated[bool, typer.Option("--leeches", help="Only leeches.")] = False,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many cards.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, metavar="N", help="At most this many cards.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
 ) -> None:
     """Browse the cards in the collection."""
@@ -76,22 +78,22 @@ def _card_status(card: CardRow) -> str:
     return str(card.due or "new")
 
 
-@app.command("suspend")
+@app.command("suspend", cls=Command)
 def suspend_command(
     ctx: typer.Context,
     card_ids: Annotated[
-        list[str], typer.Argument(help="Card ids (or their first digits, as `cards` shows).")
+        list[str], typer.Argument(metavar="ID...", help="Card ids (or their first digits, as `cards` shows).")
     ],
 ) -> None:
     """Take cards out of review until they are unsuspended."""
     _set_suspended(ctx, card_ids, suspended=True)
 
 
-@app.command("unsuspend")
+@app.command("unsuspend", cls=Command)
 def unsuspend_command(
     ctx: typer.Context,
     card_ids: Annotated[
-        list[str], typer.Argument(help="Card ids (or their first digits, as `cards` shows).")
+        list[str], typer.Argument(metavar="ID...", help="Card ids (or their first digits, as `cards` shows).")
     ],
 ) -> None:
     """Bring suspended cards back into review (`cards --suspended` lists them)."""

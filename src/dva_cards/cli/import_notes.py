@@ -8,18 +8,23 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .app import app, state_of
+from .app import Command, app, state_of
 from .output import first_line, make_console, plain, print_json, user_error
 
 if TYPE_CHECKING:
     from ..importer import ImportResult
 
 
-@app.command("import")
+@app.command("import", cls=Command)
 def import_command(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Markdown files, or directories searched for *.md.")],
-    deck: Annotated[str | None, typer.Option("--deck", help="Deck name (default: each file's stem).")] = None,
+    paths: Annotated[
+        list[Path],
+        typer.Argument(metavar="PATH...", help="Markdown files, or directories searched for *.md."),
+    ],
+    deck: Annotated[
+        str | None, typer.Option("--deck", metavar="NAME", help="Deck name (default: each file's stem).")
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; change nothing.")
     ] = False,

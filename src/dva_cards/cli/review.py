@@ -6,24 +6,32 @@ from typing import Annotated
 
 import typer
 
-from .app import app, state_of
+from .app import Command, app, state_of
 from .output import make_console, user_error
 
 
-@app.command("review")
+@app.command("review", cls=Command)
 def review_command(
     ctx: typer.Context,
-    deck: Annotated[str | None, typer.Option("--deck", help="Only this deck (default: all decks).")] = None,
+    deck: Annotated[
+        str | None, typer.Option("--deck", metavar="NAME", help="Only this deck (default: all decks).")
+    ] = None,
     new: Annotated[
         int | None,
         typer.Option(
-            "--new", min=0, help="New cards in this session, instead of what is left of new-per-day."
+            "--new",
+            min=0,
+            metavar="N",
+            help="New cards in this session, instead of what is left of new-per-day.",
         ),
     ] = None,
     limit: Annotated[
         int | None,
         typer.Option(
-            "--limit", min=0, help="Due reviews in this session (cards, with --cram) instead of today's rest."
+            "--limit",
+            min=0,
+            metavar="N",
+            help="Due reviews in this session (cards, with --cram) instead of today's rest.",
         ),
     ] = None,
     cram: Annotated[
@@ -31,9 +39,15 @@ def review_command(
     ] = False,
     section: Annotated[
         str | None,
-        typer.Option("--section", help='With --cram: only this section, e.g. "Lambda" or "EC2 › EBS".'),
+        typer.Option(
+            "--section",
+            metavar="SECTION",
+            help='With --cram: only this section, e.g. "Lambda" or "EC2 › EBS".',
+        ),
     ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="With --cram: a fixed shuffle.")] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", metavar="N", help="With --cram: a fixed shuffle.")
+    ] = None,
 ) -> None:
     """Today's review session: due cards, then new ones, then drills. Keys: space shows, 0-5 grades, ? help."""
 
