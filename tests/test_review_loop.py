@@ -94,9 +94,9 @@ def test_new_cards_in_source_order_each_answer_logged(store: Store) -> None:
     timeout = store.review_card(ids["Timeout"])
     assert timeout is not None and timeout.schedule.state == SM2State(0, 2500, 0, TODAY)
     assert (summary.reviewed, summary.correct, summary.correct_percent) == (3, 2, 67)
-    assert summary.seconds == 14.0  # seven keys
+    assert summary.seconds == 12.0  # the three answers, card shown to grade, as `stats` counts time today
     assert summary.due_tomorrow == 3  # EC2 and Lambda tomorrow, Timeout still due from today
-    assert "Reviewed 3 · correct 67% · time 14 s · due tomorrow 3" in out
+    assert "Reviewed 3 · correct 67% · time 12 s · due tomorrow 3" in out
 
 
 def test_header_shows_deck_context_and_counts(store: Store) -> None:
@@ -108,13 +108,13 @@ def test_header_shows_deck_context_and_counts(store: Store) -> None:
     assert any(
         line.startswith("aws › Compute") and line.endswith("5 new · 0 review · 1 drill") for line in lines
     )
-    assert "0 today  1 today  2 today  3 today  4 1d  5 1d" in out
+    assert "0 blackout · 1 wrong · 2 almost · 3 hard today · 4 good 1d · 5 easy 1d" in out
 
 
 def test_grades_shown_with_their_intervals(store: Store) -> None:
     set_card(store, ids_by_front(store)["EC2"], reps=2, ease=2500, interval=6, due="2026-03-10")
     _, out, _ = session(store, [" ", "q"])
-    assert "0 today  1 today  2 today  3 today  4 15d  5 16d" in out
+    assert "0 blackout · 1 wrong · 2 almost · 3 hard today · 4 good 15d · 5 easy 16d" in out
 
 
 def test_drills_come_back_until_graded_4(store: Store) -> None:
@@ -393,7 +393,9 @@ def test_section_matches() -> None:
 
 def test_formatting() -> None:
     assert [format_days(d) for d in (0, 1, 30, 45, 400)] == ["today", "1d", "30d", "1.5mo", "1.1y"]
-    assert grade_line({0: 0, 5: 6}).plain == "0 today  5 6d"
+    assert (
+        grade_line({0: 0, 5: 6}).plain == "0 blackout · 1 wrong · 2 almost · 3 hard · 4 good · 5 easy 6d"
+    )  # 3 and 4 not in the preview
     assert describe_outcome(3, SM2State(1, 2360, 1, TODAY + timedelta(1), drill=True), TODAY).endswith(
         "4 or 5."
     )

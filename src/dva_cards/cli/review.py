@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .app import Command, app, state_of
 from .output import make_console, user_error
+
+if TYPE_CHECKING:
+    from ..terminal_screen import TerminalScreen
 
 
 @app.command("review", cls=Command)
@@ -81,7 +84,23 @@ def review_command(
             deck=deck, cram=cram, section=section, new_limit=new, review_limit=limit, seed=seed
         )
         with open_keys() as keys:
+            screen = full_screen(keys)
             run_session(
                 store, settings, now=state.now, console=console, keys=keys, options=options,
-                edit=launch_editor,
+                edit=launch_editor, screen=screen,
             )  # fmt: skip
+    if screen is not None and screen.killed_by is not None:
+        raise typer.Exit(128 + screen.killed_by)  # SIGTERM/SIGHUP: summary printed, terminal restored
+
+
+def full_screen(keys: object) -> TerminalScreen | None:
+    """The full-screen display when keys come one at a time from a terminal and stdout is that terminal."""
+    import sys
+
+    from ..keys import TerminalKeys
+
+    if not isinstance(keys, TerminalKeys) or not sys.stdout.isatty():
+        return None
+    from ..terminal_screen import TerminalScreen
+
+    return TerminalScreen(sys.stdout, keys)
