@@ -25,7 +25,6 @@ ENTER_ALTERNATE = "\x1b[?1049h\x1b[?25l"  # alternate screen on, cursor hidden
 LEAVE_ALTERNATE = "\x1b[?25h\x1b[?1049l"  # cursor shown, alternate screen off
 HOME = "\x1b[H"
 CLEAR_LINE_END = "\x1b[K"
-CLEAR_BELOW = "\x1b[J"
 
 
 class SessionKilled(KeyboardInterrupt):
@@ -58,13 +57,16 @@ class TerminalScreen:
         return size.columns, size.lines
 
     def draw(self, lines: Sequence[Text]) -> None:
-        width, _ = self.size()
+        """Each line at its own row, placed by cursor address rather than newlines: a line as wide as the
+        screen wraps at once on some terminals, and a newline after it would then scroll the whole screen.
+        The bottom row stops one column short so that writing it can never scroll."""
+        width, height = self.size()
         chunks = [HOME]
-        for number, line in enumerate(lines):
-            chunks.append(
-                self._ansi(line, width) + CLEAR_LINE_END + ("\r\n" if number < len(lines) - 1 else "")
-            )
-        chunks.append(CLEAR_BELOW)
+        for row in range(1, height + 1):  # every row, so nothing of the last screen stays
+            line = lines[row - 1] if row <= len(lines) else None
+            room = width - 1 if row == height else width
+            drawn = self._ansi(line, room) if line is not None and line.plain else ""
+            chunks.append(f"\x1b[{row};1H" + drawn + CLEAR_LINE_END)
         self._write("".join(chunks))
 
     @contextmanager
