@@ -12,10 +12,12 @@ from dva_cards.errors import UserError
 from dva_cards.review import (
     SessionOptions,
     Summary,
+    chosen_editor,
     describe_outcome,
     editor_command,
     format_days,
     grade_line,
+    launch_editor,
     run_session,
     section_matches,
 )
@@ -434,3 +436,40 @@ def test_card_deleted_while_shown_is_left_and_the_session_goes_on(store: Store) 
     assert summary.reviewed == 1
     rows = review_rows(store.connection)
     assert len(rows) == 1 and rows[0]["card_id"] != first_id
+
+
+def test_no_editor_is_one_clear_line_naming_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(UserError, match=r"set \$EDITOR \(or \$VISUAL\)"):
+        chosen_editor({})
+    with pytest.raises(UserError):
+        chosen_editor({"EDITOR": "  "})
+    assert chosen_editor({"EDITOR": "nano", "VISUAL": "code -w"}) == ("VISUAL", "code -w")
+    assert chosen_editor({"EDITOR": "nano"}) == ("EDITOR", "nano")
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.delenv("EDITOR", raising=False)
+    with pytest.raises(UserError, match="no editor"):
+        launch_editor(Path("/n/aws.md"), 3)
+
+
+def test_an_unclosed_quote_in_editor_is_a_message(
+    store: Store, notes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(UserError, match=r"\$EDITOR is not a valid command line"):
+        editor_command('vim "', Path("/n/aws.md"), 3)
+    monkeypatch.setenv("EDITOR", 'vim "')
+    monkeypatch.delenv("VISUAL", raising=False)
+    summary, out, _ = session(store, ["e", " ", "4", "q"], edit=launch_editor)
+    assert "Edit: $EDITOR is not a valid command line" in out  # the session goes on
+    assert summary.reviewed == 1
+
+
+def test_editor_time_is_not_review_time(store: Store, notes: Path) -> None:
+    clock = Clock()
+
+    def slow_editor(path: Path, line: int) -> None:
+        clock.advance(600)  # ten minutes in the editor
+
+    summary, _, _ = session(store, ["e", " ", "4", "q"], edit=slow_editor, clock=clock)
+    [row] = review_rows(store.connection)
+    assert row["duration_ms"] == 4000  # shown again after the edit: reveal, grade
+    assert summary.milliseconds == 4000

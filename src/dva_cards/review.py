@@ -18,9 +18,8 @@ import os
 import random
 import re
 import shlex
-import shutil
 import subprocess
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, tzinfo
@@ -632,9 +631,31 @@ def top_sections(contexts: Iterable[str], limit: int = 12) -> str:
 # -- the editor ----------------------------------------------------------------------------------------------
 
 
-def editor_command(editor: str, path: Path, line: int) -> list[str]:
-    """The argv that opens ``path`` at ``line`` in ``editor`` (a command line such as "code -w")."""
-    parts = shlex.split(editor, posix=os.name != "nt") or ["vi"]
+EDITOR_VARIABLES = ("VISUAL", "EDITOR")  # the usual order: a full-screen editor first
+
+
+def chosen_editor(environ: Mapping[str, str]) -> tuple[str, str]:
+    """(variable, command line) of the editor to open notes with; UserError when none is set.
+
+    There is no silent fallback to vi: a learner who never chose vi should not land in it mid-review.
+    """
+    for variable in EDITOR_VARIABLES:
+        value = environ.get(variable, "")
+        if value.strip():
+            return variable, value
+    raise UserError("no editor: set $EDITOR (or $VISUAL) to edit notes from a review, e.g. EDITOR=nano")
+
+
+def editor_command(editor: str, path: Path, line: int, variable: str = "EDITOR") -> list[str]:
+    """The argv that opens ``path`` at ``line`` in ``editor`` (a command line such as "code -w").
+
+    A command line the shell could not split (an unclosed quote) is a UserError naming the variable."""
+    try:
+        parts = shlex.split(editor, posix=os.name != "nt")
+    except ValueError as error:
+        raise UserError(f"${variable} is not a valid command line ({error}): {editor}") from None
+    if not parts:
+        raise UserError(f"${variable} is empty: set it to an editor, e.g. {variable}=nano")
     name = Path(parts[0]).name.lower().removesuffix(".exe")
     if name in PLUS_LINE_EDITORS:
         return [*parts, f"+{line}", str(path)]
@@ -646,12 +667,10 @@ def editor_command(editor: str, path: Path, line: int) -> list[str]:
 
 
 def launch_editor(path: Path, line: int) -> None:
-    """Open the notes file at a line in $EDITOR (or $VISUAL, or vi) and wait for it to close."""
-    editor = os.environ.get("EDITOR") or os.environ.get("VISUAL") or ("vi" if shutil.which("vi") else "")
-    if not editor.strip():
-        raise UserError("set $EDITOR to edit notes during a review")
-    command = editor_command(editor, path, line)
+    """Open the notes file at a line in $VISUAL or $EDITOR and wait for it to close."""
+    variable, editor = chosen_editor(os.environ)
+    command = editor_command(editor, path, line, variable)
     try:
         subprocess.run(command, check=False)
     except OSError as error:
-        raise UserError(f"cannot run editor {command[0]!r}: {error.strerror or error}") from None
+        raise UserError(f"cannot run ${variable} ({command[0]}): {error.strerror or error}") from None
