@@ -124,4 +124,4 @@ def test_hint_follows_the_state() -> None:
     assert before.startswith("space show the answer") and "0-5" not in before
     assert after.startswith("0-5 grade") and "u undo" in after and "q quit" in after
     keys = render_plain(card(show_keys=True))
-    assert "3 hard, serious difficulty" in keys and "$VISUAL or $EDITOR" in keys
+    assert "3 hard, serious effort" in keys and "$VISUAL or $EDITOR" in keys

@@ -240,20 +240,20 @@ def hint(view: CardView) -> str:
 def key_help_lines(width: int) -> list[Text]:
     lines = []
     for key, meaning in KEY_HELP:
-        lines.append(_fit(Text.assemble((f"{key:<11}", "bold"), meaning), width))
+        lines.append(_fit(Text.assemble((f"{key:<12}", "bold"), meaning), width))
     return lines
 
 
 KEY_HELP = (
-    ("space,enter", "show the answer (then: next page of a long answer)"),
-    ("0-5", "grade: 0 blackout · 1 wrong, remembered on seeing it · 2 almost, easy once seen"),
-    ("", "3 hard, serious difficulty · 4 good, after hesitation · 5 easy, perfect"),
-    ("j k ↓ ↑", "scroll a long answer; PgDn/PgUp a page"),
+    ("space enter", "show the answer; then the next page of a long answer"),
+    ("j k ↓ ↑", "scroll a long answer a line; PgDn PgUp a page"),
+    ("0 1 2", "wrong: 0 blackout · 1 knew it on seeing it · 2 almost had it"),
+    ("3 4 5", "right: 3 hard, serious effort · 4 good, some hesitation · 5 easy"),
     ("u", "undo the last grade, suspend or bury (again for the one before)"),
     ("s", "suspend this card (out of every session until unsuspended)"),
     ("b", "bury this card until tomorrow"),
-    ("e", "open the note in $VISUAL or $EDITOR at this card's line, then re-import the file"),
-    ("q, Ctrl-C", "quit with a summary"),
+    ("e", "edit the note in $VISUAL or $EDITOR at this card, then re-import it"),
+    ("q, Ctrl-C", "quit with a summary (Ctrl-Z pauses; fg comes back)"),
 )
 
 
