@@ -56,7 +56,7 @@ def test_leeches_filter(tmp_path: Path, db_path: Path) -> None:
 
 LONG = (
     "# A heading long enough that an 80-column table would cut it somewhere in the middle\n"
-    "* **A **front** that is also far too long for a table column of twenty characters** - "
+    "* **A front that is also far too long for a table column of twenty characters** - "
     "the *answer*, with `code` and [a link](https://example.com)\n"
     "    * and a second line\n"
 )

@@ -40,7 +40,15 @@ from .grading import LeechPolicy, grade
 from .humanize import duration
 from .identity import CONTEXT_SEPARATOR, context_parts
 from .keys import DOWN, ENTER, ESCAPE, PAGE_DOWN, PAGE_UP, REVEAL, UP, KeyReader
-from .review_screen import CardView, Counts, answer_lines, answer_room, clamp_scroll, format_days
+from .review_screen import (
+    CardView,
+    Counts,
+    answer_lines,
+    answer_room,
+    clamp_scroll,
+    format_days,
+    shown_answer,
+)
 from .review_screen import grade_row as screen_grade_row
 from .review_screen import render as render_screen
 from .session import DailyLimits, Queue, after_answer, build_queue, facts_of, without
@@ -523,8 +531,11 @@ class LogDisplay:
         self.console.print(Text("space: show answer · ? keys", style="dim"))
 
     def _back(self, view: CardView) -> None:
+        back, cut = shown_answer(view.back)
         self.console.print()
-        self.console.print(Markdown(view.back))
+        self.console.print(Markdown(back))
+        if cut is not None:
+            self.console.print(Text(cut, style="yellow"))
         self.console.print()
         self.console.print(grade_line(view.preview))
         self.console.print(Text("0-5 grade · u undo · q quit · ? keys", style="dim"))
@@ -595,7 +606,7 @@ def render_help() -> Table:
         ("u", "undo the last grade, suspend or bury (again for the one before)"),
         ("s", "suspend this card (out of every session until unsuspended)"),
         ("b", "bury this card until tomorrow"),
-        ("e", "open the note in $EDITOR at this card's line, then re-import the file"),
+        ("e", "open the note in $VISUAL or $EDITOR at this card's line, then re-import the file"),
         ("q, Ctrl-C", "quit with a summary"),
         ("?", "this help"),
     ):

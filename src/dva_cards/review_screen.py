@@ -151,11 +151,8 @@ def front_lines(front: str, width: int, most: int) -> list[Text]:
 @lru_cache(maxsize=8)
 def answer_lines(back: str, width: int, color: bool = True) -> tuple[Text, ...]:
     """The answer's markdown rendered at ``width``, one Text a line (cached: scrolling re-renders nothing)."""
-    note: Text | None = None
-    if len(back) > MAX_ANSWER_CHARS:
-        note = Text(f"… answer cut for display: {len(back):,} characters in all; the notes file has it whole",
-                    style="yellow")  # fmt: skip
-        back = back[:MAX_ANSWER_CHARS]
+    back, cut = shown_answer(back)
+    note = None if cut is None else Text(cut, style="yellow")
     console = _measure_console(width, color)
     rendered = console.render_lines(Markdown(back), console.options.update(width=width), pad=False)
     lines = [_text_of(line) for line in rendered]
@@ -166,6 +163,14 @@ def answer_lines(back: str, width: int, color: bool = True) -> tuple[Text, ...]:
     if note is not None:
         lines.append(note)
     return tuple(lines)
+
+
+def shown_answer(back: str) -> tuple[str, str | None]:
+    """The part of an answer a screen shows, and the note saying it was cut (None when whole)."""
+    if len(back) <= MAX_ANSWER_CHARS:
+        return back, None
+    note = f"… answer cut for display: {len(back):,} characters in all; the notes file has it whole"
+    return back[:MAX_ANSWER_CHARS], note
 
 
 def answer_window(lines: Sequence[Text], scroll: int, room: int) -> list[Text]:
