@@ -197,3 +197,47 @@ def test_a_terminal_too_small_says_so(review_in) -> None:  # type: ignore[no-unt
     assert "Regions" not in text
     screen.child.send("q")
     screen.child.expect(pexpect.EOF)
+
+
+def test_ctrl_z_gives_the_terminal_back_then_redraws(review_in) -> None:  # type: ignore[no-untyped-def]
+    # Spawned as its own session, the review's process group is orphaned: the kernel discards the stop, as
+    # under a shell without job control, so the session must come straight back and redraw.
+    screen = review_in(NESTED, 80, 24)
+    screen.wait_for("Regions", "space show the answer")
+    before = len(screen.raw)
+    screen.child.sendcontrol("z")
+    deadline = time.monotonic() + 30
+    while screen.raw.count(ENTER_ALTERNATE) < 2 and time.monotonic() < deadline:
+        screen.pump()
+    after = screen.raw[before:]
+    assert LEAVE_ALTERNATE in after and after.index(LEAVE_ALTERNATE) < after.index(ENTER_ALTERNATE)
+    screen.wait_for("Regions", "space show the answer")
+    screen.press(" ", "data governance", "0-5 grade")  # single keys again: cbreak is back
+    screen.child.send("q")
+    screen.child.expect(pexpect.EOF)
+    screen.child.close()
+    assert screen.child.exitstatus == 0
+
+
+def test_first_run_says_on_the_screen_that_the_bundled_deck_was_imported(
+    db_path: Path, isolated_home: Path
+) -> None:
+    env = {key: value for key, value in os.environ.items() if key not in ("COLUMNS", "LINES")}
+    env.update(DVA_CARDS_DB=str(db_path), HOME=str(isolated_home), TERM="xterm", NO_COLOR="1")
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "dva_cards", "review"],
+        env=env,
+        dimensions=(24, 80),
+        encoding="utf-8",
+        timeout=60,
+    )
+    try:
+        screen = Screen(child, 80, 24)
+        text = screen.wait_for("space show the answer", timeout=60)
+        assert "Imported the bundled deck aws-dva" in text
+        child.send("q")
+        child.expect(pexpect.EOF)
+    finally:
+        if child.isalive():
+            child.terminate(force=True)

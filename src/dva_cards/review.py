@@ -144,16 +144,18 @@ def run_session(
     edit: Editor | None = None,
     tz: tzinfo | None = None,
     screen: TerminalScreen | None = None,
+    notice: str | None = None,
 ) -> Summary:
     """Run one session to its end (queue empty, `q`, Ctrl-C or end of input) and print its summary.
 
     ``tz`` is the learner's time zone for the day rollover (None: the system's). With a ``screen`` the cards
     show full-screen on the terminal's alternate screen and the summary prints after it is left; without,
-    the session is a log of lines on ``console``. Raises UserError before anything is shown or written for
-    an unknown deck or a section without cards.
+    the session is a log of lines on ``console``. ``notice`` is shown with the first card on the screen (the
+    caller has printed it on the normal screen, where the full screen would hide it). Raises UserError before
+    anything is shown or written for an unknown deck or a section without cards.
     """
     session = _Session(store, settings, now, console, keys, options or SessionOptions(), edit, tz)
-    return session.run(screen)
+    return session.run(screen, notice)
 
 
 class _Session:
@@ -184,7 +186,7 @@ class _Session:
 
     # -- the session -----------------------------------------------------------------------------------------
 
-    def run(self, screen: TerminalScreen | None = None) -> Summary:
+    def run(self, screen: TerminalScreen | None = None, notice: str | None = None) -> Summary:
         started = self.now()
         if self.options.cram:
             self.queue = self._cram_queue()
@@ -195,6 +197,8 @@ class _Session:
                 full = ScreenDisplay(screen)
                 with screen.active(full.redraw):
                     self.display = full
+                    if notice:
+                        self._say(notice, "yellow")
                     self._loop()
             else:
                 self._loop()

@@ -74,7 +74,9 @@ def review_command(
     with state.open_store() as store:
         settings = effective(store.settings())
         starter = import_if_empty(store, deck, state.now())
+        notice = None
         if starter is not None:
+            notice = f"Imported the bundled deck {starter.name} ({starter.cards} cards) into your empty collection."
             console.print(
                 f"Your collection was empty, so the bundled deck {starter.name} was imported "
                 f"({starter.cards} cards). Add your own notes with: dva-cards import NOTES.md",
@@ -87,7 +89,7 @@ def review_command(
             screen = full_screen(keys)
             run_session(
                 store, settings, now=state.now, console=console, keys=keys, options=options,
-                edit=launch_editor, screen=screen,
+                edit=launch_editor, screen=screen, notice=notice,
             )  # fmt: skip
     if screen is not None and screen.killed_by is not None:
         raise typer.Exit(128 + screen.killed_by)  # SIGTERM/SIGHUP: summary printed, terminal restored
