@@ -228,7 +228,7 @@ def grade_rows(preview: dict[int, int] | None) -> list[Text]:
             if days and preview is not None and quality >= PASSING_GRADE and quality in preview:
                 line.append(" " + format_days(preview[quality]), style="cyan")
         if preview is None:
-            line.append("  (cram: the schedule is not changed)", style="dim")
+            line.append("  (cram: schedule kept)", style="dim")
         return line
 
     return [row(True, " · ", True), row(True, "  ", True), row(False, "  ", True), row(False, " ", False)]
