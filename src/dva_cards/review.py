@@ -41,6 +41,7 @@ from .humanize import duration
 from .identity import CONTEXT_SEPARATOR, context_parts
 from .keys import DOWN, ENTER, ESCAPE, PAGE_DOWN, PAGE_UP, REVEAL, UP, KeyReader
 from .review_screen import (
+    KEY_HELP,
     CardView,
     Counts,
     answer_lines,
@@ -60,14 +61,6 @@ Clock = Callable[[], datetime]
 Editor = Callable[[Path, int], None]
 
 GRADE_KEYS = "012345"
-GRADE_NAMES = {
-    5: "easy: perfect",
-    4: "good: correct after hesitation",
-    3: "hard: correct with serious difficulty",
-    2: "almost: wrong, but easy once seen",
-    1: "wrong: the answer remembered on seeing it",
-    0: "blackout",
-}
 # Editors that open a file at a line with `+LINE file`.
 PLUS_LINE_EDITORS = frozenset(
     {
@@ -600,20 +593,11 @@ def render_summary(summary: Summary) -> RenderableType:
 
 
 def render_help() -> Table:
+    """The keys, as the full screen's `?` shows them (one list, review_screen.KEY_HELP)."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    grades = " · ".join(f"{quality} {name}" for quality, name in GRADE_NAMES.items())
-    for key, meaning in (
-        ("space, enter", "show the answer"),
-        ("0-5", f"grade: {grades}"),
-        ("u", "undo the last grade, suspend or bury (again for the one before)"),
-        ("s", "suspend this card (out of every session until unsuspended)"),
-        ("b", "bury this card until tomorrow"),
-        ("e", "open the note in $VISUAL or $EDITOR at this card's line, then re-import the file"),
-        ("q, Ctrl-C", "quit with a summary"),
-        ("?", "this help"),
-    ):
+    for key, meaning in KEY_HELP:
         table.add_row(Text(key), Text(meaning))
     return table
 
