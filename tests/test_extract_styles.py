@@ -298,10 +298,46 @@ def test_advice_under_a_tips_heading_is_reported() -> None:
     assert reasons(text) == [(3, "under a heading of tips, examples or issues")]
 
 
+_ALL_BOLD = "".join(f"* __fact number {index} holds__\n" for index in range(12))
+
+
 def test_bold_everywhere_marks_nothing() -> None:
-    items = "".join(f"* __fact number {index} holds__\n" for index in range(12))
-    text = items + "* __Grouping__\n  * __a child fact__\n"
+    text = (
+        _ALL_BOLD
+        + "* __Grouping__\n  * __SNP__\n* __Driven by__\n  * __adhesion molecules like neutrophils__\n"
+    )
     assert extract(text).cards == ()
+
+
+def test_bold_everywhere_a_short_bold_line_explained_below_is_a_term() -> None:
+    text = _ALL_BOLD + "* __Incisional biopsy__\n  * __A sample from the lesion is taken__\n"
+    [card] = extract(text).cards
+    assert (card.front, card.back) == ("Incisional biopsy", "* __A sample from the lesion is taken__")
+
+
+def test_bold_everywhere_lowercase_long_or_numbered_lines_stay_plain() -> None:
+    text = _ALL_BOLD + "".join(
+        f"* __{line}__\n  * __what follows explains nothing new__\n"
+        for line in ("healing", "Chronic inflammation may arise in many ways", "Type 2 cells")
+    )
+    assert extract(text).cards == ()
+
+
+def test_bold_everywhere_a_long_gloss_leaves_the_front() -> None:
+    text = (
+        _ALL_BOLD
+        + "* __Atopic persons \\(prone to allergic reactions\\)__\n  * __have IgE antibody on the surface__\n"
+    )
+    assert [card.front for card in extract(text).cards] == ["Atopic persons"]
+
+
+def test_bold_broken_into_pieces_is_no_term() -> None:
+    assert extract("- __T__  __H__  __1 cells produce interferon__\n").cards == ()
+
+
+def test_a_bold_gloss_needs_a_name_not_a_clause() -> None:
+    text = "- __rigors \\(shivering\\)__\n- __form stacks \\(rouleaux\\)__\n- __inflammation of long duration \\(weeks\\)__\n"
+    assert [card.front for card in extract(text).cards] == ["rigors"]
 
 
 # --- the writer's markers ---------------------------------------------------------------------------
@@ -348,3 +384,27 @@ def test_card_marker_before_a_table_reads_it_as_a_glossary() -> None:
     text = "<!-- dva-cards: card -->\n| Left | Right |\n|---|---|\n| up | down |\n| in | out |\n"
     assert fronts(text) == [("up", "down"), ("in", "out")]
     assert extract(text.split("\n", 1)[1]) == Extraction((), ())
+
+
+def test_abbreviations_under_a_common_heading_are_vocabulary() -> None:
+    text = "## Common Abbreviations\n\n- **AuthN**: Authentication\n"
+    assert [card.front for card in extract(text).cards] == ["AuthN"]
+
+
+def test_items_under_an_example_heading_are_an_aside() -> None:
+    text = "## Real-world Example\n\n- **Login** checks your password against the directory.\n"
+    assert extract(text).cards == ()
+
+
+def test_connectives_and_comparatives_open_statements() -> None:
+    text = "- Otherwise: nothing is done\n- More instances = higher cost\n- 否则：什么也不做\n"
+    assert extract(text).cards == ()
+
+
+def test_a_relative_clause_is_no_term() -> None:
+    assert extract("- Focus on what matters: building applications.\n").cards == ()
+
+
+def test_hay_fever_is_english_not_a_spanish_verb() -> None:
+    text = "- **Bronchial asthma, hay fever** → eosinophilia\n"
+    assert [card.front for card in extract(text).cards] == ["Bronchial asthma, hay fever"]

@@ -296,6 +296,10 @@ def read_item(
     line with sub-bullets is then a heading-like bullet, not a term line). `first_child`: the first line
     of the item's first nested list item, if any.
     """
+    if bold_is_plain and has_children and not forced:
+        heading_like = _read_bold_term_line(content, first_child)
+        if heading_like is not None:
+            return heading_like
     reading = _read_item(content, has_children=has_children, forced=forced, bold_is_plain=bold_is_plain)
     if reading is None:
         return None
@@ -309,11 +313,47 @@ def read_item(
     return reading
 
 
+# In notes written all in bold, a bold line over sub-bullets names a term when its first sub-bullet says
+# something about it: in the labelled slides these explanations run 3 words or more, while 1-2 word
+# sub-bullets are examples (`Nokta mutasyonları` + `missens mutasyonları`, `SNP`).
+_MIN_EXPLAINING_WORDS = 3
+# `Atopic persons (prone to allergic reactions)`: a gloss of two words or more after the name is part of
+# the answer, unlike an abbreviation (`Persistent Volume Claims (PVC)`).
+_GLOSS_AFTER_NAME = re.compile(r"\s*\((?:[^()\s]+\s+)+[^()\s]+\)$")
+
+
+def _read_bold_term_line(content: str, first_child: str) -> Reading | None:
+    """`__Incisional biopsy__` + `__A sample from the lesion is taken__`, where every line is bold.
+
+    The bold says nothing there, so the line is judged as a plain term line: short, capitalised, no
+    numbers, not a sentence; and its first sub-bullet must explain rather than name an example.
+    """
+    text = content[_skip_decoration(content) :].strip()
+    span = leading_span(text)
+    if span is None or span.kind != "strong" or span.end != len(text):
+        return None
+    front = _GLOSS_AFTER_NAME.sub("", span_text(span))
+    if (
+        (not front[:1].isupper() and front[:1] not in "\"'“")  # a capital, or a quoted name
+        or term_rules.word_count(front) > _MAX_BARE_TERM_WORDS
+        or any(char.isdigit() for char in front)
+        or term_rules.term_rejection(front, marked="strong") is not None
+        or term_rules.ends_in_lead_in(front.casefold().split())
+    ):
+        return None
+    explanation = plain_text(first_child)
+    if term_rules.word_count(explanation) < _MIN_EXPLAINING_WORDS:
+        return None  # a name (`SNP`, `Konjenital sifiliz`): an example, not an explanation
+    return Reading(front, "", None, "strong")
+
+
 def _read_item(content: str, *, has_children: bool, forced: bool, bold_is_plain: bool) -> Reading | None:
     text = content[_skip_decoration(content) :]
     if not text or _TASK_BOX.match(text):
         return _forced(text, has_children) if forced else None
     span = leading_span(text) if text[0] in "*_`[" else None
+    if span is not None and _bold_goes_on(span, text[span.end :]):
+        return _forced(text, has_children) if forced else None
     if span is not None and _stands_apart(text[span.end :]):
         reading = _read_marked(text, span, has_children, bold_is_plain)
     elif not (has_children or forced) and _plain_prose(text):
@@ -373,6 +413,11 @@ def _judge(front: str, back: str, has_children: bool, marked: str, *, separated:
     elif reason is None and back and term_rules.says_see_elsewhere(back):
         reason = term_rules.POINTS_ELSEWHERE  # `same as above` + sub-bullets; a link + sub-bullets is fine
     return Reading(front, back, reason, marked)
+
+
+def _bold_goes_on(span: Span, rest: str) -> bool:
+    """`__T__  __H__  __1 cells produce...__`: bold broken into pieces (by an export), not a bold term."""
+    return span.kind == "strong" and rest.lstrip(" \t").startswith(("**", "__"))
 
 
 def _stands_apart(rest: str) -> bool:
@@ -462,7 +507,27 @@ def _gloss_inside_bold(inner: str) -> tuple[str, str] | None:
     front, back = plain_text(match.group(1)), match.group(2).strip().removesuffix("\\").strip()
     if not front or not back or back.isupper() or "," in back:
         return None  # `(ESR)` spells an abbreviation out, `(TNF, IL-1)` lists examples: neither explains
+    if not _glossable_name(front):
+        return None
     return front, back
+
+
+def _glossable_name(front: str) -> bool:
+    """A bold name before a gloss: one word, or a capitalised phrase of a few words without function words.
+
+    In the labelled notes every glossed term is a single word (`rigors (shivering)`); the multi-word bold
+    runs before a parenthesis are clauses (`form stacks (rouleaux)`, `inflammation of prolonged duration
+    (weeks to years)`), lowercase and held together by function words.
+    """
+    words = front.split()
+    if len(words) == 1:
+        return True
+    return (
+        front[:1].isupper()
+        and len(words) <= _MAX_BARE_TERM_WORDS
+        and "," not in front
+        and not any(word.casefold() in _PHRASE_WORDS for word in words)
+    )
 
 
 def _after_separator(front: str, rest: str, symbol: str) -> tuple[str, str]:

@@ -95,7 +95,9 @@ _CLAUSE_WORDS = frozenset(
         *word_list("can can't cannot could will won't would should shouldn't must may might shall"),
         *word_list("do does did don't doesn't didn't has have had hasn't haven't"),
         *word_list("it it's this these those they we you i he she there here that's there's"),
-        *word_list("es son está están era fue puede pueden debe deben hay"),
+        *word_list("what whatever whoever"),  # `Focus on what matters`: a relative clause
+        # (not Spanish `hay`, "there is": it is also an English word, as in `hay fever`)
+        *word_list("es son está están era fue puede pueden debe deben"),
         *word_list("est sont était peut peuvent doit doivent"),
         *word_list("ist sind war kann können muss"),
     ]
@@ -104,7 +106,7 @@ _CLAUSE_WORDS = frozenset(
 _LEAD_IN_ENDINGS = frozenset(
     word_list(
         "include includes including like as following follows e.g eg i.e ie supports provides contains offers "
-        "allows has have with for to of by via from when if because where which that then and or "
+        "allows has have with for to of by via from when if because where which that then and or against "
         "incluye incluyen como con para de comme avec pour de des"
     )
 )
@@ -112,6 +114,9 @@ _LEAD_IN_ENDINGS = frozenset(
 _SENTENCE_OPENERS = frozenset(
     word_list(
         "every all another each some any no only if when most many both either neither other such using "
+        # connectives and comparatives open a clause (`Otherwise: ...`, `More instances = higher cost`)
+        "otherwise else therefore thus hence however more less fewer higher lower larger smaller "
+        "否则 因此 所以 但是 然后 如果 "
         "todos todas cada algunos si cuando tous toutes chaque si quand"
     )
 )
@@ -195,7 +200,7 @@ def term_rejection(term: str, *, marked: str = "") -> str | None:
     sentence = _looks_like_sentence(text, words)
     if sentence:
         return BOLD_SENTENCE if marked == "strong" else SENTENCE
-    if not marked and words and words[-1] in _LEAD_IN_ENDINGS:
+    if not marked and ends_in_lead_in(words):
         return LEAD_IN
     if not marked and words and (words[0] in _SENTENCE_OPENERS or "," in text):
         return SENTENCE
@@ -203,6 +208,11 @@ def term_rejection(term: str, *, marked: str = "") -> str | None:
     if count > (MAX_TERM_WORDS if marked else MAX_PLAIN_TERM_WORDS):
         return too_long(count)
     return None
+
+
+def ends_in_lead_in(words: list[str]) -> bool:
+    """`purchase options include`, `Driven by`: the words lead into what follows instead of naming."""
+    return bool(words) and words[-1] in _LEAD_IN_ENDINGS
 
 
 def _looks_like_sentence(text: str, words: list[str]) -> bool:
@@ -345,15 +355,18 @@ def is_definition_table(header: list[str]) -> bool:
 
 # Headings that announce advice, examples or troubleshooting rather than vocabulary: items under them read
 # like definitions (`**Security**` + sub-bullets) but hold recommendations or instances. A heading is such
-# an aside when it opens with one of the first words (`Best Practices`, `Example of ...`, `Common Issues`)
-# or ends with one of the last words (`Debugging Tips`); `Limits and Best Practices` is not one.
+# an aside when it opens with one of the first words (`Best Practices`, `Example of ...`) or ends with one
+# of the last words (`Debugging Tips`, `Common Issues`, `Real-world Example`); `Limits and Best Practices`
+# is not one, nor is `Common Abbreviations` (`common` alone says nothing about what follows).
 _ASIDE_FIRST_WORDS = frozenset(
-    word_list("""example examples tip tips best common troubleshooting debugging exercise exercises question questions
+    word_list("""example examples tip tips best troubleshooting debugging exercise exercises question questions
     problems pitfalls scenario scenarios recommendations quiz ejemplo ejemplos consejos ejercicios preguntas
     exemple exemples conseils exercices 示例 例子 练习 技巧 örnek örnekler""")
 )
 _ASIDE_LAST_WORDS = frozenset(
-    word_list("tips examples issues pitfalls mistakes solutions exercises questions troubleshooting")
+    word_list(
+        "tips example examples issues problems errors pitfalls mistakes solutions exercises questions troubleshooting"
+    )
 )
 
 
