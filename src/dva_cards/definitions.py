@@ -219,7 +219,7 @@ _SEPARATOR = re.compile(r"[ \t]*(?:(-+>|=>|-+|[–—=:])(?=[ \t\n]|\Z)|([：→
 # Inside a line of plain text: a colon after the term (a space before it allowed), or a spaced dash,
 # equals sign or arrow.
 _PLAIN_SEPARATOR = re.compile(
-    r"[ \t]*:(?=[ \t]|\Z)[ \t]*|(?<=[a-z]):(?=[A-Z][a-z])|[ \t]*[：→][ \t]*|[ \t]+(?:-+>|=>|-{1,2}|[–—=])(?=[ \t]|\Z)[ \t]*"
+    r"[ \t]*:(?=[ \t]|\Z)[ \t]*|(?<=[a-z]):(?=[A-Z][a-z])|(?<=[A-Z])[ \t]+-(?=[A-Z][a-z])|[ \t]*[：→][ \t]*|[ \t]+(?:-+>|=>|-{1,2}|[–—=])(?=[ \t]|\Z)[ \t]*"
 )
 _DASH = re.compile(r"-+|[–—]")
 # "(Secure Shell)" right after a name; no nested parentheses, no line breaks.
@@ -296,18 +296,19 @@ def read_item(
     line with sub-bullets is then a heading-like bullet, not a term line). `first_child`: the first line
     of the item's first nested list item, if any.
     """
+    heading_like = None
     if bold_is_plain and has_children and not forced:
         heading_like = _read_bold_term_line(content, first_child)
-        if heading_like is not None:
-            return heading_like
-    reading = _read_item(content, has_children=has_children, forced=forced, bold_is_plain=bold_is_plain)
+    reading = heading_like or _read_item(
+        content, has_children=has_children, forced=forced, bold_is_plain=bold_is_plain
+    )
     if reading is None:
         return None
     term_line = reading.reason is None and not reading.marked and not reading.back
     if term_line and _groups_other_items(first_child):
         return None  # `- Video Lectures` + links, `- Hashing` + definitions: a group, not a term
-    if "**" in reading.front or "__" in reading.front:
-        return None  # markup that did not close (`__Found in __`): no clean term
+    if "**" in reading.front or "__" in reading.front or reading.front.count('"') % 2:
+        return None  # markup or quotes that did not close (`__Found in __`, `"missens”`): no clean term
     if reading is not None and not reading.marked and not any(char.isalnum() for char in reading.front):
         return None  # `** ** - y`: no word to ask about
     return reading
@@ -406,7 +407,7 @@ def _judge(front: str, back: str, has_children: bool, marked: str, *, separated:
     front (`**Latency**: Choose a region close to users`) rather than a command defined by it.
     """
     reason = term_rules.term_rejection(front, marked=marked)
-    if reason is None and separated and term_rules.is_advice(back):
+    if reason is None and separated and term_rules.is_advice(back, marked=bool(marked)):
         reason = term_rules.ADVICE
     if reason is None and not has_children:
         reason = term_rules.back_rejection(back, marked=bool(marked))
@@ -463,6 +464,16 @@ def _read_marked(text: str, span: Span, has_children: bool, bold_is_plain: bool 
     return _run_on(front, rest, span.kind, qualified, has_children)
 
 
+# Verbs with which a bold subject announces the list under it (`**Storage** offers ... tiers:`).
+_LISTING_VERBS = frozenset(
+    word_list("offers offer includes include provides provide supports support contains contain has have")
+)
+
+
+# After a bold word: one more word, maybe a parenthesis, then a colon ending the line.
+_BOLD_THEN_WORD = re.compile(r"[ \t]+([^\W\d_][\w-]*)[ \t]*(\([^()\n]*\))?[ \t]*[:：][ \t]*")
+
+
 def _run_on(front: str, rest: str, kind: str, qualified: bool, has_children: bool) -> Reading | None:
     """A marked term followed by running text without a separator."""
     words = rest.split(None, 1)
@@ -477,6 +488,17 @@ def _run_on(front: str, rest: str, kind: str, qualified: bool, has_children: boo
     if words and words[0].endswith(","):
         # `**Infrastructure** security, such as ...`: the bold qualifies the next word.
         return Reading(front, rest.strip(), term_rules.BOLD_IN_SENTENCE, kind)
+    named = _BOLD_THEN_WORD.fullmatch(rest)
+    if named is not None and has_children and named.group(1).casefold() not in _PHRASE_WORDS:
+        # `**Serverless** services (Azure Functions):` + sub-bullets: the bold is half of the term line's
+        # name; examples in parentheses are left to the answer.
+        return _judge(f"{front} {named.group(1)}", (named.group(2) or "").strip(), has_children, kind)
+    if first_word.endswith("ed") and first_word not in _DEFINING_VERBS:
+        # `**Bursting** supported by Premium SSDs`: a participle makes the bold the subject of a remark.
+        return Reading(front, rest.strip(), term_rules.BOLD_IN_SENTENCE, kind)
+    if has_children and first_word in _LISTING_VERBS and rest.rstrip().endswith((":", "：")):
+        # `**Storage** offers performance and access tiers:` + sub-bullets: leads into the list.
+        return Reading(front, rest.strip(), term_rules.LEAD_IN, kind)
     if first_word in _PHRASE_WORDS and not any(
         word.casefold() in _DEFINING_VERBS for word in rest.split()[1:_DEFINING_VERB_REACH]
     ):
@@ -589,6 +611,9 @@ _SENTENCE_VERBS = frozenset(
 _COPULAS = frozenset(word_list("is are es son est sont ist sind"))
 _AFTER_COPULA = frozenset(word_list("a an the one used un una une el la le les los las ein eine der die das"))
 _MAX_SENTENCE_TERM_WORDS = 4
+# `allow for`, `allow to`: verbs of enabling take these; other prepositions after the verb (`Default allows
+# on a per resource decision`) show the words before it are not a name doing something.
+_OBJECT_PREPOSITIONS = frozenset(word_list("for to para pour"))
 _CJK_DEFINING = re.compile(
     r"([^\W\d_][^，。：:；、（）()\s]{0,7}?(?:（[^（）]{1,20}）)?)，?(?:即是|就是|是指|是|指的是|用于|即|又称|能够|类似于)"
 )
@@ -622,6 +647,8 @@ def _read_defining_sentence(text: str) -> Reading | None:
             following = words[index + 2].casefold()
         if verb in _COPULAS and following not in _AFTER_COPULA:
             return None
+        if verb not in _COPULAS and following in _PHRASE_WORDS - _ARTICLES - _OBJECT_PREPOSITIONS:
+            return None  # `Default allows on a per resource decision`: not a name doing something
         term = " ".join(words[start:index])
         if start == 0 and not term[:1].isupper():
             return None
@@ -653,8 +680,10 @@ def _read_plain(text: str, has_children: bool) -> Reading | None:
             # `- Supported services:` + sub-bullets: in the labelled notes such a plain line almost always
             # leads into a list of examples or facts rather than naming a term.
             return Reading(front, "", term_rules.LEAD_IN)
-        if len(front) == 1 and match.group(0).strip() == "=":
-            return Reading(front, back, term_rules.ASSIGNMENT)  # `V = 41 | 0 coins used`
+        if _is_variable(front) and match.group(0).strip() == "=":
+            return Reading(front, back, term_rules.ASSIGNMENT)  # `V = 41 | 0 coins used`, `Assume V = 41`
+        if term_rules.is_reference(front, back) and not has_children:
+            return Reading(front, back, term_rules.NAME_LIST)  # `Cracking The Coding Interview - Gayle ...`
         reading = _judge(front, back, has_children, "", separated=True)
         return _blame_bold(reading, term)
     if not has_children:
@@ -665,6 +694,8 @@ def _read_plain(text: str, has_children: bool) -> Reading | None:
         term_rules.word_count(front) <= _MAX_BARE_TERM_WORDS
         and not front[:1].islower()
         and not any(word.isdigit() for word in front.split())
+        and not _BOLD.search(first_line)  # `Multi-attach feature of **io1**`: the bold names the term
+        and not _remark_in_parentheses(front)
     ):
         reading = _judge(front, "", True, "")
         if reading.reason is None:
@@ -673,6 +704,24 @@ def _read_plain(text: str, has_children: bool) -> Reading | None:
 
 
 _BOLD = re.compile(r"(\*\*|__)(?=\S).+?(?<=\S)\1")
+
+
+def _remark_in_parentheses(front: str) -> bool:
+    """`Marketplace (can include commercial software)`: the parenthesis is a clause, so the line a remark."""
+    return any(
+        word.strip(".,;") in term_rules.CLAUSE_WORDS
+        for group in _PARENTHESES.findall(front)
+        for word in group.casefold().split()
+    )
+
+
+_PARENTHESES = re.compile(r"\(([^()]*)\)")
+
+
+def _is_variable(front: str) -> bool:
+    """`V`, `Assume V`, `let x`: a single letter being given a value."""
+    last = front.split()[-1] if front.split() else ""
+    return len(last) == 1 and last.isalpha()
 
 
 def _bold_inside(line: str) -> Reading | None:
