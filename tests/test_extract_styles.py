@@ -524,3 +524,23 @@ def test_a_verb_followed_by_a_preposition_is_no_defining_sentence() -> None:
 def test_unbalanced_quotes_make_no_clean_term() -> None:
     text = _ALL_BOLD + '* __"missens mutasyonları”__\n  * __Orak hücreli anemiye neden olan mutasyon__\n'
     assert extract(text).cards == ()
+
+
+def test_an_indefinite_with_a_reduced_clause_names_a_category() -> None:
+    text = "- Something you know : password.\n- **Something you are**: biometric property\n"
+    assert [card.front for card in extract(text).cards] == ["Something you know", "Something you are"]
+
+
+def test_an_indefinite_opening_a_sentence_is_still_a_sentence() -> None:
+    assert extract("- Something is wrong with the setup: check logs first\n").cards == ()
+
+
+def test_a_code_term_defined_by_a_copula_and_an_article() -> None:
+    text = "- `appspec.yml` is a specification for the deployment\n- `images` are stored on registries\n"
+    assert [card.front for card in extract(text).cards] == ["appspec.yml"]
+
+
+def test_an_abbreviation_line_with_sub_bullets_is_a_term() -> None:
+    text = "- SQS:\n  - queue model\n  - messages kept four days\n- Supported services:\n  - queues\n"
+    assert [card.front for card in extract(text).cards] == ["SQS"]
+    assert (4, "introduces a list, not a term") in reasons(text)

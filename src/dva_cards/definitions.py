@@ -474,6 +474,14 @@ _LISTING_VERBS = frozenset(
 _BOLD_THEN_WORD = re.compile(r"[ \t]+([^\W\d_][\w-]*)[ \t]*(\([^()\n]*\))?[ \t]*[:：][ \t]*")
 
 
+def _copula_defines(words: list[str]) -> bool:
+    """After `is`/`are`, a definition goes on with an article or `used` (`is a specification`)."""
+    if not words or words[0].casefold() not in _COPULAS:
+        return True
+    following = words[1].split(None, 1)[0].casefold() if len(words) > 1 and words[1].strip() else ""
+    return following in _AFTER_COPULA
+
+
 def _run_on(front: str, rest: str, kind: str, qualified: bool, has_children: bool) -> Reading | None:
     """A marked term followed by running text without a separator."""
     words = rest.split(None, 1)
@@ -483,6 +491,9 @@ def _run_on(front: str, rest: str, kind: str, qualified: bool, has_children: boo
         return _judge(front, rest.strip(), has_children, kind)
     if kind == "em" and defines:
         return _judge(front, rest.strip(), has_children, kind)  # `*Hashing* is used to map data...`
+    if kind == "code" and defines and _copula_defines(words):
+        # `` `appspec.yml` is a specification... ``; `` `images` are stored on... `` states a fact.
+        return _judge(front, rest.strip(), has_children, kind)
     if kind != "strong":
         return None  # `*stress* at the start of a sentence`, a link inside a sentence
     if words and words[0].endswith(","):
@@ -665,6 +676,10 @@ def _read_defining_sentence(text: str) -> Reading | None:
     return None
 
 
+# `SQS`, `HTTP/2`, `IaC`: a single word with two capitals or more, no spaces.
+_ABBREVIATION = re.compile(r"(?=(?:\S*[A-Z]){2})[A-Za-z][\w./+-]*")
+
+
 def _read_plain(text: str, has_children: bool) -> Reading | None:
     """An unmarked term before the first separator of the first line, or a short term line with children."""
     first_line = text.partition("\n")[0]
@@ -676,9 +691,10 @@ def _read_plain(text: str, has_children: bool) -> Reading | None:
         if not front:
             return None
         back = text[match.end() :].strip()
-        if not back and has_children:
+        if not back and has_children and not _ABBREVIATION.fullmatch(front):
             # `- Supported services:` + sub-bullets: in the labelled notes such a plain line almost always
-            # leads into a list of examples or facts rather than naming a term.
+            # leads into a list of examples or facts rather than naming a term. An abbreviation alone
+            # (`- SQS:`) names one.
             return Reading(front, "", term_rules.LEAD_IN)
         if _is_variable(front) and match.group(0).strip() == "=":
             return Reading(front, back, term_rules.ASSIGNMENT)  # `V = 41 | 0 coins used`, `Assume V = 41`

@@ -239,13 +239,29 @@ def _article_inside(words: list[str]) -> bool:
     )
 
 
+# `Something you know`, `Things we own`: an indefinite pronoun and a clause reduced to its subject and verb
+# name a category; the pronoun after it is not the subject of a sentence.
+_INDEFINITES = frozenset(word_list("something someone somebody anything anyone things"))
+_SUBJECT_PRONOUNS = frozenset(word_list("you we they i"))
+_MAX_RELATIVE_WORDS = 4
+
+
+def _indefinite_with_relative(words: list[str]) -> bool:
+    return (
+        len(words) <= _MAX_RELATIVE_WORDS
+        and len(words) >= 3
+        and words[0] in _INDEFINITES
+        and words[1] in _SUBJECT_PRONOUNS
+    )
+
+
 def ends_in_lead_in(words: list[str]) -> bool:
     """`purchase options include`, `Driven by`: the words lead into what follows instead of naming."""
     return bool(words) and words[-1] in _LEAD_IN_ENDINGS
 
 
 def _looks_like_sentence(text: str, words: list[str]) -> bool:
-    if any(word in CLAUSE_WORDS for word in words):
+    if any(word in CLAUSE_WORDS for word in words) and not _indefinite_with_relative(words):
         return True
     if _SENTENCE_END.search(text) and not _DOTTED_ABBREVIATION.search(text):
         return len(words) > 1
