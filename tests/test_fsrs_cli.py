@@ -148,7 +148,8 @@ def test_fsrs_review_previews_and_schedules_with_fsrs_intervals(store: Store, db
     out = study(store, 0, [4])
     first_good = fsrs.next_interval(fsrs.DEFAULT_PARAMETERS[2])
     first_hard = fsrs.next_interval(fsrs.DEFAULT_PARAMETERS[1])
-    assert f"0 today  1 today  2 today  3 {first_hard}d  4 {first_good}d" in out
+    first_easy = fsrs.next_interval(fsrs.DEFAULT_PARAMETERS[3])
+    assert f"3 hard {first_hard}d · 4 good {first_good}d · 5 easy {first_easy}d" in out
     ec2 = store.review_card(ids_by_front(store)["EC2"])
     assert ec2 is not None and ec2.schedule.state.interval == first_good
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from .app import app, state_of
+from .app import Command, app, state_of
 from .output import make_console, print_json, user_error
 
 if TYPE_CHECKING:
@@ -18,11 +18,12 @@ config_app = typer.Typer(
     help="Per-collection settings: new-per-day, reviews-per-day, rollover-hour, leech-threshold, leech-action, "
     "scheduler, desired-retention, maximum-interval.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(config_app, name="config")
 
 
-@config_app.command("list")
+@config_app.command("list", cls=Command)
 def config_list_command(
     ctx: typer.Context,
     as_json: Annotated[
@@ -47,9 +48,10 @@ def config_list_command(
     make_console().print(table)
 
 
-@config_app.command("get")
+@config_app.command("get", cls=Command)
 def config_get_command(
-    ctx: typer.Context, key: Annotated[str, typer.Argument(help="A setting (see `config list`).")]
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(metavar="KEY", help="A setting (see `config list`).")],
 ) -> None:
     """Print the value in use for one setting."""
     from ..settings import normalize_key, typed_value
@@ -60,11 +62,11 @@ def config_get_command(
     typer.echo(str(typed_value(canonical, stored)))
 
 
-@config_app.command("set")
+@config_app.command("set", cls=Command)
 def config_set_command(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(help="A setting (see `config list`).")],
-    value: Annotated[str, typer.Argument(help="Its new value.")],
+    key: Annotated[str, typer.Argument(metavar="KEY", help="A setting (see `config list`).")],
+    value: Annotated[str, typer.Argument(metavar="VALUE", help="Its new value.")],
     reschedule: Annotated[
         bool,
         typer.Option(
@@ -130,9 +132,10 @@ def _switch_scheduler(store: Store, name: str, *, reschedule: bool) -> str:
     return f"scheduler = {chosen.value} ({answers} answers of {len(histories)} cards replayed; {dates})"
 
 
-@config_app.command("unset")
+@config_app.command("unset", cls=Command)
 def config_unset_command(
-    ctx: typer.Context, key: Annotated[str, typer.Argument(help="A setting (see `config list`).")]
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(metavar="KEY", help="A setting (see `config list`).")],
 ) -> None:
     """Put a setting back to its default."""
     from ..settings import SETTINGS, normalize_key

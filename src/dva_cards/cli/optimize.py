@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .app import app, state_of
+from .app import Command, app, state_of
 from .output import user_error
 
 if TYPE_CHECKING:
     from ..fitting import Outcome
 
 
-@app.command("optimize")
+@app.command("optimize", cls=Command)
 def optimize_command(
     ctx: typer.Context,
     reset: Annotated[
