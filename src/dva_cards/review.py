@@ -1,4 +1,4 @@
-"""The interactive review loop: the day's SM-2 session, or cram practice that leaves the schedule alone.
+"""The interactive review loop: the day's session (SM-2 or FSRS), or cram practice that leaves the schedule alone.
 
 Everything it touches is handed in: the store, a clock (``now()``, timezone-aware), a Rich console and a key
 reader, so tests drive a whole session with scripted keys and a fixed clock. Each answer is committed (review
@@ -31,7 +31,7 @@ from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 
-from . import scheduler
+from . import scheduler, scheduling
 from .card_state import state_of
 from .clock import add_days, learner_today
 from .domain import ReviewCard
@@ -323,7 +323,10 @@ class _Session:
             preview = None
         else:
             counts = Counts(*self.queue.counts())
-            preview = scheduler.preview(card.schedule.state, self._today())
+            schedule = card.schedule
+            preview = scheduling.preview(
+                schedule.state, schedule.memory, self._today(), self.settings.scheduling
+            )
         return CardView(
             card.deck, card.context, card.front, card.back, counts, width=80, height=24, preview=preview
         )
@@ -349,6 +352,7 @@ class _Session:
         graded = grade(
             card.id, card.schedule, quality, today=today, at=at,
             duration_ms=duration_ms, leeches=leeches, cram=self.options.cram,
+            scheduling=self.settings.scheduling,
         )  # fmt: skip
         answer, became_leech = graded.answer, graded.became_leech
         after = answer.after
