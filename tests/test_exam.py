@@ -84,15 +84,19 @@ def test_new_cards_come_in_the_order_of_the_notes_at_the_daily_limit() -> None:
     assert plan.readiness.verdict == ON_TRACK
 
 
-def test_no_card_is_introduced_after_the_cut_off() -> None:
-    # FSRS's first interval after a Good first answer is 2 days, and that review must come before the exam.
+def test_cards_the_limit_leaves_past_the_cut_off_still_come_and_are_counted_late() -> None:
+    # The cut-off leaves room for the first follow-up review (FSRS: 2 days after a Good first answer).
     exam = TODAY + days(10)
     plan = plan_exam(unseen(400), TODAY, exam, FSRS, DailyLimits(new_per_day=20))
-    assert plan.readiness is not None
+    readiness = plan.readiness
+    assert readiness is not None and readiness.cutoff is not None
     first_interval = FSRS.interval(FSRS.after_good(None, 0))
-    assert plan.readiness.cutoff == exam - days(first_interval + 1)
-    assert all(not day.new for day in plan.days if day.day > plan.readiness.cutoff)
-    assert sum(len(day.new) for day in plan.days) == 20 * ((plan.readiness.cutoff - TODAY).days + 1)
+    assert readiness.cutoff == exam - days(first_interval + 1)
+    in_time = sum(len(day.new) for day in plan.days if day.day <= readiness.cutoff)
+    assert in_time == 20 * ((readiness.cutoff - TODAY).days + 1)
+    assert all(len(day.new) == 20 for day in plan.days)
+    assert readiness.late == 200 - in_time
+    assert readiness.unseen_at_exam == 200
 
 
 def test_an_infeasible_plan_says_how_many_stay_unseen_and_the_pace_that_would_cover_them() -> None:
@@ -102,17 +106,21 @@ def test_an_infeasible_plan_says_how_many_stay_unseen_and_the_pace_that_would_co
     readiness = plan.readiness
     assert readiness is not None
     introduction_days = (readiness.cutoff - TODAY).days + 1 if readiness.cutoff else 0
-    assert readiness.unseen_at_exam == 469 - 20 * introduction_days
+    assert readiness.unseen_at_exam == 469 - 20 * 20
+    assert readiness.late == 20 * (20 - introduction_days)
     needed = math.ceil(469 / introduction_days)
     assert readiness.workload.new_per_day == needed
     assert readiness.verdict == (
-        f"at 20 new cards a day, {readiness.unseen_at_exam} cards stay unseen: {needed} a day would cover them"
+        f"at 20 new cards a day, 69 cards stay unseen and {readiness.late} come too late for their reviews: "
+        f"{needed} a day would cover them"
     )
     assert not readiness.on_track
     # The pace it names is enough, and one card a day less is not.
-    assert plan_exam(cards, TODAY, exam, FSRS, DailyLimits(new_per_day=needed)).readiness.unseen_at_exam == 0  # type: ignore[union-attr]
+    enough = plan_exam(cards, TODAY, exam, FSRS, DailyLimits(new_per_day=needed)).readiness
+    assert enough is not None and enough.unseen_at_exam == enough.late == 0
     short = plan_exam(cards, TODAY, exam, FSRS, DailyLimits(new_per_day=needed - 1)).readiness
-    assert short is not None and short.unseen_at_exam > 0
+    assert short is not None and short.unseen_at_exam == 0 and short.late > 0
+    assert short.verdict.startswith(f"at {needed - 1} new cards a day, {short.late} cards come too late")
 
 
 def test_an_exam_today_leaves_no_day_to_study() -> None:
@@ -123,7 +131,7 @@ def test_an_exam_today_leaves_no_day_to_study() -> None:
     assert readiness.days_left == 0
     assert readiness.cutoff is None
     assert readiness.unseen_at_exam == 2
-    assert readiness.verdict == "2 cards stay unseen: no day is left to introduce them"
+    assert readiness.verdict == "2 cards stay unseen: no day is left to introduce them with room for a review"
     assert (
         readiness.recall_if_followed
         == readiness.recall_if_stopped
@@ -312,7 +320,7 @@ def test_the_plan_is_deterministic(
 
 @settings(max_examples=100, deadline=None)
 @given(decks(), st.integers(min_value=0, max_value=60), st.integers(min_value=1, max_value=15))
-def test_every_card_is_seen_when_the_new_limit_allows_it(
+def test_every_card_is_seen_in_time_when_the_new_limit_allows_it(
     cards: list[ExamCard], horizon: int, new_limit: int
 ) -> None:
     exam = TODAY + days(horizon)
@@ -321,9 +329,10 @@ def test_every_card_is_seen_when_the_new_limit_allows_it(
     assert readiness is not None
     room = new_limit * ((readiness.cutoff - TODAY).days + 1) if readiness.cutoff else 0
     never_seen = sum(1 for card in cards if card.memory is None)
+    introduced = min(never_seen, new_limit * horizon)
+    assert readiness.unseen_at_exam == never_seen - introduced
+    assert readiness.late == introduced - min(introduced, room)
     if never_seen <= room:
-        assert readiness.unseen_at_exam == 0
         assert readiness.workload.new_per_day <= new_limit
     else:
-        assert readiness.unseen_at_exam == never_seen - room
         assert not readiness.on_track

@@ -8,8 +8,9 @@ real answers, so a failed card is simply replanned the next day):
 
 1. **Normal scheduling, simulated.** Day by day from today to the day before the exam, due reviews are taken
    most overdue first up to the reviews-per-day limit (as the session takes them), and new cards are
-   introduced up to the new-per-day limit until the *cut-off*: the last day a new card can be introduced and
-   still get its first follow-up review before the exam day.
+   introduced up to the new-per-day limit. Every card should be introduced by the *cut-off*: the last day a
+   new card can be introduced and still get its first follow-up review before the exam day. Cards the limit
+   leaves past the cut-off still come (late, but seen), and the report says how many.
 2. **Reviews brought forward.** A card whose next review falls on or after the exam day and whose predicted
    recall on the exam day is below the target gets one extra review inside its *window*: from the earliest day
    on which a Good answer would carry it to the exam at or above the target, to the day before the exam. Each
@@ -36,6 +37,7 @@ from dva_cards.fsrs import CardMemory, MemoryState, Parameters
 from dva_cards.session import DailyLimits
 
 DEFAULT_TARGET = 0.9
+DEFAULT_LIMITS = DailyLimits()
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ class Readiness:
     cards: int
     unseen: int  # never seen today
     unseen_at_exam: int  # still never seen on the exam day if the plan is followed
+    late: int  # introduced after the cut-off, too late for their reviews
     recall_if_followed: float
     recall_if_stopped: float
     below_target_if_followed: int
@@ -158,7 +161,7 @@ def plan_exam(
     today: date,
     exam: date,
     model: MemoryModel,
-    limits: DailyLimits = DailyLimits(),
+    limits: DailyLimits = DEFAULT_LIMITS,
     target: float = DEFAULT_TARGET,
     new_seen_today: int = 0,
     reviews_done_today: int = 0,
@@ -207,6 +210,7 @@ def plan_exam(
 class _Outcome:
     days: tuple[DayPlan, ...]
     recall: dict[str, float]  # predicted exam-day recall if the plan is followed (0 for unseen)
+    late: int  # new cards introduced after the cut-off
     unplaced: int  # cards needing a review before the exam that found no room under the limits
     backlog: int  # due reviews still not done on the exam day for lack of room
     peak_reviews: int
@@ -249,6 +253,7 @@ def _plan(
     room: dict[date, int] = {}
     introduced: dict[date, tuple[str, ...]] = {}
     reviewed: dict[date, int] = {}
+    late = 0
     for day in study_days:
         review_room = max(0, limits.reviews_per_day - (reviews_done_today if day == today else 0))
         done = 0
@@ -262,17 +267,19 @@ def _plan(
             done += 1
         reviewed[day] = done
         room[day] = review_room - done
+        # Past the cut-off new cards still come: seen late is better than never seen on the exam day.
         new_today: list[str] = []
-        if cutoff is not None and day <= cutoff:
-            quota = max(0, limits.new_per_day - (new_seen_today if day == today else 0))
-            while new_queue and len(new_today) < quota:
-                card_id = new_queue.popleft()
-                state = model.after_good(None, 0)
-                sim.memory[card_id] = CardMemory(state, day)
-                sim.due[card_id] = day + timedelta(days=max(1, model.interval(state)))
-                heapq.heappush(heap, (sim.due[card_id], order[card_id], card_id))
-                new_today.append(card_id)
+        quota = max(0, limits.new_per_day - (new_seen_today if day == today else 0))
+        while new_queue and len(new_today) < quota:
+            card_id = new_queue.popleft()
+            state = model.after_good(None, 0)
+            sim.memory[card_id] = CardMemory(state, day)
+            sim.due[card_id] = day + timedelta(days=max(1, model.interval(state)))
+            heapq.heappush(heap, (sim.due[card_id], order[card_id], card_id))
+            new_today.append(card_id)
         introduced[day] = tuple(new_today)
+        if cutoff is None or day > cutoff:
+            late += len(new_today)
     backlog = sum(1 for due, _order, _id in heap if due < exam)
 
     # Step 2: one review brought forward for each card that would reach the exam below the target.
@@ -314,7 +321,9 @@ def _plan(
         for day in study_days
     )
     peak = max((plan.review_load for plan in days), default=0)
-    return _Outcome(days=days, recall=recall, unplaced=unplaced, backlog=backlog, peak_reviews=peak)
+    return _Outcome(
+        days=days, recall=recall, late=late, unplaced=unplaced, backlog=backlog, peak_reviews=peak
+    )
 
 
 def _window_start(
@@ -512,6 +521,7 @@ def _readiness(
         cards=len(deck),
         unseen=sum(1 for card in deck if card.memory is None),
         unseen_at_exam=unseen_at_exam,
+        late=outcome.late,
         recall_if_followed=_mean(followed.values()),
         recall_if_stopped=_mean(stopped.values()),
         below_target_if_followed=below_followed,
@@ -526,14 +536,18 @@ def _readiness(
 def _with_verdict(readiness: Readiness, outcome: _Outcome) -> Readiness:
     workload = readiness.workload
     parts: list[str] = []
+    missed = []
     if readiness.unseen_at_exam:
-        if readiness.cutoff is None:
-            parts.append(f"{readiness.unseen_at_exam} cards stay unseen: no day is left to introduce them")
-        else:
-            parts.append(
-                f"at {workload.new_limit} new cards a day, {readiness.unseen_at_exam} cards stay unseen: "
-                f"{workload.new_per_day} a day would cover them"
-            )
+        missed.append(f"{readiness.unseen_at_exam} cards stay unseen")
+    if readiness.late:
+        missed.append(f"{readiness.late} {'come' if missed else 'cards come'} too late for their reviews")
+    if missed and readiness.cutoff is None:
+        parts.append(f"{' and '.join(missed)}: no day is left to introduce them with room for a review")
+    elif missed:
+        parts.append(
+            f"at {workload.new_limit} new cards a day, {' and '.join(missed)}: "
+            f"{workload.new_per_day} a day would cover them"
+        )
     short = outcome.unplaced + outcome.backlog
     if short:
         parts.append(
