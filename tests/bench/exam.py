@@ -1,0 +1,304 @@
+"""Exam mode against plain scheduling: a simulated learner studies the bundled deck from zero for an exam.
+
+    python -m tests.bench.exam                    # default FSRS-6 parameters, exams in 30, 60 and 90 days
+    python -m tests.bench.exam --log reviews.csv  # a learner with parameters fitted on a real review log
+    python -m tests.bench.exam --size tiny        # CI smoke run: part of the deck, short horizons, one learner
+
+The learner's memory follows FSRS-6 with the given parameters (fitted on ``--log`` by the in-repo optimizer,
+else the defaults). Each learner day they study the session: due reviews (most overdue first, up to
+reviews-per-day), then new cards (up to new-per-day), then, under SM-2, the day's drills (cards graded 3 and
+cards failed, until graded 4 or 5). An answer is a recall with probability R(t, S) of the learner's true
+memory; a recall is rated Good (or Hard/Easy in the proportions of the log's passing answers), a miss Again; a
+card's first answer is rated as the log's first answers are (default weights without a log).
+
+Four ways of studying, each with its own learners drawn from the same seeds:
+
+* ``SM-2`` and ``FSRS`` (desired retention 0.90): plain scheduling, no exam date;
+* ``SM-2 + exam`` and ``FSRS + exam``: the same scheduler, with the session following the exam plan each day
+  (``dva_cards.exam.plan_exam`` made again every morning from the cards' memory as the FSRS replay of their
+  answers gives it, with the learner's parameters): the plan's new cards, and its brought-forward reviews
+  after the due ones, within the same limits.
+
+Per horizon and way: cards seen before the exam, mean and 10th-percentile predicted recall on the exam day (a
+card never seen counts as 0), answers given (reviews, new cards and drills) and, for exam mode, the verdict
+the readiness report gave on the first day. Exit status 0 whatever the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from dva_cards import fsrs, scheduler
+from dva_cards.exam import ExamCard, fsrs_model, plan_exam
+from dva_cards.extract import extract
+from dva_cards.fsrs import CardMemory, Parameters, Rating
+from dva_cards.session import DailyLimits
+
+from .scheduler import by_card, read_log
+
+DECK = Path(__file__).resolve().parents[2] / "decks" / "aws-dva.md"
+START = date(2026, 1, 5)
+TARGET = 0.9
+DESIRED_RETENTION = 0.9
+LIMITS = DailyLimits(new_per_day=20, reviews_per_day=200)
+DEFAULT_FIRST_WEIGHTS = {Rating.AGAIN: 30.0, Rating.HARD: 5.0, Rating.GOOD: 55.0, Rating.EASY: 10.0}
+DEFAULT_PASS_WEIGHTS = {Rating.HARD: 5.0, Rating.GOOD: 85.0, Rating.EASY: 10.0}
+GRADE_FOR = {Rating.AGAIN: 1, Rating.HARD: 3, Rating.GOOD: 4, Rating.EASY: 5}
+WAYS = ("SM-2", "SM-2 + exam", "FSRS", "FSRS + exam")
+
+
+@dataclass(frozen=True)
+class Size:
+    cards: int | None  # the first N cards of the deck (None: all of it)
+    horizons: tuple[int, ...]
+    learners: int
+
+
+SIZES = {
+    "full": Size(cards=None, horizons=(30, 60, 90), learners=5),
+    "tiny": Size(cards=60, horizons=(10, 20), learners=1),
+}
+
+
+@dataclass(frozen=True)
+class Learner:
+    parameters: Parameters
+    first_weights: dict[Rating, float]
+    pass_weights: dict[Rating, float]
+
+
+@dataclass(frozen=True)
+class DeckCard:
+    id: str
+    section: str
+    order: int
+
+
+@dataclass
+class Card:
+    deck: DeckCard
+    memory: CardMemory | None = None  # the learner's true memory: also what the FSRS replay of answers gives
+    due: date | None = None
+    sm2: scheduler.SM2State = field(default_factory=scheduler.SM2State)
+
+
+@dataclass(frozen=True)
+class Result:
+    seen: int
+    mean: float
+    p10: float
+    answers: int
+    verdict: str
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--log", type=Path, help="review log CSV to fit the learner on (default parameters without)"
+    )
+    parser.add_argument("--size", choices=sorted(SIZES), default="full")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--horizons", type=int, nargs="+", help="days to the exam (default: 30 60 90)")
+    args = parser.parse_args(argv)
+    size = SIZES[args.size]
+    horizons = tuple(args.horizons) if args.horizons else size.horizons
+
+    learner = (
+        fitted_learner(args.log)
+        if args.log
+        else Learner(fsrs.DEFAULT_PARAMETERS, DEFAULT_FIRST_WEIGHTS, DEFAULT_PASS_WEIGHTS)
+    )
+    deck = bundled_deck(size.cards)
+    print(
+        f"deck: {len(deck)} cards; limits {LIMITS.new_per_day} new, {LIMITS.reviews_per_day} reviews a day; target {TARGET}"
+    )
+    print(f"learner parameters: {', '.join(f'{value:.4f}' for value in learner.parameters)}")
+    print(
+        f"first answers {weights_text(learner.first_weights)}; passing answers {weights_text(learner.pass_weights)}"
+    )
+    print(
+        f"{size.learners} simulated learner(s) per row, seeds {args.seed}..{args.seed + size.learners - 1}\n"
+    )
+
+    started = time.perf_counter()
+    print(
+        "| exam in | way | seen before the exam | mean recall | 10th pct recall | answers | verdict on day 1 |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    checks: list[str] = []
+    for horizon in horizons:
+        for way in WAYS:
+            results = [
+                simulate(deck, learner, horizon, way, random.Random(args.seed + index))
+                for index in range(size.learners)
+            ]
+            seen = statistics.mean(result.seen for result in results)
+            mean = statistics.mean(result.mean for result in results)
+            p10 = statistics.mean(result.p10 for result in results)
+            answers = statistics.mean(result.answers for result in results)
+            verdict = results[0].verdict
+            print(
+                f"| {horizon} days | {way} | {seen:.0f} / {len(deck)} | {mean:.3f} | {p10:.3f} | {answers:.0f} | {verdict} |"
+            )
+            if way.endswith("exam"):
+                all_seen = seen == len(deck)
+                foretold = all_seen or verdict != "on track"
+                checks.append(
+                    judge(f"{horizon} days, {way}: every card seen, or the day-1 report said not", foretold)
+                )
+                checks.append(
+                    judge(f"{horizon} days, {way}: mean recall {mean:.3f} >= {TARGET}", mean >= TARGET)
+                )
+    print(f"\nsimulated in {time.perf_counter() - started:.1f} s\n")
+    print("\n".join(checks))
+    return 0
+
+
+def fitted_learner(path: Path) -> Learner:
+    log = read_log(path)
+    histories = list(by_card(log).values())
+    parameters = fsrs_optimize(histories)
+    first: dict[Rating, float] = dict.fromkeys(Rating, 0.0)
+    passed: dict[Rating, float] = dict.fromkeys((Rating.HARD, Rating.GOOD, Rating.EASY), 0.0)
+    for history in histories:
+        first[fsrs.rating_for_grade(history[0].grade)] += 1
+        for before, review in zip(history, history[1:], strict=False):
+            rating = fsrs.rating_for_grade(review.grade)
+            if review.day > before.day and rating != Rating.AGAIN:
+                passed[rating] += 1
+    print(f"log: {len(log)} reviews, {len(histories)} cards")
+    return Learner(parameters, first, passed)
+
+
+def fsrs_optimize(histories: list[list[fsrs.Review]]) -> Parameters:
+    from dva_cards.fsrs_optimizer import optimize  # numpy: only when a log is fitted
+
+    return optimize(histories)
+
+
+def bundled_deck(limit: int | None) -> list[DeckCard]:
+    drafts = extract(DECK.read_text(encoding="utf-8")).cards
+    chosen = drafts if limit is None else drafts[:limit]
+    return [
+        DeckCard(id=f"{index}", section=draft.context[0] if draft.context else "", order=index)
+        for index, draft in enumerate(chosen)
+    ]
+
+
+def simulate(
+    deck: Sequence[DeckCard], learner: Learner, horizon: int, way: str, rng: random.Random
+) -> Result:
+    """One learner studying from START to the day before the exam, ``way`` deciding what each session shows."""
+    cards = {entry.id: Card(entry) for entry in deck}
+    exam = START + timedelta(days=horizon)
+    uses_sm2 = way.startswith("SM-2")
+    follows_plan = way.endswith("exam")
+    model = fsrs_model(learner.parameters, DESIRED_RETENTION)
+    answers = 0
+    verdict = ""
+    for offset in range(horizon):
+        day = START + timedelta(days=offset)
+        due = sorted(
+            (
+                card
+                for card in cards.values()
+                if card.due is not None and card.due <= day and not card.sm2.drill
+            ),
+            key=lambda card: (card.due, card.deck.order),
+        )[: LIMITS.reviews_per_day]
+        if follows_plan:
+            plan = plan_exam(
+                [
+                    ExamCard(card.deck.id, card.deck.section, card.memory, card.due, card.deck.order)
+                    for card in cards.values()
+                ],
+                day,
+                exam,
+                model,
+                LIMITS,
+                TARGET,
+            )
+            if offset == 0 and plan.readiness is not None:
+                verdict = plan.readiness.verdict
+            today = plan.for_day(day)
+            shown = {card.deck.id for card in due}
+            room = LIMITS.reviews_per_day - len(due)
+            forward = [
+                cards[card_id] for card_id in (today.brought_forward if today else ()) if card_id not in shown
+            ]
+            reviews = due + forward[: max(0, room)]
+            new = [cards[card_id] for card_id in (today.new if today else ())]
+        else:
+            reviews = due
+            new = sorted(
+                (card for card in cards.values() if card.memory is None), key=lambda card: card.deck.order
+            )
+            new = new[: LIMITS.new_per_day]
+        for card in [*reviews, *new]:
+            answer(card, day, learner, uses_sm2, rng)
+            answers += 1
+        if uses_sm2:  # the day's drills: cards graded 3 or failed come back until graded 4 or 5
+            pending = [card for card in cards.values() if card.sm2.drill or card.due == day]
+            while pending:
+                for card in pending:
+                    answer(card, day, learner, uses_sm2, rng)
+                    answers += 1
+                pending = [card for card in pending if card.sm2.drill or card.due == day]
+    recalls = sorted(
+        0.0 if card.memory is None else fsrs.predicted_recall(card.memory, exam, learner.parameters)
+        for card in cards.values()
+    )
+    return Result(
+        seen=sum(1 for card in cards.values() if card.memory is not None),
+        mean=statistics.fmean(recalls),
+        p10=recalls[len(recalls) // 10],
+        answers=answers,
+        verdict=verdict,
+    )
+
+
+def answer(card: Card, day: date, learner: Learner, uses_sm2: bool, rng: random.Random) -> None:
+    """The learner answers ``card`` on ``day``: their memory moves, and the scheduler sets the next due date."""
+    if card.memory is None:
+        rating = pick(learner.first_weights, rng)
+        state = fsrs.initial_state(rating, learner.parameters)
+    else:
+        elapsed = (day - card.memory.last_review).days
+        recalled = rng.random() < fsrs.retrievability(
+            elapsed, card.memory.state.stability, learner.parameters
+        )
+        rating = pick(learner.pass_weights, rng) if recalled else Rating.AGAIN
+        state = fsrs.next_state(card.memory.state, rating, elapsed, learner.parameters)
+    card.memory = CardMemory(state, day)
+    if uses_sm2:
+        card.sm2 = scheduler.review(card.sm2, GRADE_FOR[rating], day)
+        card.due = card.sm2.due
+    else:
+        card.due = day + timedelta(
+            days=fsrs.next_interval(state.stability, DESIRED_RETENTION, parameters=learner.parameters)
+        )
+
+
+def pick(weights: dict[Rating, float], rng: random.Random) -> Rating:
+    ratings = list(weights)
+    return rng.choices(ratings, weights=[weights[rating] for rating in ratings])[0]
+
+
+def weights_text(weights: dict[Rating, float]) -> str:
+    total = sum(weights.values())
+    return ", ".join(f"{rating.name.title()} {weights[rating] / total:.0%}" for rating in weights)
+
+
+def judge(label: str, ok: bool) -> str:
+    return f"{'pass' if ok else 'MISS'}  {label}"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
