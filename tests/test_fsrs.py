@@ -201,3 +201,23 @@ def test_parameters_are_checked_for_count_and_bounds() -> None:
         fsrs.check_parameters((*DEFAULT_PARAMETERS[:20], 5.0))
     with pytest.raises(ValueError, match="w0"):
         fsrs.check_parameters((float("nan"), *DEFAULT_PARAMETERS[1:]))
+
+
+@pytest.mark.parametrize("gap", [0, 1, 9, 120])
+def test_each_grades_interval_matches_the_reference(gap: int) -> None:
+    history = [Review(START, 4), Review(START + timedelta(days=3), 0), Review(START + timedelta(days=8), 4)]
+    memory = fsrs.replay(history)
+    today = history[-1].day + timedelta(days=gap)
+    intervals = fsrs.intervals_by_grade(memory, today, desired_retention=0.85)
+    for grade, rating in ((0, 1), (2, 1), (3, 2), (4, 3), (5, 4)):
+        gaps = [0, 3, 5, gap]
+        theirs = reference_history(gaps, [3, 1, 3, rating], DEFAULT_PARAMETERS, desired_retention=0.85)
+        assert intervals[grade] == theirs[-1][3]
+    assert intervals[0] == intervals[1] == intervals[2] <= intervals[3] <= intervals[4] <= intervals[5]
+
+
+def test_a_new_cards_intervals_come_from_the_initial_stabilities() -> None:
+    intervals = fsrs.intervals_by_grade(None, START)
+    assert intervals == {
+        grade: fsrs.next_interval(DEFAULT_PARAMETERS[fsrs.rating_for_grade(grade) - 1]) for grade in range(6)
+    }

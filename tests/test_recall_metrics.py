@@ -15,6 +15,8 @@ from dva_cards.recall_metrics import (
     ScoredReview,
     auc,
     bin_for,
+    evaluate,
+    evaluate_fsrs,
     fsrs_scored_reviews,
     log_loss,
     rmse_bins,
@@ -96,3 +98,28 @@ def test_only_reviews_on_a_later_day_are_scored_each_from_earlier_reviews() -> N
     assert scored[1].predicted == fsrs.predicted_recall(after_three, history[3].day)
     assert scored[0].bin == bin_for(3, 0, 0)
     assert scored[1].bin == bin_for(2, 1, 1)
+
+
+def test_evaluate_gathers_every_figure_and_has_no_auc_without_both_outcomes() -> None:
+    reviews = [ScoredReview(0.9, True, A), ScoredReview(0.7, False, A), ScoredReview(0.6, True, B)]
+    figures = evaluate(reviews)
+    assert (figures.scored, figures.log_loss, figures.rmse_bins, figures.auc, figures.true_retention) == (
+        3,
+        log_loss(reviews),
+        rmse_bins(reviews),
+        auc(reviews),
+        true_retention(reviews),
+    )
+    assert evaluate([ScoredReview(0.9, True, A)]).auc is None
+
+
+def test_evaluate_fsrs_scores_every_card() -> None:
+    day = date(2024, 1, 1)
+    cards = [
+        [Review(day, 4), Review(day + timedelta(days=2), 4), Review(day + timedelta(days=9), 1)],
+        [Review(day, 2), Review(day, 4), Review(day + timedelta(days=1), 5)],
+    ]
+    figures = evaluate_fsrs(cards)
+    assert figures == evaluate([*fsrs_scored_reviews(cards[0]), *fsrs_scored_reviews(cards[1])])
+    assert figures.scored == 3
+    assert figures.true_retention == pytest.approx(2 / 3)

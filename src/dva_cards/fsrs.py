@@ -56,6 +56,10 @@ class Rating(IntEnum):
     EASY = 4
 
 
+# Plain ints for the hot loop: comparing with an int is cheaper than looking up an enum member.
+_AGAIN, _HARD, _EASY = int(Rating.AGAIN), int(Rating.HARD), int(Rating.EASY)
+
+
 @dataclass(frozen=True)
 class MemoryState:
     stability: float  # days until R falls to 90 %
@@ -78,13 +82,15 @@ class CardMemory:
     last_review: date
 
 
+_RATING_FOR_GRADE = (Rating.AGAIN, Rating.AGAIN, Rating.AGAIN, Rating.HARD, Rating.GOOD, Rating.EASY)
+
+
 def rating_for_grade(grade: int) -> Rating:
     """dva-cards' 0-5 grade as an FSRS rating: 0-2 Again (a miss), 3 Hard, 4 Good, 5 Easy."""
-    if isinstance(grade, bool) or not isinstance(grade, int) or not 0 <= grade <= 5:
+    # type() rather than isinstance(): True is a slip of the caller, not the grade 1.
+    if type(grade) is not int or not 0 <= grade <= 5:
         raise ValueError(f"a grade is an integer from 0 to 5, not {grade!r}")
-    if grade <= 2:
-        return Rating.AGAIN
-    return Rating(grade - 1)
+    return _RATING_FOR_GRADE[grade]
 
 
 def check_parameters(parameters: Sequence[float]) -> Parameters:
@@ -102,9 +108,7 @@ def retrievability(
     elapsed_days: float, stability: float, parameters: Parameters = DEFAULT_PARAMETERS
 ) -> float:
     """R(t, S) = (1 + factor * t / S) ^ -w20, with factor chosen so that R(S, S) = 0.9."""
-    decay = -parameters[20]
-    factor = math.pow(0.9, 1.0 / decay) - 1.0
-    return math.pow(1.0 + factor * max(elapsed_days, 0.0) / stability, decay)
+    return _retrievability(elapsed_days, stability, _derive(parameters))
 
 
 def initial_state(rating: Rating, parameters: Parameters = DEFAULT_PARAMETERS) -> MemoryState:
@@ -121,18 +125,8 @@ def next_state(
     """The memory after a review ``elapsed_days`` learner days after the previous one (None: a new card)."""
     if state is None:
         return initial_state(rating, parameters)
-    if elapsed_days <= 0:
-        stability = _same_day_stability(state.stability, rating, parameters)
-    else:
-        recall = retrievability(elapsed_days, state.stability, parameters)
-        if rating == Rating.AGAIN:
-            stability = _forget_stability(state, recall, parameters)
-        else:
-            stability = _recall_stability(state, recall, rating, parameters)
-    return MemoryState(
-        stability=max(stability, MIN_STABILITY),
-        difficulty=_next_difficulty(state.difficulty, rating, parameters),
-    )
+    step = _step(state.stability, state.difficulty, rating, elapsed_days, parameters, _derive(parameters))
+    return MemoryState(*step)
 
 
 def next_interval(
@@ -144,9 +138,9 @@ def next_interval(
     """Whole days until R falls to ``desired_retention``: at least 1, at most ``maximum_interval``."""
     if not 0.0 < desired_retention < 1.0:
         raise ValueError(f"desired retention must be between 0 and 1, not {desired_retention!r}")
-    decay = -parameters[20]
-    factor = math.pow(0.9, 1.0 / decay) - 1.0
-    days = stability / factor * (math.pow(desired_retention, 1.0 / decay) - 1.0)
+    # R(t, S) solved for t.
+    derived = _derive(parameters)
+    days = stability / derived.factor * (math.pow(desired_retention, 1.0 / derived.decay) - 1.0)
     return max(1, min(round(days), maximum_interval))
 
 
@@ -157,17 +151,46 @@ def replay(
 
     None for a card never reviewed. ``replay(later, p, replay(earlier, p)) == replay(earlier + later, p)``.
     """
-    memory = start
+    # Plain floats inside the loop: a collection-wide replay runs this half a million times.
+    derived = _derive(parameters)
+    if start is None:
+        stability = difficulty = 0.0
+        last: date | None = None
+    else:
+        stability, difficulty, last = start.state.stability, start.state.difficulty, start.last_review
     for review in reviews:
         rating = rating_for_grade(review.grade)
-        if memory is None:
-            memory = CardMemory(initial_state(rating, parameters), review.day)
-            continue
-        elapsed = (review.day - memory.last_review).days
-        if elapsed < 0:
-            raise ValueError(f"reviews out of time order: {review.day} after {memory.last_review}")
-        memory = CardMemory(next_state(memory.state, rating, elapsed, parameters), review.day)
-    return memory
+        if last is None:
+            first = initial_state(rating, parameters)
+            stability, difficulty = first.stability, first.difficulty
+        else:
+            elapsed = (review.day - last).days
+            if elapsed < 0:
+                raise ValueError(f"reviews out of time order: {review.day} after {last}")
+            stability, difficulty = _step(stability, difficulty, rating, elapsed, parameters, derived)
+        last = review.day
+    if last is None:
+        return None
+    return CardMemory(MemoryState(stability, difficulty), last)
+
+
+def intervals_by_grade(
+    memory: CardMemory | None,
+    today: date,
+    desired_retention: float = DEFAULT_DESIRED_RETENTION,
+    maximum_interval: int = DEFAULT_MAXIMUM_INTERVAL,
+    parameters: Parameters = DEFAULT_PARAMETERS,
+) -> dict[int, int]:
+    """For each grade 0-5 given on ``today``, FSRS's days until the card should come back.
+
+    Whether a failed card is also drilled again the same day is the session's rule, not the model's.
+    """
+    out = {}
+    for grade in range(6):
+        after = replay([Review(today, grade)], parameters, start=memory)
+        assert after is not None
+        out[grade] = next_interval(after.state.stability, desired_retention, maximum_interval, parameters)
+    return out
 
 
 def predicted_recall(memory: CardMemory, today: date, parameters: Parameters = DEFAULT_PARAMETERS) -> float:
@@ -175,49 +198,103 @@ def predicted_recall(memory: CardMemory, today: date, parameters: Parameters = D
     return retrievability((today - memory.last_review).days, memory.state.stability, parameters)
 
 
+@dataclass(frozen=True, slots=True)
+class _Derived:
+    """Values that depend on the parameters alone, computed once per replay rather than once per review."""
+
+    decay: float  # -w20
+    factor: float  # 0.9^(1 / decay) - 1, so that R(S, S) = 0.9
+    easy_start: float  # the difficulty of a card first rated Easy, before clamping
+
+
+_last_derived: tuple[Parameters, _Derived] | None = None
+
+
+def _derive(parameters: Parameters) -> _Derived:
+    # A collection is replayed card by card with one parameter tuple: remember the last one's values.
+    # Identity, not equality: comparing 21 floats would cost what it saves; tuples cannot change.
+    global _last_derived
+    if _last_derived is not None and _last_derived[0] is parameters:
+        return _last_derived[1]
+    decay = -parameters[20]
+    derived = _Derived(decay, math.pow(0.9, 1.0 / decay) - 1.0, _initial_difficulty(Rating.EASY, parameters))
+    _last_derived = (parameters, derived)
+    return derived
+
+
+def _retrievability(elapsed_days: float, stability: float, derived: _Derived) -> float:
+    elapsed = elapsed_days if elapsed_days > 0.0 else 0.0
+    return math.pow(1.0 + derived.factor * elapsed / stability, derived.decay)
+
+
+def _step(
+    stability: float,
+    difficulty: float,
+    rating: Rating,
+    elapsed_days: int,
+    parameters: Parameters,
+    derived: _Derived,
+) -> tuple[float, float]:
+    """Stability and difficulty after a review, as plain floats."""
+    if elapsed_days <= 0:
+        new_stability = _same_day_stability(stability, rating, parameters)
+    else:
+        recall = _retrievability(elapsed_days, stability, derived)
+        if rating == _AGAIN:
+            new_stability = _forget_stability(stability, difficulty, recall, parameters)
+        else:
+            new_stability = _recall_stability(stability, difficulty, recall, rating, parameters)
+    if new_stability < MIN_STABILITY:
+        new_stability = MIN_STABILITY
+    return new_stability, _next_difficulty(difficulty, rating, parameters, derived)
+
+
 def _initial_difficulty(rating: Rating, parameters: Parameters) -> float:
     return parameters[4] - math.exp(parameters[5] * (rating - 1)) + 1.0
 
 
-def _next_difficulty(difficulty: float, rating: Rating, parameters: Parameters) -> float:
+def _next_difficulty(difficulty: float, rating: Rating, parameters: Parameters, derived: _Derived) -> float:
     # Good leaves D where it is, Again/Hard raise it, Easy lowers it; the step shrinks as D nears 10
     # (linear damping), and w7 pulls D back toward the difficulty of a card first rated Easy.
     change = -parameters[6] * (rating - 3)
     damped = difficulty + change * (10.0 - difficulty) / 9.0
-    easy_start = _initial_difficulty(Rating.EASY, parameters)
-    return _clamp_difficulty(parameters[7] * easy_start + (1.0 - parameters[7]) * damped)
+    return _clamp_difficulty(parameters[7] * derived.easy_start + (1.0 - parameters[7]) * damped)
 
 
-def _recall_stability(state: MemoryState, recall: float, rating: Rating, parameters: Parameters) -> float:
+def _recall_stability(
+    stability: float, difficulty: float, recall: float, rating: Rating, parameters: Parameters
+) -> float:
     # Stability grows more for easier cards, for lower current stability and for a lower R at review time.
-    hard_penalty = parameters[15] if rating == Rating.HARD else 1.0
-    easy_bonus = parameters[16] if rating == Rating.EASY else 1.0
+    hard_penalty = parameters[15] if rating == _HARD else 1.0
+    easy_bonus = parameters[16] if rating == _EASY else 1.0
     growth = (
         math.exp(parameters[8])
-        * (11.0 - state.difficulty)
-        * math.pow(state.stability, -parameters[9])
+        * (11.0 - difficulty)
+        * math.pow(stability, -parameters[9])
         * (math.exp((1.0 - recall) * parameters[10]) - 1.0)
     )
-    return state.stability * (1.0 + growth * hard_penalty * easy_bonus)
+    return stability * (1.0 + growth * hard_penalty * easy_bonus)
 
 
-def _forget_stability(state: MemoryState, recall: float, parameters: Parameters) -> float:
+def _forget_stability(stability: float, difficulty: float, recall: float, parameters: Parameters) -> float:
     long_term = (
         parameters[11]
-        * math.pow(state.difficulty, -parameters[12])
-        * (math.pow(state.stability + 1.0, parameters[13]) - 1.0)
+        * math.pow(difficulty, -parameters[12])
+        * (math.pow(stability + 1.0, parameters[13]) - 1.0)
         * math.exp((1.0 - recall) * parameters[14])
     )
     # A lapse never leaves the card more stable than a same-day Again would.
-    return min(long_term, state.stability / math.exp(parameters[17] * parameters[18]))
+    return min(long_term, stability / math.exp(parameters[17] * parameters[18]))
 
 
 def _same_day_stability(stability: float, rating: Rating, parameters: Parameters) -> float:
     growth = math.exp(parameters[17] * (rating - 3 + parameters[18])) * math.pow(stability, -parameters[19])
-    if rating >= Rating.HARD:
-        growth = max(growth, 1.0)  # a same-day pass never lowers stability
+    if rating >= _HARD and growth < 1.0:
+        growth = 1.0  # a same-day pass never lowers stability
     return stability * growth
 
 
 def _clamp_difficulty(difficulty: float) -> float:
-    return min(max(difficulty, MIN_DIFFICULTY), MAX_DIFFICULTY)
+    if difficulty < MIN_DIFFICULTY:
+        return MIN_DIFFICULTY
+    return difficulty if difficulty < MAX_DIFFICULTY else MAX_DIFFICULTY

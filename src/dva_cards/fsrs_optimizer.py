@@ -15,11 +15,15 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-import numpy.typing as npt
-
 from . import fsrs
+from .errors import UserError
 from .fsrs import Parameters, Review
+
+try:
+    import numpy as np
+    import numpy.typing as npt
+except ModuleNotFoundError as missing:  # numpy comes with the optional extra, not with dva-cards itself
+    raise UserError("fitting FSRS parameters needs numpy: pip install 'dva-cards[optimize]'") from missing
 
 Array = npt.NDArray[np.float64]
 
@@ -69,21 +73,31 @@ class Sequences:
     scored_count: int
 
 
+# dva-cards' grade 0-5 -> FSRS rating 1-4, as fsrs.rating_for_grade maps it, for whole arrays at once.
+_RATING_OF_GRADE = np.array([float(fsrs.rating_for_grade(grade)) for grade in range(6)])
+
+
 def to_sequences(histories: Sequence[Sequence[Review]]) -> Sequences:
     """Each card's non-cram reviews in time order, as arrays the model can run on."""
     rows = sorted((history for history in histories if history), key=len, reverse=True)
-    longest = len(rows[0]) if rows else 0
-    elapsed: list[list[float]] = [[] for _ in range(longest)]
-    rating: list[list[float]] = [[] for _ in range(longest)]
-    for history in rows:
-        previous = None
-        for position, review in enumerate(history):
-            elapsed[position].append(0.0 if previous is None else float((review.day - previous).days))
-            rating[position].append(float(fsrs.rating_for_grade(review.grade)))
-            previous = review.day
+    if not rows:
+        return Sequences([], 0)
+    lengths = np.array([len(history) for history in rows], dtype=np.intp)
+    days = np.array([review.day.toordinal() for history in rows for review in history], dtype=np.int64)
+    grades = np.array([review.grade for history in rows for review in history], dtype=np.int64)
+    if grades.min() < 0 or grades.max() > 5:
+        raise ValueError("a grade is an integer from 0 to 5")
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.intp)
+    elapsed_all = np.diff(days, prepend=days[:1]).astype(np.float64)
+    elapsed_all[starts] = 0.0  # a card's first review follows nothing
+    if (elapsed_all < 0).any():
+        raise ValueError("a card's reviews are out of time order")
+    rating_all = _RATING_OF_GRADE[grades]
     positions = []
-    for days, ratings in zip(elapsed, rating, strict=True):
-        t, r = np.array(days), np.array(ratings)
+    for position in range(int(lengths[0])):
+        # Cards are sorted longest first, so those with a review at this position are a prefix.
+        index = starts[: int(np.count_nonzero(lengths > position))] + position
+        t, r = elapsed_all[index], rating_all[index]
         positions.append(
             Position(
                 elapsed=t,
@@ -148,6 +162,10 @@ class Step:
     s: Array  # stability before
     d: Array  # difficulty before
     base: Array  # 1 + factor * t / S
+    log_base: Array
+    log_s: Array
+    log_d: Array
+    log1p_s: Array  # log(S + 1)
     recall: Array  # R = base^-w20
     same_growth: Array  # exp(w17 (r - 3 + w18)) S^-w19
     same_floored: npt.NDArray[np.bool_]  # a same-day pass whose growth was raised to 1
@@ -185,20 +203,22 @@ def loss_and_gradient(data: Sequences, w: Array) -> tuple[float, Array]:
         n = len(position.rating)
         s, d, t, r = stability[:n], difficulty[:n], position.elapsed, position.rating
         base = 1.0 + factor * t / s
-        recall = base**-decay
+        # Powers as exp(k * log x), sharing the logs with the backward pass: cheaper than numpy's pow.
+        log_base, log_s, log_d, log1p_s = np.log(base), np.log(s), np.log(d), np.log1p(s)
+        recall = np.exp(-decay * log_base)
         p = np.clip(recall, 1e-12, 1.0 - 1e-12)
         y = position.recalled
         loss -= float((position.scored * (y * np.log(p) + (1.0 - y) * np.log(1.0 - p))).sum())
 
-        raw_growth = np.exp(w[17] * (r - 3.0 + w[18])) * s ** -w[19]
+        raw_growth = np.exp(w[17] * (r - 3.0 + w[18]) - w[19] * log_s)
         same_floored = position.passed & (raw_growth < 1.0)
         same_day = s * np.where(same_floored, 1.0, raw_growth)
         exp10 = np.exp((1.0 - recall) * w[10])
-        core = e8 * (11.0 - d) * s ** -w[9]
+        core = e8 * (11.0 - d) * np.exp(-w[9] * log_s)
         bonus = 1.0 + position.hard * (w[15] - 1.0) + position.easy * (w[16] - 1.0)
         recalled_s = s * (1.0 + core * (exp10 - 1.0) * bonus)
-        power = (s + 1.0) ** w[13]
-        long_term = w[11] * d ** -w[12] * (power - 1.0) * np.exp((1.0 - recall) * w[14])
+        power = np.exp(w[13] * log1p_s)
+        long_term = w[11] * (power - 1.0) * np.exp((1.0 - recall) * w[14] - w[12] * log_d)
         cap = s * cap_ratio
         use_long = long_term <= cap
         forgotten_s = np.where(use_long, long_term, cap)
@@ -211,8 +231,10 @@ def loss_and_gradient(data: Sequences, w: Array) -> tuple[float, Array]:
         difficulty_free = (raw_d > 1.0) & (raw_d < 10.0)
         difficulty = np.clip(raw_d, 1.0, 10.0)
         steps.append(
-            Step(s, d, base, recall, raw_growth, same_floored, exp10, core, bonus, long_term, use_long, power,
-                 stability_free, damped, difficulty_free)
+            Step(
+                s, d, base, log_base, log_s, log_d, log1p_s, recall, raw_growth, same_floored, exp10, core, bonus,
+                long_term, use_long, power, stability_free, damped, difficulty_free,
+            )
         )  # fmt: skip
 
     # Backward: the adjoints of S and D after each review, from the last review to the first.
@@ -234,7 +256,7 @@ def loss_and_gradient(data: Sequences, w: Array) -> tuple[float, Array]:
         g_s = np.where(~later & step.same_floored, g, 0.0) + g_same * step.same_growth * (1.0 - w[19])
         grad[17] += float((g_same * same_value * (r - 3.0 + w[18])).sum())
         grad[18] += float((g_same * same_value * w[17]).sum())
-        grad[19] += float((g_same * same_value * -np.log(s)).sum())
+        grad[19] += float((g_same * same_value * -step.log_s).sum())
 
         # Recall: S' = S (1 + G), G = e^w8 (11 - D) S^-w9 (e^(w10 (1 - R)) - 1) bonus.
         g_rec = np.where(later & passed, g, 0.0)
@@ -244,7 +266,7 @@ def loss_and_gradient(data: Sequences, w: Array) -> tuple[float, Array]:
         g_d = g_rec * -s_growth / (11.0 - d)
         g_recall = g_rec * -s * step.core * step.bonus * w[10] * step.exp10
         grad[8] += float((g_rec * s_growth).sum())
-        grad[9] += float((g_rec * s_growth * -np.log(s)).sum())
+        grad[9] += float((g_rec * s_growth * -step.log_s).sum())
         grad[10] += float((g_rec * s * step.core * step.bonus * step.exp10 * (1.0 - recall)).sum())
         without_bonus = g_rec * s * step.core * (step.exp10 - 1.0)
         grad[15] += float((without_bonus * position.hard).sum())
@@ -259,8 +281,8 @@ def loss_and_gradient(data: Sequences, w: Array) -> tuple[float, Array]:
         g_d += g_long * long_term * -w[12] / d
         g_recall += g_long * long_term * -w[14]
         grad[11] += float((g_long * long_term).sum()) / w[11]
-        grad[12] += float((g_long * long_term * -np.log(d)).sum())
-        grad[13] += float((g_long * long_term * step.power * np.log(s + 1.0) / (step.power - 1.0)).sum())
+        grad[12] += float((g_long * long_term * -step.log_d).sum())
+        grad[13] += float((g_long * long_term * step.power * step.log1p_s / (step.power - 1.0)).sum())
         grad[14] += float((g_long * long_term * (1.0 - recall)).sum())
         capped = float((g_cap * s).sum()) * cap_ratio
         grad[17] += capped * -w[18]
@@ -280,7 +302,7 @@ def loss_and_gradient(data: Sequences, w: Array) -> tuple[float, Array]:
         y = position.recalled
         g_recall += position.scored * (-(y / p) + (1.0 - y) / (1.0 - p)) / n_scored
         g_s += g_recall * recall * decay * factor * t / (s * s * step.base)
-        d_log_recall = -np.log(step.base) - decay * (t / s) / step.base * d_factor
+        d_log_recall = -step.log_base - decay * (t / s) / step.base * d_factor
         grad[20] += float((g_recall * recall * d_log_recall).sum())
         g_s_next, g_d_next = g_s, g_d
 

@@ -10,7 +10,7 @@ is averaged, weighted by the bin's size.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from . import fsrs
@@ -26,6 +26,34 @@ class ScoredReview:
     predicted: float  # probability of recall given before the answer
     recalled: bool
     bin: Bin
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    scored: int  # reviews scored
+    log_loss: float
+    rmse_bins: float
+    auc: float | None  # None when every scored review was recalled, or none was
+    true_retention: float
+
+
+def evaluate(reviews: Sequence[ScoredReview]) -> Evaluation:
+    """All the figures at once, for a report or for choosing between two parameter sets."""
+    recalled = sum(review.recalled for review in reviews)
+    return Evaluation(
+        scored=len(reviews),
+        log_loss=log_loss(reviews),
+        rmse_bins=rmse_bins(reviews),
+        auc=auc(reviews) if 0 < recalled < len(reviews) else None,
+        true_retention=true_retention(reviews),
+    )
+
+
+def evaluate_fsrs(
+    histories: Iterable[Sequence[Review]], parameters: Parameters = fsrs.DEFAULT_PARAMETERS
+) -> Evaluation:
+    """How well FSRS with ``parameters`` predicts every scored review of these cards' non-cram histories."""
+    return evaluate([scored for history in histories for scored in fsrs_scored_reviews(history, parameters)])
 
 
 def bin_for(elapsed_days: int, scored_before: int, lapses_before: int) -> Bin:
@@ -95,24 +123,42 @@ def true_retention(reviews: Iterable[ScoredReview]) -> float:
     return sum(outcomes) / len(outcomes)
 
 
+def score_card(
+    reviews: Sequence[Review], predict: Callable[[int, int], float]
+) -> list[tuple[int, ScoredReview]]:
+    """One card's scored reviews, with their index in ``reviews``.
+
+    ``predict(index, elapsed_days)`` gives the probability of recall of ``reviews[index]`` and must use only
+    the reviews before ``index``.
+    """
+    out: list[tuple[int, ScoredReview]] = []
+    scored = lapses = 0
+    for index in range(1, len(reviews)):
+        elapsed = (reviews[index].day - reviews[index - 1].day).days
+        if elapsed <= 0:
+            continue
+        recalled = is_recall(reviews[index].grade)
+        out.append((index, ScoredReview(predict(index, elapsed), recalled, bin_for(elapsed, scored, lapses))))
+        scored += 1
+        lapses += not recalled
+    return out
+
+
 def fsrs_scored_reviews(
     reviews: Sequence[Review], parameters: Parameters = fsrs.DEFAULT_PARAMETERS
 ) -> list[ScoredReview]:
     """One card's scored reviews, each predicted by FSRS from that card's earlier reviews only."""
-    out: list[ScoredReview] = []
+    stabilities: list[float] = []
     memory: CardMemory | None = None
-    scored = lapses = 0
     for review in reviews:
-        if memory is not None:
-            elapsed = (review.day - memory.last_review).days
-            if elapsed > 0:
-                recalled = is_recall(review.grade)
-                predicted = fsrs.retrievability(elapsed, memory.state.stability, parameters)
-                out.append(ScoredReview(predicted, recalled, bin_for(elapsed, scored, lapses)))
-                scored += 1
-                lapses += not recalled
         memory = fsrs.replay([review], parameters, start=memory)
-    return out
+        assert memory is not None
+        stabilities.append(memory.state.stability)
+
+    def predict(index: int, elapsed: int) -> float:
+        return fsrs.retrievability(elapsed, stabilities[index - 1], parameters)
+
+    return [scored for _, scored in score_card(reviews, predict)]
 
 
 def is_recall(grade: int) -> bool:

@@ -17,6 +17,9 @@ at least one day), FSRS-6 with default parameters, and FSRS-6 with parameters fi
 the log (by review time) and scored on the last 20 %, beside the constant (the first 80 %'s mean) and SM-2
 on the same reviews. Then parity with py-fsrs, the optimizer's time on this log and on a simulated
 500,000-review log, and the time to replay 500,000 reviews.
+
+Ends with pass/MISS for each target: accuracy and time on the log only for a real ``--log``, the 500,000-review
+times only at full size, parity always. Exit status 0 whatever the figures.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import random
+import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -38,16 +42,16 @@ from dva_cards.fsrs_optimizer import optimize
 from dva_cards.recall_metrics import (
     ScoredReview,
     auc,
-    bin_for,
-    is_recall,
     log_loss,
     rmse_bins,
+    score_card,
     true_retention,
 )
 
 ROLLOVER_HOUR = 4
 GRADE_FOR_RATING = {1: 1, 2: 3, 3: 4, 4: 5}  # the log's 1-4 onto dva-cards' 0-5 (Again is any grade 0-2)
 TRAIN_SHARE = 0.8
+SIMULATED_DAYS = 730
 
 # The simulated learner's true memory: FSRS-6 shaped, but not the default parameters.
 SIMULATED_LEARNER: Parameters = (
@@ -61,11 +65,12 @@ class Size:
     simulated_cards: int  # cards of the simulated log used when no --log is given
     simulated_reviews: int
     large_reviews: int  # reviews of the simulated log the optimizer and replay are timed on
+    runs: int  # runs of each timing
 
 
 SIZES = {
-    "full": Size(simulated_cards=1_200, simulated_reviews=12_500, large_reviews=500_000),
-    "tiny": Size(simulated_cards=60, simulated_reviews=600, large_reviews=5_000),
+    "full": Size(simulated_cards=1_200, simulated_reviews=12_500, large_reviews=500_000, runs=3),
+    "tiny": Size(simulated_cards=60, simulated_reviews=600, large_reviews=5_000, runs=1),
 }
 
 
@@ -95,19 +100,26 @@ def read_log(path: Path) -> list[LogReview]:
 def simulate_log(cards: int, reviews: int, seed: int = 0) -> list[LogReview]:
     """A learner whose recall follows SIMULATED_LEARNER; cards come due on FSRS intervals at 90 %, a few late.
 
-    Cards are introduced over the first 60 days and have from 2 to 300 reviews (exponentially distributed,
-    ``reviews / cards`` on average); first answers and lapses are followed by a same-day drill.
+    The log covers two years. Cards are introduced over its first half and have from 2 to 300 reviews
+    (exponentially distributed, ``reviews / cards`` on average) or fewer if the two years end first; more
+    cards are added if ``cards`` do not reach ``reviews``. First answers and most lapses are followed by a
+    same-day drill.
     """
     rng = random.Random(seed)
     mean_length = max(2.0, reviews / cards)
     start = datetime(2024, 1, 1, 9, tzinfo=UTC)
+    end = start + timedelta(days=SIMULATED_DAYS)
     out: list[LogReview] = []
-    for card in range(cards):
+    card = 0
+    while card < cards or len(out) < reviews:
+        card += 1
         length = min(300, 2 + int(rng.expovariate(1.0 / max(mean_length - 1.5, 0.5))))
-        at = start + timedelta(days=rng.randrange(0, 60), minutes=rng.randrange(0, 600))
+        at = start + timedelta(days=rng.randrange(0, SIMULATED_DAYS // 2), minutes=rng.randrange(0, 600))
         state: fsrs.MemoryState | None = None
         last: date | None = None
         for _ in range(length):
+            if at >= end:
+                break
             day = learner_today(at, ROLLOVER_HOUR, UTC)
             elapsed = 0 if last is None else (day - last).days
             recall = (
@@ -155,19 +167,7 @@ Predict = Callable[[list[Review], list[datetime]], list[Scored]]
 def walk(
     reviews: list[Review], times: list[datetime], predict_next: Callable[[int, int], float]
 ) -> list[Scored]:
-    """Score each review on a later day than its predecessor with ``predict_next(index, elapsed_days)``."""
-    out = []
-    scored = lapses = 0
-    for index in range(1, len(reviews)):
-        elapsed = (reviews[index].day - reviews[index - 1].day).days
-        if elapsed <= 0:
-            continue
-        recalled = is_recall(reviews[index].grade)
-        predicted = predict_next(index, elapsed)
-        out.append(Scored(ScoredReview(predicted, recalled, bin_for(elapsed, scored, lapses)), times[index]))
-        scored += 1
-        lapses += not recalled
-    return out
+    return [Scored(scored, times[index]) for index, scored in score_card(reviews, predict_next)]
 
 
 def fsrs_predictor(parameters: Parameters) -> Predict:
@@ -242,6 +242,32 @@ def constant(scored: Sequence[Scored], mean: float) -> list[ScoredReview]:
     return [ScoredReview(mean, item.review.recalled, item.review.bin) for item in scored]
 
 
+def read_every_review(histories: Sequence[Sequence[Review]]) -> int:
+    """The floor: visit each review once and take its elapsed days, as any replay must."""
+    total = 0
+    for history in histories:
+        previous = history[0].day
+        for review in history:
+            total += (review.day - previous).days
+            previous = review.day
+    return total
+
+
+def timed(figure: Callable[[], object], floor: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Median seconds of ``figure`` and of ``floor``, run alternately."""
+    figures, floors = [], []
+    for _ in range(runs):
+        for run, out in ((floor, floors), (figure, figures)):
+            started = time.perf_counter()
+            run()
+            out.append(time.perf_counter() - started)
+    return statistics.median(figures), statistics.median(floors)
+
+
+def timing_row(name: str, reviews: int, seconds: float, floor: float) -> str:
+    return f"| {name} | {reviews} | {seconds:.3f} | {floor:.3f} | {seconds / floor:.1f}x |"
+
+
 def judge(label: str, ok: bool) -> str:
     return f"{label}: {'pass' if ok else 'MISS'}"
 
@@ -268,11 +294,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(row("SM-2, R = 0.9^(t/I)", [item.review for item in sm2]))
     whole = [item.review for item in default]
     print(row("FSRS-6, default parameters", whole))
-    targets = [
-        judge("default log loss <= 0.466", log_loss(whole) <= 0.466),
-        judge("default RMSE(bins) <= 0.084", rmse_bins(whole) <= 0.084),
-        judge("default AUC >= 0.72", auc(whole) >= 0.72),
-    ]
+    # The accuracy and speed-on-this-log targets are set for a real log; a simulated one is only a smoke run.
+    real_log = args.log is not None
+    targets = []
+    if real_log:
+        targets += [
+            judge("default log loss <= 0.466", log_loss(whole) <= 0.466),
+            judge("default RMSE(bins) <= 0.084", rmse_bins(whole) <= 0.084),
+            judge("default AUC >= 0.72", auc(whole) >= 0.72),
+        ]
 
     reference = predict_all(cards, times, reference_predict(fsrs.DEFAULT_PARAMETERS))
     gap = max(abs(a.review.predicted - b.review.predicted) for a, b in zip(default, reference, strict=True))
@@ -299,9 +329,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(row("FSRS-6, default parameters", default_test))
     print(row("FSRS-6, fitted parameters", fitted_test))
     print(f"fitted in {fit_seconds:.3f} s: {', '.join(f'{value:.4f}' for value in fitted)}")
+    if real_log:
+        targets += [
+            judge("fitted log loss <= 0.450", log_loss(fitted_test) <= 0.450),
+            judge("fitted RMSE(bins) <= 0.065", rmse_bins(fitted_test) <= 0.065),
+        ]
     targets += [
-        judge("fitted log loss <= 0.450", log_loss(fitted_test) <= 0.450),
-        judge("fitted RMSE(bins) <= 0.065", rmse_bins(fitted_test) <= 0.065),
         judge(
             "fitted better than SM-2 and the constant (log loss and RMSE(bins))",
             all(
@@ -311,27 +344,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
     ]
 
+    # Timings: each the median of interleaved runs beside a floor measured in the same run, a bare loop that
+    # reads every review once (its elapsed days), so a busy machine shows up in the floor too.
     histories = list(cards.values())
-    started = time.perf_counter()
-    optimize(histories)
-    whole_seconds = time.perf_counter() - started
-    print(f"\noptimizer on the whole log ({len(log)} reviews): {whole_seconds:.3f} s")
-    targets.append(judge("optimizer on this log <= 1 s", whole_seconds <= 1.0))
+    whole, whole_floor = timed(lambda: optimize(histories), lambda: read_every_review(histories), size.runs)
+    print(
+        "\n| timing | reviews | seconds (median) | floor: read every review | ratio |\n|---|---|---|---|---|"
+    )
+    print(timing_row("optimizer, this log", len(log), whole, whole_floor))
+    if real_log:
+        targets.append(judge("optimizer on this log <= 1 s", whole <= 1.0))
 
     large = simulate_log(size.large_reviews // 10, size.large_reviews, seed=1)
     large_cards = list(by_card(large).values())
-    started = time.perf_counter()
-    optimize(large_cards)
-    large_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    for history in large_cards:
-        fsrs.replay(history)
-    replay_seconds = time.perf_counter() - started
-    print(f"optimizer on a simulated log of {len(large)} reviews: {large_seconds:.3f} s")
-    print(f"replay of those {len(large)} reviews (default parameters): {replay_seconds:.3f} s")
+    fit, fit_floor = timed(lambda: optimize(large_cards), lambda: read_every_review(large_cards), size.runs)
+    print(timing_row(f"optimizer, simulated log ({len(large_cards)} cards)", len(large), fit, fit_floor))
+    replay, replay_floor = timed(
+        lambda: [fsrs.replay(history) for history in large_cards],
+        lambda: read_every_review(large_cards),
+        size.runs,
+    )
+    print(timing_row("replay of every card, the same log", len(large), replay, replay_floor))
     if args.size == "full":
-        targets.append(judge("optimizer on 500,000 reviews <= 10 s", large_seconds <= 10.0))
-        targets.append(judge("replay of 500,000 reviews <= 2 s", replay_seconds <= 2.0))
+        targets.append(judge("optimizer on 500,000 reviews <= 10 s", fit <= 10.0))
+        targets.append(judge("replay of 500,000 reviews <= 2 s", replay <= 2.0))
 
     print("\n".join(["", *targets]))
     return 0
