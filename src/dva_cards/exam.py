@@ -470,10 +470,13 @@ def _reviews_needed(
         )
         return trial.unplaced == 0 and trial.backlog == 0
 
-    low, high = (
-        limits.reviews_per_day + 1,
-        max(limits.reviews_per_day + 1, 2 * len(deck) + reviews_done_today),
-    )
+    # Twice every card plus today's answers always fits (a card is reviewed at most once a day, plus once brought
+    # forward). Doubling from the limit finds a fitting bound in a few plans; bisection then finds the least.
+    ceiling = max(limits.reviews_per_day + 1, 2 * len(deck) + reviews_done_today)
+    low, high = limits.reviews_per_day + 1, max(1, 2 * limits.reviews_per_day)
+    while high < ceiling and not fits(high):
+        low, high = high + 1, 2 * high
+    high = min(high, ceiling)
     while low < high:
         middle = (low + high) // 2
         if fits(middle):
