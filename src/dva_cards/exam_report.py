@@ -46,15 +46,20 @@ def report_lines(goal: ExamGoal, plan: ExamPlan) -> list[str]:
 def _workload(readiness: Readiness, plan: ExamPlan) -> list[str]:
     work = readiness.workload
     lines = [
-        f"Workload: {work.new_per_day} new cards a day needed (limit {work.new_limit}) · "
-        f"up to {work.reviews_per_day} reviews a day (limit {work.reviews_limit})."
+        f"Workload: {work.new_per_day} new a day needed (limit {work.new_limit}) · "
+        f"up to {work.reviews_per_day} reviews a day (limit {work.reviews_limit})"
     ]
     if readiness.unseen:
         if readiness.cutoff is None:
             lines.append("New cards: no day is left to introduce one with room for a review before the exam.")
         else:
-            late = f"; {readiness.late} come after it" if readiness.late else ""
-            lines.append(f"New cards: all {readiness.unseen} by {readiness.cutoff.isoformat()}{late}.")
+            in_time = readiness.unseen - readiness.late - readiness.unseen_at_exam
+            parts = [f"{in_time} of {readiness.unseen} by the cut-off {readiness.cutoff.isoformat()}"]
+            if readiness.late:
+                parts.append(f"{readiness.late} after it")
+            if readiness.unseen_at_exam:
+                parts.append(f"{readiness.unseen_at_exam} not before the exam")
+            lines.append(f"New cards: {', '.join(parts)}.")
     moved = [(day.day, len(day.brought_forward)) for day in plan.days if day.brought_forward]
     if moved:
         total = sum(count for _day, count in moved)

@@ -29,7 +29,7 @@ from rich.table import Table
 from rich.text import Text
 
 from . import scheduler
-from .card_state import state_of
+from .card_state import CardState, state_of
 from .clock import add_days, learner_today
 from .domain import ReviewCard
 from .errors import CardGone, UserError
@@ -37,7 +37,7 @@ from .grading import LeechPolicy, grade
 from .humanize import duration
 from .identity import CONTEXT_SEPARATOR, context_parts
 from .keys import ENTER, ESCAPE, REVEAL, KeyReader
-from .session import DailyLimits, Queue, after_answer, build_queue, facts_of, without
+from .session import DailyLimits, Queue, after_answer, build_queue, facts_of, follow_exam_plan, without
 from .settings import Settings
 from .store import Store
 
@@ -138,6 +138,8 @@ class _Session:
         self.queue = Queue()
         self.history: list[_Undo] = []
         self.summary = Summary()
+        self.exam_label: str | None = None  # "exam in N days" while the session follows an exam plan
+        self.brought_forward: frozenset[str] = frozenset()  # the plan's early reviews: shown though not due
 
     # -- the session -----------------------------------------------------------------------------------------
 
@@ -184,7 +186,7 @@ class _Session:
         cards = self.store.queue_candidates(
             today, deck_id=self.deck_id, new_limit=limits.new_per_day, review_limit=limits.reviews_per_day
         )
-        queue = build_queue(cards, today, limits)
+        queue = self._follow_exam(build_queue(cards, today, limits), today, limits)
         if not queue:
             where = f" in {options.deck}" if options.deck else ""
             self._say(f"Nothing to review today{where}.", "bold")
@@ -195,6 +197,28 @@ class _Session:
                     "dim",
                 )
         return queue
+
+    def _follow_exam(self, queue: Queue, today: date, limits: DailyLimits) -> Queue:
+        """The plain queue, or, while an exam covering this session's cards is ahead, the plan's day of it."""
+        from .exam_goal import from_settings, header_label
+
+        goal = from_settings(self.store.settings())
+        if goal is None or header_label(goal, today) is None:
+            return queue
+        deck = self.options.deck
+        if deck is not None and goal.deck is not None and goal.deck != deck:
+            return queue  # another deck's exam: this deck studies as usual
+        from .exam_planning import plan_for_day
+
+        self.exam_label = header_label(goal, today)
+        day = plan_for_day(self.store, goal, self.settings, today).plan.for_day(today)
+        if day is None:  # the exam is today: nothing left to plan
+            return queue
+        planned = self.store.queue_cards([*day.new, *day.brought_forward], today)
+        if deck is not None:
+            planned = [card for card in planned if card.order[0] == deck]
+        self.brought_forward = frozenset(day.brought_forward)
+        return follow_exam_plan(queue, planned, day.new, day.brought_forward, today, limits)
 
     def _cram_queue(self) -> Queue:
         candidates = self.store.cram_candidates(self.deck_id)
@@ -263,7 +287,8 @@ class _Session:
             return True
         schedule = card.schedule
         facts = facts_of(schedule.state, suspended=schedule.suspended, buried_until=schedule.buried_until)
-        return state_of(facts, self._today()).queued
+        state = state_of(facts, self._today())
+        return state.queued or (state is CardState.WAITING and card.id in self.brought_forward)
 
     def _show_front(self, card: ReviewCard) -> None:
         self.console.print()
@@ -283,6 +308,7 @@ class _Session:
         else:
             new, review, drill = self.queue.counts()
             counts = Text.assemble(
+                (f"{self.exam_label} · ", "yellow") if self.exam_label else "",
                 (str(new), "blue"),
                 " new · ",
                 (str(review), "green"),
