@@ -125,8 +125,11 @@ def next_state(
     """The memory after a review ``elapsed_days`` learner days after the previous one (None: a new card)."""
     if state is None:
         return initial_state(rating, parameters)
-    step = _step(state.stability, state.difficulty, rating, elapsed_days, parameters, _derive(parameters))
-    return MemoryState(*step)
+    derived = _derive(parameters)
+    return MemoryState(
+        _next_stability(state.stability, state.difficulty, rating, elapsed_days, parameters, derived),
+        _next_difficulty(state.difficulty, rating, parameters, derived),
+    )
 
 
 def next_interval(
@@ -167,7 +170,9 @@ def replay(
             elapsed = (review.day - last).days
             if elapsed < 0:
                 raise ValueError(f"reviews out of time order: {review.day} after {last}")
-            stability, difficulty = _step(stability, difficulty, rating, elapsed, parameters, derived)
+            # No tuple per review: a replay that allocates nothing per review leaves the garbage collector idle.
+            stability = _next_stability(stability, difficulty, rating, elapsed, parameters, derived)
+            difficulty = _next_difficulty(difficulty, rating, parameters, derived)
         last = review.day
     if last is None:
         return None
@@ -227,15 +232,15 @@ def _retrievability(elapsed_days: float, stability: float, derived: _Derived) ->
     return math.pow(1.0 + derived.factor * elapsed / stability, derived.decay)
 
 
-def _step(
+def _next_stability(
     stability: float,
     difficulty: float,
     rating: Rating,
     elapsed_days: int,
     parameters: Parameters,
     derived: _Derived,
-) -> tuple[float, float]:
-    """Stability and difficulty after a review, as plain floats."""
+) -> float:
+    """Stability after a review ``elapsed_days`` after the previous one (0: the same learner day)."""
     if elapsed_days <= 0:
         new_stability = _same_day_stability(stability, rating, parameters)
     else:
@@ -244,9 +249,7 @@ def _step(
             new_stability = _forget_stability(stability, difficulty, recall, parameters)
         else:
             new_stability = _recall_stability(stability, difficulty, recall, rating, parameters)
-    if new_stability < MIN_STABILITY:
-        new_stability = MIN_STABILITY
-    return new_stability, _next_difficulty(difficulty, rating, parameters, derived)
+    return new_stability if new_stability > MIN_STABILITY else MIN_STABILITY
 
 
 def _initial_difficulty(rating: Rating, parameters: Parameters) -> float:

@@ -77,6 +77,10 @@ class Card(SQLModel, table=True):
     drill: bool = False
     lapses: int = 0
     last_review: datetime | None = None
+    # FSRS memory (null until the card's first non-cram answer), kept under either scheduler
+    stability: float | None = None  # days until predicted recall falls to 90 %
+    difficulty: float | None = None  # 1-10
+    memory_day: date | None = None  # the learner day of the answer that set them
 
 
 class Review(SQLModel, table=True):
@@ -112,6 +116,10 @@ class Review(SQLModel, table=True):
     due_after: date | None = None
     drill_after: bool
     lapses_after: int
+    stability_before: float | None = None
+    difficulty_before: float | None = None
+    stability_after: float | None = None
+    difficulty_after: float | None = None
 
 
 class SourceFile(SQLModel, table=True):

@@ -1,4 +1,4 @@
-"""The interactive review loop: the day's SM-2 session, or cram practice that leaves the schedule alone.
+"""The interactive review loop: the day's session under the collection's scheduler, or cram practice that leaves the schedule alone.
 
 Everything it touches is handed in: the store, a clock (``now()``, timezone-aware), a Rich console and a key
 reader, so tests drive a whole session with scripted keys and a fixed clock. Each answer is committed (review
@@ -28,7 +28,7 @@ from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 
-from . import scheduler
+from . import scheduler, scheduling
 from .card_state import CardState, state_of
 from .clock import add_days, learner_today
 from .domain import ReviewCard
@@ -329,7 +329,11 @@ class _Session:
         if self.options.cram:
             grades = Text("grade 0-5 (cram: the schedule is not changed)", style="dim")
         else:
-            grades = grade_line(scheduler.preview(card.schedule.state, self._today()))
+            schedule = card.schedule
+            preview = scheduling.preview(
+                schedule.state, schedule.memory, self._today(), self.settings.scheduling
+            )
+            grades = grade_line(preview)
         self.console.print(grades)
 
     def _answer(self, card: ReviewCard, quality: int, shown_at: datetime) -> None:
@@ -339,6 +343,7 @@ class _Session:
         graded = grade(
             card.id, card.schedule, quality, today=today, at=at,
             duration_ms=round((at - shown_at).total_seconds() * 1000), leeches=leeches, cram=self.options.cram,
+            scheduling=self.settings.scheduling,
         )  # fmt: skip
         answer, became_leech = graded.answer, graded.became_leech
         after = answer.after

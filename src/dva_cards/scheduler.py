@@ -6,6 +6,7 @@ and ``ceil(I * EF)`` never suffers from binary rounding: with floats, five 5s gi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -37,6 +38,18 @@ def review(state: SM2State, quality: int, today: date) -> SM2State:
     if quality < PASSING_GRADE:
         return _relearn(state, today)
     return _pass(state, quality, today)
+
+
+def replay(answers: Iterable[tuple[date, int]], start: SM2State | None = None) -> SM2State:
+    """The state a card's non-cram answers (learner day, grade; in the order given) leave it in.
+
+    SM-2 is a pure function of the log: this fold gives a card answered under SM-2 exactly its stored state,
+    and gives a card answered under FSRS the state SM-2 would have given it for the same answers.
+    """
+    state = start if start is not None else SM2State()
+    for day, quality in answers:
+        state = review(state, quality, day)
+    return state
 
 
 def preview(state: SM2State, today: date) -> dict[int, int]:

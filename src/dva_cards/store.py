@@ -42,6 +42,7 @@ from .domain import (
     TodayRow,
 )
 from .errors import CardGone, CollectionError, UserError
+from .fsrs import CardMemory, MemoryState, Review
 from .identity import CONTEXT_SEPARATOR
 from .scheduler import START_EASE, SM2State
 from .session import CardInfo
@@ -341,11 +342,61 @@ class Store:
 
     def set_setting(self, key: str, value: str) -> None:
         with self.transaction():
-            self.connection.execute(
-                "INSERT INTO setting (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
+            self.write_setting(key, value)
+
+    def write_setting(self, key: str, value: str) -> None:
+        """Store one setting. Runs inside the caller's transaction."""
+        self.connection.execute(
+            "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    # -- the log as each card's history (switching scheduler, optimize, stats' memory) --------------------------
+
+    def answer_histories(self) -> dict[str, list[Review]]:
+        """Every card's non-cram answers, in the order given, as FSRS reviews (learner day, grade 0-5).
+
+        Cards since pruned are included: their answers are still the learner's history.
+        """
+        days: dict[
+            str, date
+        ] = {}  # a few thousand distinct days among half a million answers: parse each once
+        histories: dict[str, list[Review]] = {}
+        rows = self.connection.execute(
+            f"SELECT card_id, day, quality FROM review WHERE kind != '{AnswerKind.CRAM.value}' ORDER BY card_id, id"
+        )
+        for card_id, day, quality in rows:
+            parsed = days.get(day)
+            if parsed is None:
+                parsed = days[day] = read_date(day)
+            history = histories.get(card_id)
+            if history is None:
+                history = histories[card_id] = []
+            history.append(Review(parsed, quality))
+        return histories
+
+    def card_states(self) -> dict[str, SM2State]:
+        """Every card's stored scheduling state, by id."""
+        return {
+            row[0]: SM2State(row[1], row[2], row[3], parse_date(row[4]), bool(row[5]), row[6])
+            for row in self.connection.execute(
+                "SELECT id, reps, ease, interval, due, drill, lapses FROM card"
             )
+        }
+
+    def write_memories(self, memories: Mapping[str, CardMemory]) -> None:
+        """Store cards' FSRS memories. Runs inside the caller's transaction."""
+        self.connection.executemany(
+            "UPDATE card SET stability = ?, difficulty = ?, memory_day = ? WHERE id = ?",
+            [(*_memory_values(memory), card_id) for card_id, memory in memories.items()],
+        )
+
+    def write_states(self, states: Mapping[str, SM2State]) -> None:
+        """Store cards' scheduling states (flags untouched). Runs inside the caller's transaction."""
+        self.connection.executemany(
+            "UPDATE card SET reps = ?, ease = ?, interval = ?, due = ?, drill = ?, lapses = ? WHERE id = ?",
+            [(*_state_values(state), card_id) for card_id, state in states.items()],
+        )
 
     def unset_setting(self, key: str) -> None:
         with self.transaction():
@@ -419,7 +470,8 @@ class Store:
         row = self.connection.execute(
             "SELECT c.id, d.name, c.context, c.front, c.back, c.source, c.line, c.retired_at IS NOT NULL, "
             "c.reps, c.ease, c.interval, c.due, c.drill, c.lapses, c.leech, c.suspended, c.buried_until, "
-            "c.last_review FROM card c JOIN deck d ON d.id = c.deck_id WHERE c.id = ?",
+            "c.last_review, c.stability, c.difficulty, c.memory_day FROM card c JOIN deck d ON d.id = c.deck_id "
+            "WHERE c.id = ?",
             (card_id,),
         ).fetchone()
         if row is None:
@@ -496,10 +548,11 @@ class Store:
             raise ValueError(f"unknown review kind {answer.kind!r}")
         before = answer.before
         after, leech, suspended = answer.after, answer.leech, answer.suspended
-        if answer.kind == AnswerKind.CRAM and (after, leech, suspended) != (
+        if answer.kind == AnswerKind.CRAM and (after, leech, suspended, answer.memory_after) != (
             before.state,
             before.leech,
             before.suspended,
+            before.memory,
         ):
             raise ValueError("a cram answer must leave the card's state as it was")
         stamp = sql_datetime(answer.reviewed_at)
@@ -508,8 +561,8 @@ class Store:
                 "INSERT INTO review (card_id, reviewed_at, day, quality, kind, duration_ms, reps_before, "
                 "ease_before, interval_before, due_before, drill_before, lapses_before, leech_before, "
                 "suspended_before, reps_after, ease_after, interval_after, due_after, drill_after, "
-                "lapses_after) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "lapses_after, stability_before, difficulty_before, stability_after, difficulty_after) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     answer.card_id,
                     stamp,
@@ -521,10 +574,14 @@ class Store:
                     int(before.leech),
                     int(before.suspended),
                     *_state_values(after),
+                    *_memory_values(before.memory)[:2],
+                    *_memory_values(answer.memory_after)[:2],
                 ),
             )
             if answer.kind != AnswerKind.CRAM:
-                schedule = CardSchedule(after, leech, suspended, before.buried_until, stamp)
+                schedule = CardSchedule(
+                    after, leech, suspended, before.buried_until, stamp, answer.memory_after
+                )
                 if not self._write_schedule(answer.card_id, schedule):
                     raise CardGone(f"card {answer.card_id} is no longer in the collection")
         return int(cursor.lastrowid or 0)
@@ -608,13 +665,15 @@ class Store:
         """Write a card's schedule columns; False if the card is gone."""
         cursor = self.connection.execute(
             "UPDATE card SET reps = ?, ease = ?, interval = ?, due = ?, drill = ?, lapses = ?, leech = ?, "
-            "suspended = ?, buried_until = ?, last_review = ? WHERE id = ?",
+            "suspended = ?, buried_until = ?, last_review = ?, stability = ?, difficulty = ?, memory_day = ? "
+            "WHERE id = ?",
             (
                 *_state_values(schedule.state),
                 int(schedule.leech),
                 int(schedule.suspended),
                 sql_date(schedule.buried_until),
                 schedule.last_review,
+                *_memory_values(schedule.memory),
                 card_id,
             ),
         )
@@ -842,14 +901,28 @@ def _card_info(row: Sequence[Any]) -> CardInfo:
 
 
 def _schedule(row: Sequence[Any]) -> CardSchedule:
-    reps, ease, interval, due, drill, lapses, leech, suspended, buried_until, last_review = row
+    reps, ease, interval, due, drill, lapses, leech, suspended, buried_until, last_review, *memory = row
     return CardSchedule(
         state=SM2State(reps, ease, interval, parse_date(due), bool(drill), lapses),
         leech=bool(leech),
         suspended=bool(suspended),
         buried_until=parse_date(buried_until),
         last_review=last_review,
+        memory=_memory(*memory),
     )
+
+
+def _memory(stability: float | None, difficulty: float | None, day: str | None) -> CardMemory | None:
+    if stability is None or difficulty is None or day is None:
+        return None
+    return CardMemory(MemoryState(float(stability), float(difficulty)), read_date(day))
+
+
+def _memory_values(memory: CardMemory | None) -> tuple[float | None, float | None, str | None]:
+    """A memory as its three stored columns: stability, difficulty and its learner day."""
+    if memory is None:
+        return None, None, None
+    return memory.state.stability, memory.state.difficulty, sql_date(memory.last_review)
 
 
 def _state_values(state: SM2State) -> tuple[Any, ...]:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .app import app, state_of
-from .output import make_console, print_json
+from .output import make_console, print_json, user_error
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 config_app = typer.Typer(
-    help="Per-collection settings: new-per-day, reviews-per-day, rollover-hour, leech-threshold, leech-action.",
+    help="Per-collection settings: new-per-day, reviews-per-day, rollover-hour, leech-threshold, leech-action, "
+    "scheduler, desired-retention, maximum-interval.",
     no_args_is_help=True,
 )
 app.add_typer(config_app, name="config")
@@ -59,15 +63,64 @@ def config_set_command(
     ctx: typer.Context,
     key: Annotated[str, typer.Argument(help="A setting (see `config list`).")],
     value: Annotated[str, typer.Argument(help="Its new value.")],
+    reschedule: Annotated[
+        bool,
+        typer.Option(
+            "--reschedule",
+            help="With `scheduler fsrs`: also give learned cards FSRS's due dates (default: keep them).",
+        ),
+    ] = False,
 ) -> None:
-    """Change a setting of this collection."""
+    """Change a setting of this collection. `scheduler` replays the review log for the new scheduler."""
     from ..settings import normalize_key, parse_value
 
     canonical = normalize_key(key)
     text = parse_value(canonical, value)  # refused before the collection is even opened
+    if reschedule and (canonical, text) != ("scheduler", "fsrs"):
+        raise user_error("--reschedule goes with `config set scheduler fsrs` only")
     with state_of(ctx).open_store() as store:
+        if canonical == "scheduler":
+            typer.echo(_switch_scheduler(store, text, reschedule=reschedule))
+            return
         store.set_setting(canonical, text)
     typer.echo(f"{canonical} = {text}")
+
+
+def _switch_scheduler(store: Store, name: str, *, reschedule: bool) -> str:
+    """Replay the log for the scheduler ``name`` and make it the collection's, in one transaction."""
+    from .. import scheduling
+    from ..scheduling import SchedulerName
+    from ..settings import effective
+
+    chosen = SchedulerName(name)
+    with store.transaction():
+        settings = effective(store.settings())
+        histories = store.answer_histories()
+        answers = sum(len(history) for history in histories.values())
+        if chosen is SchedulerName.FSRS:
+            # Stability and difficulty for every card; due dates stay unless asked otherwise.
+            memories = scheduling.replay_memories(histories, settings.fsrs_parameters)
+            store.write_memories(memories)
+            moved = 0
+            if reschedule:
+                target = scheduling.Scheduling(
+                    chosen, settings.fsrs_parameters, settings.desired_retention, settings.maximum_interval
+                )
+                states = store.card_states()
+                changed = {
+                    card_id: after
+                    for card_id, state in states.items()
+                    if (after := scheduling.rescheduled(state, memories.get(card_id), target)) != state
+                }
+                store.write_states(changed)
+                moved = len(changed)
+            dates = f"{moved} due dates moved" if reschedule else "due dates kept"
+        else:
+            # SM-2 is a fold over the log: every card gets exactly the state SM-2 gives its answers.
+            store.write_states(scheduling.replay_sm2(histories))
+            dates = "SM-2 states recomputed"
+        store.write_setting("scheduler", chosen.value)
+    return f"scheduler = {chosen.value} ({answers} answers of {len(histories)} cards replayed; {dates})"
 
 
 @config_app.command("unset")
