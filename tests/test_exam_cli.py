@@ -100,3 +100,14 @@ def test_the_session_header_counts_down_to_the_exam(notes: Path) -> None:
     run("exam", "set", in_days(1))
     result = run("review", input="q\n")
     assert "exam tomorrow · 6 new · 0 review · 0 drill" in result.stdout
+
+
+def test_an_fsrs_collection_plans_the_same_way(notes: Path) -> None:
+    assert run("config", "set", "scheduler", "fsrs").exit_code == 0
+    run("review", input=" \n4\n \n4\nq\n")
+    result = run("exam", "set", in_days(20))
+    assert result.exit_code == 0, result.output
+    report = run_json("exam", "show")
+    assert report["unseen"] == 4 and report["verdict"] == "on track"
+    assert report["recall"]["if_followed"] > report["recall"]["if_stopped"] > 0
+    assert "exam in 20 days · 4 new" in run("review", input="q\n").stdout

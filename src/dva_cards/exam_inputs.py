@@ -1,8 +1,7 @@
-"""The exam planner's view of a collection: each active card's memory from the FSRS replay of its answers.
+"""The exam planner's view of a collection: each active card in the order of the notes, with its memory.
 
-Pure: card rows and answer rows in, `ExamCard`s out. Memory comes from replaying a card's review and drill
-answers (never cram) in learner days, whatever scheduler set its due date, so an SM-2 collection is predicted
-the same way as an FSRS one.
+Pure: stored card rows in, `ExamCard`s out. The memory is the FSRS memory every non-cram answer keeps up to
+date under either scheduler, so an SM-2 collection is predicted the same way as an FSRS one.
 """
 
 from __future__ import annotations
@@ -11,9 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from . import fsrs
 from .exam import ExamCard
-from .fsrs import Parameters
+from .fsrs import CardMemory
 from .identity import context_parts
 
 
@@ -27,41 +25,25 @@ class PlannedCard:
     source: str
     line: int
     due: date | None
+    memory: CardMemory | None  # None: never answered
 
 
-@dataclass(frozen=True)
-class StudyAnswer:
-    """One review or drill answer (cram answers never reach here), in the order they were given."""
+def exam_cards(cards: Iterable[PlannedCard]) -> list[ExamCard]:
+    """The planner's cards, in the order of the notes (deck, file, line), each with its top-level section.
 
-    card_id: str
-    day: date  # the learner day it counted for
-    quality: int
-
-
-def exam_cards(
-    cards: Iterable[PlannedCard],
-    answers: Iterable[StudyAnswer],
-    parameters: Parameters = fsrs.DEFAULT_PARAMETERS,
-) -> list[ExamCard]:
-    """The planner's cards, in the order of the notes (deck, file, line), each with its replayed memory.
-
-    A card with no answer is never seen, even if it has a due date (a card introduced, then its answer undone,
+    A card without memory is never seen, even if it has a due date (a card introduced, then its answer undone,
     has none).
     """
-    histories: dict[str, list[fsrs.Review]] = {}
-    for answer in answers:
-        histories.setdefault(answer.card_id, []).append(fsrs.Review(answer.day, answer.quality))
     ordered = sorted(cards, key=lambda card: (card.deck, card.source, card.line, card.id))
     out: list[ExamCard] = []
     for order, card in enumerate(ordered):
-        memory = fsrs.replay(histories.get(card.id, ()), parameters)
         parts = context_parts(card.context)
         out.append(
             ExamCard(
                 id=card.id,
                 section=parts[0] if parts else "",
-                memory=memory,
-                due=card.due if memory is not None else None,
+                memory=card.memory,
+                due=card.due if card.memory is not None else None,
                 order=order,
             )
         )

@@ -48,7 +48,7 @@ from .scheduler import START_EASE, SM2State
 from .session import CardInfo
 
 if TYPE_CHECKING:  # only `import` reconciles: reading commands start without it
-    from .exam_inputs import PlannedCard, StudyAnswer
+    from .exam_inputs import PlannedCard
     from .reconcile import DeckSnapshot, FilePlan
 
 
@@ -417,35 +417,29 @@ class Store:
 
     # -- exam ----------------------------------------------------------------------------------------------
 
-    def exam_rows(self, deck_id: int | None = None) -> tuple[list[PlannedCard], list[StudyAnswer]]:
-        """The active cards (not retired, not suspended) of a deck or of all decks, and their review and drill
-        answers in the order they were given: what the exam planner replays."""
-        from .exam_inputs import (
-            PlannedCard,
-            StudyAnswer,
-        )  # the planner's records: only exam commands load them
+    def exam_cards(self, deck_id: int | None = None) -> list[PlannedCard]:
+        """The active cards (not retired, not suspended) of a deck or of all decks, with their FSRS memory:
+        what the exam planner plans."""
+        from .exam_inputs import PlannedCard  # the planner's record: only exam commands load it
 
         in_deck = " AND c.deck_id = ?" if deck_id is not None else ""
-        params: tuple[Any, ...] = (deck_id,) if deck_id is not None else ()
-        cards = [
+        rows = self.connection.execute(
+            "SELECT c.id, d.name, c.context, c.source, c.line, c.due, c.stability, c.difficulty, c.memory_day "
+            f"FROM card c JOIN deck d ON d.id = c.deck_id WHERE {ACTIVE.sql('c')}{in_deck}",
+            (deck_id,) if deck_id is not None else (),
+        )
+        return [
             PlannedCard(
-                id=row[0], deck=row[1], context=row[2], source=row[3], line=row[4], due=parse_date(row[5])
-            )
-            for row in self.connection.execute(
-                "SELECT c.id, d.name, c.context, c.source, c.line, c.due FROM card c "
-                f"JOIN deck d ON d.id = c.deck_id WHERE {ACTIVE.sql('c')}{in_deck}",
-                params,
-            )
+                id=row[0],
+                deck=row[1],
+                context=row[2],
+                source=row[3],
+                line=row[4],
+                due=parse_date(row[5]),
+                memory=_memory(row[6], row[7], row[8]),
+            )  # fmt: skip
+            for row in rows
         ]
-        answers = [
-            StudyAnswer(card_id=row[0], day=read_date(row[1]), quality=row[2])
-            for row in self.connection.execute(
-                "SELECT r.card_id, r.day, r.quality FROM review r JOIN card c ON c.id = r.card_id "
-                f"WHERE {AnswerKind.study_sql('r.kind')} AND {ACTIVE.sql('c')}{in_deck} ORDER BY r.card_id, r.id",
-                params,
-            )
-        ]
-        return cards, answers
 
     def queue_cards(self, card_ids: Sequence[str], today: date) -> list[CardInfo]:
         """Those of `card_ids` that may be shown today (not retired, suspended or buried), for the queue."""
