@@ -6,18 +6,19 @@
 
 The learner's memory follows FSRS-6 with the given parameters (fitted on ``--log`` by the in-repo optimizer,
 else the defaults). Each learner day they study the session: due reviews (most overdue first, up to
-reviews-per-day), then new cards (up to new-per-day), then, under SM-2, the day's drills (cards graded 3 and
-cards failed, until graded 4 or 5). An answer is a recall with probability R(t, S) of the learner's true
-memory; a recall is rated Good (or Hard/Easy in the proportions of the log's passing answers), a miss Again; a
-card's first answer is rated as the log's first answers are (default weights without a log).
+reviews-per-day), then new cards (up to new-per-day), then the day's drills (failed cards and, under SM-2,
+cards graded 3, until they pass), each answer scheduled by the product's own rules (``scheduling.answer``).
+An answer is a recall with probability R(t, S) of the learner's true memory; a recall is rated Good (or
+Hard/Easy in the proportions of the log's passing answers), a miss Again; a card's first answer is rated as
+the log's first answers are (default weights without a log). The scheduler's FSRS parameters are the
+learner's, as after `dva-cards optimize` on their own log.
 
 Four ways of studying, each with its own learners drawn from the same seeds:
 
 * ``SM-2`` and ``FSRS`` (desired retention 0.90): plain scheduling, no exam date;
 * ``SM-2 + exam`` and ``FSRS + exam``: the same scheduler, with the session following the exam plan each day
-  (``dva_cards.exam.plan_exam`` made again every morning from the cards' memory as the FSRS replay of their
-  answers gives it, with the learner's parameters): the plan's new cards, and its brought-forward reviews
-  after the due ones, within the same limits.
+  (``dva_cards.exam.plan_exam`` made again every morning from the cards' FSRS memory, as the session does):
+  the plan's new cards, and its brought-forward reviews after the due ones, within the same limits.
 
 Per horizon and way: cards seen before the exam, mean and 10th-percentile predicted recall on the exam day (a
 card never seen counts as 0), answers given (reviews, new cards and drills) and, for exam mode, the verdict
@@ -35,10 +36,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from dva_cards import fsrs, scheduler
+from dva_cards import fsrs
+from dva_cards import scheduling as scheduling_rules
 from dva_cards.exam import ExamCard, fsrs_model, plan_exam
 from dva_cards.extract import extract
 from dva_cards.fsrs import CardMemory, Parameters, Rating
+from dva_cards.scheduler import SM2State
+from dva_cards.scheduling import SchedulerName, Scheduling
 from dva_cards.session import DailyLimits
 
 from .scheduler import by_card, read_log
@@ -86,7 +90,7 @@ class Card:
     deck: DeckCard
     memory: CardMemory | None = None  # the learner's true memory: also what the FSRS replay of answers gives
     due: date | None = None
-    sm2: scheduler.SM2State = field(default_factory=scheduler.SM2State)
+    sm2: SM2State = field(default_factory=SM2State)  # the stored schedule, under either scheduler
 
 
 @dataclass(frozen=True)
@@ -198,7 +202,8 @@ def simulate(
     """One learner studying from START to the day before the exam, ``way`` deciding what each session shows."""
     cards = {entry.id: Card(entry) for entry in deck}
     exam = START + timedelta(days=horizon)
-    uses_sm2 = way.startswith("SM-2")
+    scheduler = SchedulerName.SM2 if way.startswith("SM-2") else SchedulerName.FSRS
+    scheduling = Scheduling(scheduler, learner.parameters, DESIRED_RETENTION)
     follows_plan = way.endswith("exam")
     model = fsrs_model(learner.parameters, DESIRED_RETENTION)
     answers = 0
@@ -242,15 +247,15 @@ def simulate(
             )
             new = new[: LIMITS.new_per_day]
         for card in [*reviews, *new]:
-            answer(card, day, learner, uses_sm2, rng)
+            answer(card, day, learner, scheduling, rng)
             answers += 1
-        if uses_sm2:  # the day's drills: cards graded 3 or failed come back until graded 4 or 5
-            pending = [card for card in cards.values() if card.sm2.drill or card.due == day]
-            while pending:
-                for card in pending:
-                    answer(card, day, learner, uses_sm2, rng)
-                    answers += 1
-                pending = [card for card in pending if card.sm2.drill or card.due == day]
+        # The day's drills: failed cards (and, under SM-2, cards graded 3) come back until they pass.
+        pending = [card for card in cards.values() if card.sm2.drill or card.due == day]
+        while pending:
+            for card in pending:
+                answer(card, day, learner, scheduling, rng)
+                answers += 1
+            pending = [card for card in pending if card.sm2.drill or card.due == day]
     recalls = sorted(
         0.0 if card.memory is None else fsrs.predicted_recall(card.memory, exam, learner.parameters)
         for card in cards.values()
@@ -264,26 +269,20 @@ def simulate(
     )
 
 
-def answer(card: Card, day: date, learner: Learner, uses_sm2: bool, rng: random.Random) -> None:
-    """The learner answers ``card`` on ``day``: their memory moves, and the scheduler sets the next due date."""
+def answer(card: Card, day: date, learner: Learner, scheduling: Scheduling, rng: random.Random) -> None:
+    """The learner answers ``card`` on ``day``; the collection's scheduler (the product's own rules, SM-2 or
+    FSRS) sets its next state, due date and memory. The scheduler's FSRS parameters are the learner's, so the
+    memory it keeps is the learner's true memory."""
     if card.memory is None:
         rating = pick(learner.first_weights, rng)
-        state = fsrs.initial_state(rating, learner.parameters)
     else:
         elapsed = (day - card.memory.last_review).days
         recalled = rng.random() < fsrs.retrievability(
             elapsed, card.memory.state.stability, learner.parameters
         )
         rating = pick(learner.pass_weights, rng) if recalled else Rating.AGAIN
-        state = fsrs.next_state(card.memory.state, rating, elapsed, learner.parameters)
-    card.memory = CardMemory(state, day)
-    if uses_sm2:
-        card.sm2 = scheduler.review(card.sm2, GRADE_FOR[rating], day)
-        card.due = card.sm2.due
-    else:
-        card.due = day + timedelta(
-            days=fsrs.next_interval(state.stability, DESIRED_RETENTION, parameters=learner.parameters)
-        )
+    after = scheduling_rules.answer(card.sm2, card.memory, GRADE_FOR[rating], day, scheduling)
+    card.sm2, card.memory, card.due = after.state, after.memory, after.state.due
 
 
 def pick(weights: dict[Rating, float], rng: random.Random) -> Rating:
