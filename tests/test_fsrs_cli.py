@@ -99,6 +99,16 @@ def test_sm2_to_fsrs_to_sm2_gives_back_the_exact_sm2_state(store: Store, db: Pat
         assert card is not None and card.schedule.memory == memory_of_log(store, card_id)
     assert "SM-2 states recomputed" in switch(db, "sm2")
     assert states(store) == sm2_before
+    switch(db, "fsrs")
+    study(store, 90, [0, 4, 0, 5, 3, 4])  # FSRS moves due dates: `unset` must recompute SM-2's, as `set` does
+    fsrs_states = states(store)
+    assert [state[1:] for state in fsrs_states] != [
+        _columns(sm2_of_log(store)[row[0]]) for row in fsrs_states
+    ]
+    unset = run("--db", str(db), "config", "unset", "scheduler")
+    assert unset.exit_code == 0 and "SM-2 states recomputed" in unset.stdout
+    expected = sm2_of_log(store)
+    assert [state[1:] for state in states(store)] == [_columns(expected[row[0]]) for row in states(store)]
 
 
 def test_answers_under_fsrs_then_back_to_sm2_give_sm2_s_state_for_that_log(store: Store, db: Path) -> None:
@@ -111,9 +121,12 @@ def test_answers_under_fsrs_then_back_to_sm2_give_sm2_s_state_for_that_log(store
     switch(db, "sm2")
     expected = sm2_of_log(store)
     for card_id, *state in states(store):
-        want = expected.get(card_id, scheduler.SM2State())
-        assert tuple(state) == (want.reps, want.ease, want.interval, want.due and want.due.isoformat(),
-                                int(want.drill), want.lapses)  # fmt: skip
+        assert tuple(state) == _columns(expected.get(card_id, scheduler.SM2State()))
+
+
+def _columns(state: scheduler.SM2State) -> tuple[Any, ...]:
+    due = None if state.due is None else state.due.isoformat()
+    return state.reps, state.ease, state.interval, due, int(state.drill), state.lapses
 
 
 def test_reschedule_gives_learned_cards_fsrs_due_dates(store: Store, db: Path) -> None:
@@ -194,3 +207,38 @@ def test_an_older_collection_gets_every_card_s_memory_from_its_log(tmp_path: Pat
         for (card_id,) in cards:
             card = opened.review_card(card_id)
             assert card is not None and card.schedule.memory == memory_of_log(opened, card_id)
+
+
+def test_stats_predict_today_s_recall_for_an_sm2_collection_too(store: Store) -> None:
+    from dva_cards import stats
+
+    study(store, 0, [5, 4, 4, 3, 0, 5])
+    today = (START + timedelta(days=6)).date()
+    figures = stats.compute(store, today=today, days=30, deck=None, new_per_day=20, rollover_hour=4)
+    memories = {}
+    for front, card_id in ids_by_front(store).items():
+        card = store.review_card(card_id)
+        assert card is not None and card.schedule.memory is not None
+        memories[front] = fsrs.predicted_recall(card.schedule.memory, today)
+    recall = figures.recall
+    assert recall.cards == 6 and recall.mean == pytest.approx(sum(memories.values()) / 6)
+    assert recall.below == sum(value < 0.9 for value in memories.values()) and recall.below > 0
+    by_section = {section.name: section for section in recall.sections}
+    assert by_section["Storage"].mean == pytest.approx((memories["S3"] + memories["EBS"]) / 2)
+    assert by_section["Compute"].cards == 4
+    assert [section.mean for section in recall.sections] == sorted(
+        section.mean for section in recall.sections
+    )
+    strict = stats.compute(store, today=today, days=30, deck=None, new_per_day=20, rollover_hour=4,
+                           desired_retention=0.99)  # fmt: skip
+    assert (
+        strict.recall.below >= recall.below
+        and stats.to_json(strict)["recall"]["below_desired"] == strict.recall.below
+    )
+
+
+def test_stats_without_answers_predict_nothing() -> None:
+    from dva_cards.stats import predicted_recall
+
+    empty = predicted_recall([], START.date(), fsrs.DEFAULT_PARAMETERS, 0.9)
+    assert (empty.cards, empty.mean, empty.below, empty.sections) == (0, None, 0, ())

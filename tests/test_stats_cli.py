@@ -83,6 +83,13 @@ SHAPE: dict[str, Any] = {
     ],
     "ease": [{"low": int, "high": int, "cards": int}],
     "intervals": [{"low": int, "high": (int, type(None)), "cards": int}],
+    "recall": {
+        "desired_retention": float,
+        "cards": int,
+        "mean": (float, type(None)),
+        "below_desired": int,
+        "sections": [{"section": str, "cards": int, "mean": float}],
+    },
 }
 
 

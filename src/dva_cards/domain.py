@@ -158,6 +158,14 @@ class RetentionRow(NamedTuple):
     mature: int
 
 
+class MemoryRow(NamedTuple):
+    """An active card's FSRS memory, for today's predicted recall."""
+
+    context: str  # the first part of the card's context (its section, untrimmed)
+    stability: float
+    day: date  # the learner day the memory was set on
+
+
 class StatsRows(NamedTuple):
     """Everything the store reads for one stats screen."""
 
@@ -169,3 +177,4 @@ class StatsRows(NamedTuple):
     today: TodayRow
     retention: Sequence[RetentionRow]
     hardest: Sequence[HardCard]
+    memories: Sequence[MemoryRow] = ()  # active cards with an FSRS memory

@@ -46,6 +46,7 @@ def render(stats: Stats, console: Console) -> None:
         *_heatmap(stats.heatmap, width),
         *_retention(stats, width),
         *_sections(stats, width),
+        *_recall(stats, width),
         *_hardest(stats, width),
         *_distributions(stats, width),
     ]
@@ -286,6 +287,24 @@ def _sections(stats: Stats, width: int) -> Lines:
     ]
     if len(stats.sections) > SECTION_ROWS:
         lines.append(Text(f"{len(stats.sections) - SECTION_ROWS} more sections in --json", style="dim"))
+    return lines
+
+
+def _recall(stats: Stats, width: int) -> Lines:
+    recall = stats.recall
+    heading = _heading("Predicted recall today", "FSRS's chance you would recall each card now")
+    if recall.mean is None:
+        return [*heading, Text("no card answered yet", style="dim")]
+    summary = Text(f"{recall.mean:.1%} on average over {recall.cards} cards · ")
+    summary.append(f"{recall.below} below", style="bold" if recall.below else "")
+    summary.append(f" the desired retention {recall.desired_retention:.0%}")
+    rows = [
+        [Text(section.name), Text(f"{section.mean:.1%}"), Text(str(section.cards))]
+        for section in recall.sections[:SECTION_ROWS]
+    ]
+    lines = [*heading, summary, *table_lines(width, ["section", "recall", "cards"], rows, text_columns={0})]
+    if len(recall.sections) > SECTION_ROWS:
+        lines.append(Text(f"{len(recall.sections) - SECTION_ROWS} more sections in --json", style="dim"))
     return lines
 
 

@@ -35,6 +35,7 @@ from .domain import (
     CardRow,
     CardSchedule,
     HardCard,
+    MemoryRow,
     RetentionRow,
     ReviewCard,
     SkippedRow,
@@ -374,6 +375,19 @@ class Store:
                 history = histories[card_id] = []
             history.append(Review(parsed, quality))
         return histories
+
+    def answer_log(self) -> list[tuple[str, Review]]:
+        """Every non-cram answer as (card id, review), in the order given: what `optimize` splits in time."""
+        days: dict[str, date] = {}
+        out = []
+        for card_id, day, quality in self.connection.execute(
+            f"SELECT card_id, day, quality FROM review WHERE kind != '{AnswerKind.CRAM.value}' ORDER BY id"
+        ):
+            parsed = days.get(day)
+            if parsed is None:
+                parsed = days[day] = read_date(day)
+            out.append((card_id, Review(parsed, quality)))
+        return out
 
     def card_states(self) -> dict[str, SM2State]:
         """Every card's stored scheduling state, by id."""
@@ -773,6 +787,11 @@ class Store:
                 f"AND (lapses > 0 OR ease < :start_ease) {in_deck}"
                 "ORDER BY lapses DESC, ease, source, line, id LIMIT :limit"
             ),
+            # Today's predicted recall: each active card's section and FSRS memory.
+            "memories": (
+                f"SELECT {section}, stability, memory_day FROM card WHERE retired_at IS NULL AND suspended = 0 "
+                f"AND stability IS NOT NULL {in_deck}"
+            ),
         }
         review_queries = {
             "review_days": review_days,
@@ -827,12 +846,24 @@ class Store:
                 RetentionRow(row[0], *(int(value or 0) for value in row[1:])) for row in result["retention"]
             ],
             hardest=[_hard_card(row) for row in result["hardest"]],
+            memories=_memory_rows(result["memories"]),
         )
 
     # -- end of stats ---------------------------------------------------------------------------------------
 
 
 # -- stats helpers ----------------------------------------------------------------------------------------
+
+
+def _memory_rows(rows: Sequence[Any]) -> list[MemoryRow]:
+    days: dict[str, date] = {}  # tens of thousands of cards share a few hundred days: parse each once
+    out = []
+    for context, stability, day in rows:
+        parsed = days.get(day)
+        if parsed is None:
+            parsed = days[day] = read_date(day)
+        out.append(MemoryRow(context, stability, parsed))
+    return out
 
 
 def _hard_card(row: Sequence[Any]) -> HardCard:

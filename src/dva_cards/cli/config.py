@@ -132,5 +132,8 @@ def config_unset_command(
 
     canonical = normalize_key(key)
     with state_of(ctx).open_store() as store:
+        if canonical == "scheduler":  # back to the default scheduler: its state comes from the log too
+            typer.echo(_switch_scheduler(store, SETTINGS[canonical].default, reschedule=False))
+            return
         store.unset_setting(canonical)
     typer.echo(f"{canonical} = {SETTINGS[canonical].default} (default)")

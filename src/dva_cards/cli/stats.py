@@ -42,6 +42,8 @@ def stats_command(
             deck=deck,
             new_per_day=settings.new_per_day,
             rollover_hour=settings.rollover_hour,
+            parameters=settings.fsrs_parameters,
+            desired_retention=settings.desired_retention,
         )
         goal = from_settings(stored)
         exam = None
