@@ -145,3 +145,15 @@ def test_the_planner_sees_each_cards_memory_from_its_answers(store: Store) -> No
     memories = [fsrs.replay([fsrs.Review(day, grade)]) for grade in (1, 4, 4)]
     expected = sum(fsrs.predicted_recall(memory, goal.exam) for memory in memories if memory) / 6
     assert readiness.recall_if_stopped == pytest.approx(expected)
+
+
+def test_asking_for_more_new_cards_takes_the_next_ones_of_the_plan(store: Store) -> None:
+    set_exam(store, ExamGoal(TODAY + timedelta(days=30)))
+    settings = Settings(new_per_day=2)
+    day = plan_for_day(store, ExamGoal(TODAY + timedelta(days=30)), settings, TODAY).plan.days[0]
+    assert len(day.new) == 2
+    output = session(store, ["q"], Clock(), settings)
+    assert "exam in 30 days · 2 new" in output
+    output = session(store, [" ", "4"] * 5 + ["q"], Clock(), settings, new_limit=5)
+    assert "exam in 30 days · 5 new" in output
+    assert shown_fronts(output) == FRONTS[:5]

@@ -211,14 +211,17 @@ class _Session:
         from .exam_planning import plan_for_day
 
         self.exam_label = header_label(goal, today)
-        day = plan_for_day(self.store, goal, self.settings, today).plan.for_day(today)
+        plan = plan_for_day(self.store, goal, self.settings, today).plan
+        day = plan.for_day(today)
         if day is None:  # the exam is today: nothing left to plan
             return queue
-        planned = self.store.queue_cards([*day.new, *day.brought_forward], today)
+        # The plan's new cards in its order, today's first: `--new N` beyond today's share takes the next ones.
+        new = [card_id for planned_day in plan.days for card_id in planned_day.new]
+        planned = self.store.queue_cards([*new, *day.brought_forward], today)
         if deck is not None:
             planned = [card for card in planned if card.order[0] == deck]
         self.brought_forward = frozenset(day.brought_forward)
-        return follow_exam_plan(queue, planned, day.new, day.brought_forward, today, limits)
+        return follow_exam_plan(queue, planned, new, day.brought_forward, today, limits)
 
     def _cram_queue(self) -> Queue:
         candidates = self.store.cram_candidates(self.deck_id)
