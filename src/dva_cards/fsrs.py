@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum
+from typing import NamedTuple
 
 Parameters = tuple[float, ...]
 
@@ -66,9 +67,12 @@ class MemoryState:
     difficulty: float  # 1-10
 
 
-@dataclass(frozen=True)
-class Review:
-    """One non-cram answer of a card: the learner day it was given on and its dva-cards grade (0-5)."""
+class Review(NamedTuple):
+    """One non-cram answer of a card: the learner day it was given on and its dva-cards grade (0-5).
+
+    A named tuple, not a dataclass: a switch of scheduler builds half a million of them, and a tuple is made
+    several times faster.
+    """
 
     day: date
     grade: int

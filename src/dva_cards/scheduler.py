@@ -44,12 +44,39 @@ def replay(answers: Iterable[tuple[date, int]], start: SM2State | None = None) -
     """The state a card's non-cram answers (learner day, grade; in the order given) leave it in.
 
     SM-2 is a pure function of the log: this fold gives a card answered under SM-2 exactly its stored state,
-    and gives a card answered under FSRS the state SM-2 would have given it for the same answers.
+    and gives a card answered under FSRS the state SM-2 would have given it for the same answers. It is
+    `review` applied answer after answer (a test holds them equal), on plain ints: a switch of scheduler
+    folds half a million answers, and a state object per answer would cost most of the switch.
     """
     state = start if start is not None else SM2State()
+    reps, ease, interval, drill, lapses = state.reps, state.ease, state.interval, state.drill, state.lapses
+    # Only the last due date survives: keep the day it counts from and its days, add them once at the end.
+    due_from, due_days = state.due, 0
     for day, quality in answers:
-        state = review(state, quality, day)
-    return state
+        if type(quality) is not int or not 0 <= quality <= 5:
+            _check_grade(quality)  # raises, with the usual message
+        if drill:  # _drill_answer
+            if quality >= DRILL_EXIT_GRADE:
+                drill = False
+                due_from, due_days = day, interval
+        elif quality < PASSING_GRADE:  # _relearn
+            if reps >= 1:
+                lapses += 1
+            reps, interval, due_from, due_days = 0, 0, day, 0
+        else:  # _pass: next_ease, then next_interval, inlined
+            miss = 5 - quality
+            ease = max(MIN_EASE, ease + 100 - miss * (80 + miss * 20))
+            if reps == 0:
+                interval = 1
+            elif reps == 1:
+                interval = 6
+            else:
+                interval = min(MAX_INTERVAL, -(-interval * ease // 1000))
+            reps += 1
+            due_from, due_days = day, interval
+            drill = quality == PASSING_GRADE
+    due = None if due_from is None else _add_days(due_from, due_days)
+    return SM2State(reps, ease, interval, due, drill, lapses)
 
 
 def preview(state: SM2State, today: date) -> dict[int, int]:

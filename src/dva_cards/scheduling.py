@@ -121,8 +121,4 @@ def replay_memories(
 
 def replay_sm2(histories: Mapping[str, Sequence[Review]]) -> dict[str, SM2State]:
     """Each card's exact SM-2 state from its non-cram answers (in log order): what switching back writes."""
-    return {
-        card_id: scheduler.replay((review.day, review.grade) for review in history)
-        for card_id, history in histories.items()
-        if history
-    }
+    return {card_id: scheduler.replay(history) for card_id, history in histories.items() if history}

@@ -359,21 +359,22 @@ class Store:
 
         Cards since pruned are included: their answers are still the learner's history.
         """
-        days: dict[
-            str, date
-        ] = {}  # a few thousand distinct days among half a million answers: parse each once
+        # Half a million answers share a few thousand (day, grade) pairs: SQL hands each answer over as one
+        # `day || grade` text, and each distinct pair becomes one shared Review.
+        reviews: dict[str, Review] = {}
         histories: dict[str, list[Review]] = {}
+        # One pass over the table in log order (ix_review_card's order would cost a row lookup per answer).
         rows = self.connection.execute(
-            f"SELECT card_id, day, quality FROM review WHERE kind != '{AnswerKind.CRAM.value}' ORDER BY card_id, id"
-        )
-        for card_id, day, quality in rows:
-            parsed = days.get(day)
-            if parsed is None:
-                parsed = days[day] = read_date(day)
+            f"SELECT card_id, day || quality FROM review WHERE kind != '{AnswerKind.CRAM.value}' ORDER BY id"
+        ).fetchall()
+        for card_id, answer in rows:
+            review = reviews.get(answer)
+            if review is None:
+                review = reviews[answer] = Review(read_date(answer[:10]), int(answer[10:]))
             history = histories.get(card_id)
             if history is None:
                 history = histories[card_id] = []
-            history.append(Review(parsed, quality))
+            history.append(review)
         return histories
 
     def answer_log(self) -> list[tuple[str, Review]]:
@@ -397,6 +398,19 @@ class Store:
                 "SELECT id, reps, ease, interval, due, drill, lapses FROM card"
             )
         }
+
+    def card_memories(self) -> dict[str, CardMemory]:
+        """Every card's stored FSRS memory, by id (cards never answered have none)."""
+        days: dict[str, date] = {}
+        out = {}
+        for card_id, stability, difficulty, day in self.connection.execute(
+            "SELECT id, stability, difficulty, memory_day FROM card WHERE stability IS NOT NULL"
+        ):
+            parsed = days.get(day)
+            if parsed is None:
+                parsed = days[day] = read_date(day)
+            out[card_id] = CardMemory(MemoryState(stability, difficulty), parsed)
+        return out
 
     def write_memories(self, memories: Mapping[str, CardMemory]) -> None:
         """Store cards' FSRS memories. Runs inside the caller's transaction."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -11,6 +11,8 @@ from .output import make_console, print_json, user_error
 
 if TYPE_CHECKING:
     from ..store import Store
+
+T = TypeVar("T")
 
 config_app = typer.Typer(
     help="Per-collection settings: new-per-day, reviews-per-day, rollover-hour, leech-threshold, leech-action, "
@@ -86,6 +88,11 @@ def config_set_command(
     typer.echo(f"{canonical} = {text}")
 
 
+def _changed(new: dict[str, T], stored: dict[str, T]) -> dict[str, T]:
+    """The entries of ``new`` that differ from what is stored: rewriting a card row costs every index it is in."""
+    return {card_id: value for card_id, value in new.items() if stored.get(card_id) != value}
+
+
 def _switch_scheduler(store: Store, name: str, *, reschedule: bool) -> str:
     """Replay the log for the scheduler ``name`` and make it the collection's, in one transaction."""
     from .. import scheduling
@@ -100,7 +107,7 @@ def _switch_scheduler(store: Store, name: str, *, reschedule: bool) -> str:
         if chosen is SchedulerName.FSRS:
             # Stability and difficulty for every card; due dates stay unless asked otherwise.
             memories = scheduling.replay_memories(histories, settings.fsrs_parameters)
-            store.write_memories(memories)
+            store.write_memories(_changed(memories, store.card_memories()))
             moved = 0
             if reschedule:
                 target = scheduling.Scheduling(
@@ -117,7 +124,7 @@ def _switch_scheduler(store: Store, name: str, *, reschedule: bool) -> str:
             dates = f"{moved} due dates moved" if reschedule else "due dates kept"
         else:
             # SM-2 is a fold over the log: every card gets exactly the state SM-2 gives its answers.
-            store.write_states(scheduling.replay_sm2(histories))
+            store.write_states(_changed(scheduling.replay_sm2(histories), store.card_states()))
             dates = "SM-2 states recomputed"
         store.write_setting("scheduler", chosen.value)
     return f"scheduler = {chosen.value} ({answers} answers of {len(histories)} cards replayed; {dates})"
