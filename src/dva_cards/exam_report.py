@@ -63,9 +63,9 @@ def _workload(readiness: Readiness, plan: ExamPlan) -> list[str]:
     moved = [(day.day, len(day.brought_forward)) for day in plan.days if day.brought_forward]
     if moved:
         total = sum(count for _day, count in moved)
-        lines.append(
-            f"Reviews brought forward: {total}, from {moved[0][0].isoformat()} to {moved[-1][0].isoformat()}."
-        )
+        first, last = moved[0][0].isoformat(), moved[-1][0].isoformat()
+        when = f"on {first}" if first == last else f"from {first} to {last}"
+        lines.append(f"Reviews brought forward: {total}, {when}.")
     today = plan.days[0] if plan.days else None
     if today is not None:
         lines.append(
