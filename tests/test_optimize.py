@@ -93,6 +93,12 @@ def test_optimize_keeps_a_better_fit_and_replays_the_memories(db_path: Path) -> 
             review for position, (card_id, review) in enumerate(log) if card_id == "1" and position % 97
         ]
         assert card is not None and card.schedule.memory == fsrs.replay(history, settings.fsrs_parameters)
+    reset = run("--db", str(db_path), "optimize", "--reset")
+    assert reset.exit_code == 0 and "defaults" in reset.stdout
+    with Store.open(db_path) as store:
+        assert FSRS_PARAMETERS_KEY not in store.settings()
+        card = store.review_card("1")
+        assert card is not None and card.schedule.memory == fsrs.replay(history)
 
 
 def test_optimize_without_a_better_fit_keeps_the_parameters(db_path: Path) -> None:

@@ -27,6 +27,13 @@ def upgrade() -> None:
     with op.batch_alter_table("review") as batch:
         for column in ("stability_before", "difficulty_before", "stability_after", "difficulty_after"):
             batch.add_column(sa.Column(column, sa.Float(), nullable=True))
+    # `stats`' predicted recall reads every active answered card's section and memory from this index alone.
+    op.create_index(
+        "ix_card_memory",
+        "card",
+        ["deck_id", "context", "stability", "memory_day"],
+        sqlite_where=sa.text("stability IS NOT NULL AND retired_at IS NULL AND suspended = 0"),
+    )
     _replay_memories()
 
 
@@ -55,6 +62,7 @@ def _replay_memories() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_card_memory", table_name="card")
     with op.batch_alter_table("review") as batch:
         for column in ("difficulty_after", "stability_after", "difficulty_before", "stability_before"):
             batch.drop_column(column)

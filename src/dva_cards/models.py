@@ -53,6 +53,15 @@ class Card(SQLModel, table=True):
             "retired_at",
         ),
         Index("ix_card_context", "id", "context", "deck_id"),
+        # Stats: today's predicted recall from the index alone.
+        Index(
+            "ix_card_memory",
+            "deck_id",
+            "context",
+            "stability",
+            "memory_day",
+            sqlite_where=text("stability IS NOT NULL AND retired_at IS NULL AND suspended = 0"),
+        ),
     )
 
     id: str = Field(primary_key=True, max_length=16)  # digest of deck, context, term, occurrence

@@ -1,4 +1,4 @@
-"""The interactive review loop: the day's session under the collection's scheduler, or cram practice that leaves the schedule alone.
+"""The interactive review loop: the day's session (SM-2 or FSRS), or cram practice that leaves the schedule alone.
 
 Everything it touches is handed in: the store, a clock (``now()``, timezone-aware), a Rich console and a key
 reader, so tests drive a whole session with scripted keys and a fixed clock. Each answer is committed (review

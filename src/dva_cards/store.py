@@ -428,7 +428,11 @@ class Store:
 
     def unset_setting(self, key: str) -> None:
         with self.transaction():
-            self.connection.execute("DELETE FROM setting WHERE key = ?", (key,))
+            self.unset_setting_in_transaction(key)
+
+    def unset_setting_in_transaction(self, key: str) -> None:
+        """Forget one setting. Runs inside the caller's transaction."""
+        self.connection.execute("DELETE FROM setting WHERE key = ?", (key,))
 
     def set_settings(self, values: Mapping[str, str | None]) -> None:
         """Several settings in one transaction; None removes a key."""
@@ -801,10 +805,11 @@ class Store:
                 f"AND (lapses > 0 OR ease < :start_ease) {in_deck}"
                 "ORDER BY lapses DESC, ease, source, line, id LIMIT :limit"
             ),
-            # Today's predicted recall: each active card's section and FSRS memory.
+            # Today's predicted recall: each active card's section and FSRS memory, from the covering
+            # ix_card_memory (the planner would rather walk ix_card_due and read every card row).
             "memories": (
-                f"SELECT {section}, stability, memory_day FROM card WHERE retired_at IS NULL AND suspended = 0 "
-                f"AND stability IS NOT NULL {in_deck}"
+                f"SELECT {section}, stability, memory_day FROM card INDEXED BY ix_card_memory "
+                f"WHERE stability IS NOT NULL AND retired_at IS NULL AND suspended = 0 {in_deck}"
             ),
         }
         review_queries = {

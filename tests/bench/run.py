@@ -54,7 +54,7 @@ from pathlib import Path
 
 from .generate import make_collection
 
-GENERATOR_VERSION = 3  # bump when generate.py changes what it writes: cached collections are then rebuilt
+GENERATOR_VERSION = 4  # bump when generate.py changes what it writes: cached collections are then rebuilt
 MB = 1_000_000
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,12 +14,25 @@ if TYPE_CHECKING:
 
 
 @app.command("optimize")
-def optimize_command(ctx: typer.Context) -> None:
+def optimize_command(
+    ctx: typer.Context,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Go back to FSRS's default parameters (no fitting).")
+    ] = False,
+) -> None:
     """Fit FSRS to your answers (on the earlier 80 %, compared on the rest); keep the fit only if better."""
     from .. import fitting, scheduling
+    from ..fsrs import DEFAULT_PARAMETERS
     from ..settings import FSRS_PARAMETERS_KEY, effective, parameters_text
 
     with state_of(ctx).open_store() as store:
+        if reset:
+            with store.transaction():
+                store.unset_setting_in_transaction(FSRS_PARAMETERS_KEY)
+                histories = store.answer_histories()
+                store.write_memories(scheduling.replay_memories(histories, DEFAULT_PARAMETERS))
+            typer.echo("FSRS parameters = the defaults (every card's memory recomputed with them)")
+            return
         settings = effective(store.settings())
         try:
             # Counted before numpy is needed: a short log says so even without the optional extra.
