@@ -27,9 +27,8 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from dva_cards import fsrs
@@ -154,6 +153,7 @@ class ExamPlan:
 
 
 ON_TRACK = "on track"
+GUIDED_TRIALS = 6  # runs of step 1 led by their own guesses, before the search for the workload bisects
 
 
 def plan_exam(
@@ -178,24 +178,23 @@ def plan_exam(
     stopped = {card.id: _exam_recall(card.memory, exam, model) for card in deck}
     weakness = _section_rank(deck, stopped)
     cutoff = _cutoff(today, exam, model)
-    outcome = _plan(
-        deck, today, exam, model, limits, target, cutoff, weakness, new_seen_today, reviews_done_today
+    planner = _Planner(
+        deck,
+        today,
+        exam,
+        model,
+        limits,
+        target,
+        cutoff,
+        weakness,
+        stopped,
+        new_seen_today,
+        reviews_done_today,
     )
+    outcome = planner.plan(limits.reviews_per_day)
     workload = Workload(
         new_per_day=_new_needed(deck, today, cutoff, new_seen_today),
-        reviews_per_day=_reviews_needed(
-            deck,
-            today,
-            exam,
-            model,
-            limits,
-            target,
-            cutoff,
-            weakness,
-            new_seen_today,
-            reviews_done_today,
-            outcome,
-        ),
+        reviews_per_day=planner.reviews_needed(outcome),
         new_limit=limits.new_per_day,
         reviews_limit=limits.reviews_per_day,
     )
@@ -204,6 +203,13 @@ def plan_exam(
 
 
 # --- the simulation -----------------------------------------------------------------------------------------
+#
+# Days are counted as integers from today (0) to the exam (``days``): cheaper than dates in the loops below.
+# A collection of 50,000 cards is planned several times over when the workload's reviews-per-day figure is
+# searched for, so what does not depend on the reviews-per-day limit is worked out once (`_Planner`): the
+# order new cards come in, the queue of due cards, and the windows of the cards the simulation never reviews
+# (those due on or after the exam day); the model's answers are remembered, since the same card reaches the
+# same memory on the same day under most limits.
 
 
 @dataclass
@@ -214,179 +220,362 @@ class _Outcome:
     unplaced: int  # cards needing a review before the exam that found no room under the limits
     backlog: int  # due reviews still not done on the exam day for lack of room
     peak_reviews: int
+    guess: int  # the least reviews-per-day limit this plan's reviews would fit under, were they the same
 
 
 @dataclass
-class _Sim:
-    memory: dict[str, CardMemory] = field(default_factory=dict)
-    due: dict[str, date] = field(default_factory=dict)
+class _Run:
+    """Step 1 under one reviews-per-day limit: what normal scheduling (every answer Good) does by the exam."""
+
+    memory: dict[str, tuple[MemoryState, int, int]]  # cards answered: memory, day of the answer, next due day
+    queue: list[
+        tuple[int, int, str]
+    ]  # (due day, order, card) of the cards due before the exam or answered: a heap
+    room: list[int]  # review room left each day once the due reviews are done
+    reviewed: list[int]
+    introduced: list[tuple[str, ...]]
 
 
-def _plan(
-    deck: Sequence[ExamCard],
-    today: date,
-    exam: date,
-    model: MemoryModel,
-    limits: DailyLimits,
-    target: float,
-    cutoff: date | None,
-    weakness: dict[str, int],
-    new_seen_today: int,
-    reviews_done_today: int,
-) -> _Outcome:
-    study_days = [today + timedelta(days=offset) for offset in range((exam - today).days)]
-    order = {card.id: card.order for card in deck}
-    sim = _Sim()
-    for card in deck:
-        if card.memory is not None:
-            sim.memory[card.id] = card.memory
-            sim.due[card.id] = card.due if card.due is not None else card.memory.last_review
-    unseen = [card for card in deck if card.memory is None]
-    new_room = _room_until(study_days, cutoff, limits.new_per_day, new_seen_today)
-    if len(unseen) > new_room:  # the limits bind: the weakest sections' cards come first
-        unseen.sort(key=lambda card: (weakness[card.section], card.order, card.id))
-    new_queue = deque(card.id for card in unseen)
+class _Planner:
+    def __init__(
+        self,
+        deck: Sequence[ExamCard],
+        today: date,
+        exam: date,
+        model: MemoryModel,
+        limits: DailyLimits,
+        target: float,
+        cutoff: date | None,
+        weakness: dict[str, int],
+        stopped: dict[str, float],
+        new_seen_today: int,
+        reviews_done_today: int,
+    ) -> None:
+        self.deck = deck
+        self.today = today
+        self.days = (exam - today).days  # the exam day; study days are 0 .. days - 1
+        self.model = model
+        self.limits = limits
+        self.target = target
+        self.cutoff = (cutoff - today).days if cutoff is not None else None
+        self.weakness = weakness
+        self.stopped = stopped
+        self.new_seen_today = new_seen_today
+        self.reviews_done_today = reviews_done_today
+        self.by_id = {card.id: card for card in deck}
+        self._answers: dict[tuple[float, float, int], tuple[MemoryState, int]] = {}
+        self._starts: dict[tuple[float, float, int], int | None] = {}
+        self.first_state = model.after_good(None, 0)
+        self.first_interval = max(1, model.interval(self.first_state))
 
-    # Step 1: normal scheduling, every answer Good.
-    heap = [(due, order[card_id], card_id) for card_id, due in sim.due.items()]
-    heapq.heapify(heap)
-    room: dict[date, int] = {}
-    introduced: dict[date, tuple[str, ...]] = {}
-    reviewed: dict[date, int] = {}
-    late = 0
-    for day in study_days:
-        review_room = max(0, limits.reviews_per_day - (reviews_done_today if day == today else 0))
-        done = 0
-        while heap and heap[0][0] <= day and done < review_room:
-            _due, _order, card_id = heapq.heappop(heap)
-            memory = sim.memory[card_id]
-            state = model.after_good(memory.state, (day - memory.last_review).days)
-            sim.memory[card_id] = CardMemory(state, day)
-            sim.due[card_id] = day + timedelta(days=max(1, model.interval(state)))
-            heapq.heappush(heap, (sim.due[card_id], order[card_id], card_id))
-            done += 1
-        reviewed[day] = done
-        room[day] = review_room - done
-        # Past the cut-off new cards still come: seen late is better than never seen on the exam day.
-        new_today: list[str] = []
-        quota = max(0, limits.new_per_day - (new_seen_today if day == today else 0))
-        while new_queue and len(new_today) < quota:
-            card_id = new_queue.popleft()
-            state = model.after_good(None, 0)
-            sim.memory[card_id] = CardMemory(state, day)
-            sim.due[card_id] = day + timedelta(days=max(1, model.interval(state)))
-            heapq.heappush(heap, (sim.due[card_id], order[card_id], card_id))
-            new_today.append(card_id)
-        introduced[day] = tuple(new_today)
-        if cutoff is None or day > cutoff:
-            late += len(new_today)
-    backlog = sum(1 for due, _order, _id in heap if due < exam)
+        unseen = [card for card in deck if card.memory is None]
+        study_days = [today + timedelta(days=offset) for offset in range(self.days)]
+        new_room = _room_until(study_days, cutoff, limits.new_per_day, new_seen_today)
+        if len(unseen) > new_room:  # the limits bind: the weakest sections' cards come first
+            unseen.sort(key=lambda card: (weakness[card.section], card.order, card.id))
+        self.new_order = [card.id for card in unseen]
 
-    # Step 2: one review brought forward for each card that would reach the exam below the target.
-    windows: list[tuple[date, ExamCard]] = []
-    for card in deck:
-        last_state = sim.memory.get(card.id)
-        if last_state is None or sim.due[card.id] < exam:
-            continue
-        if model.recall((exam - last_state.last_review).days, last_state.state) >= target:
-            continue
-        first = max(today, last_state.last_review + timedelta(days=1))
-        last = exam - timedelta(days=1)
-        if first > last:
-            continue
-        windows.append((_window_start(last_state, first, last, exam, model, target), card))
-    placed = _place(windows, room, weakness, by_weakness=False)
-    if placed is None:
-        placed = _place(windows, room, weakness, by_weakness=True)
-        assert placed is not None
-    assignment, unplaced = placed
+        origin = today.toordinal()
+        self.queue: list[tuple[int, int, str]] = []
+        self.static_windows: list[tuple[int, ExamCard]] = []
+        for card in deck:
+            memory = card.memory
+            if memory is None:
+                continue
+            due = (card.due if card.due is not None else memory.last_review).toordinal() - origin
+            if due < self.days:
+                self.queue.append((due, card.order, card.id))
+            else:  # never reviewed by step 1: its window is the same under every limit
+                start = self._window(memory.state, memory.last_review.toordinal() - origin)
+                if start is not None:
+                    self.static_windows.append((start, card))
+        heapq.heapify(self.queue)
+        self.static_starts = [0] * self.days
+        for start, _card in self.static_windows:
+            self.static_starts[start] += 1
 
-    forward: dict[date, list[str]] = {day: [] for day in study_days}
-    recall: dict[str, float] = {}
-    for card in deck:
-        final = sim.memory.get(card.id)
-        if card.id in assignment:
-            day = assignment[card.id]
-            forward[day].append(card.id)
-            assert final is not None
-            final = CardMemory(model.after_good(final.state, (day - final.last_review).days), day)
-        recall[card.id] = _exam_recall(final, exam, model)
-    days = tuple(
-        DayPlan(
-            day=day,
-            new=introduced[day],
-            reviews=reviewed[day],
-            brought_forward=tuple(sorted(forward[day], key=lambda card_id: (order[card_id], card_id))),
+    # -- the model, remembered ----------------------------------------------------------------------------
+
+    def _after_good(self, state: MemoryState, elapsed: int) -> tuple[MemoryState, int]:
+        """The memory after a Good answer ``elapsed`` days after the last, and the days to its next review."""
+        key = (state.stability, state.difficulty, elapsed)
+        found = self._answers.get(key)
+        if found is None:
+            after = self.model.after_good(state, elapsed)
+            found = (after, max(1, self.model.interval(after)))
+            self._answers[key] = found
+        return found
+
+    def _window(self, state: MemoryState, last_review: int) -> int | None:
+        """The first day of the card's window if it needs a review brought forward (it reaches the exam below
+        the target), else None; the card's next normal review falls on or after the exam day."""
+        key = (state.stability, state.difficulty, last_review)
+        if key in self._starts:
+            return self._starts[key]
+        start: int | None = None
+        first, last = max(0, last_review + 1), self.days - 1
+        if first <= last and self.model.recall(self.days - last_review, state) < self.target:
+            start = _window_start(state, last_review, first, last, self.days, self.model, self.target)
+        self._starts[key] = start
+        return start
+
+    # -- step 1 -------------------------------------------------------------------------------------------
+
+    def _run(self, per_day: int) -> _Run:
+        limits = self.limits
+        queue = list(self.queue)  # already a heap
+        memory: dict[str, tuple[MemoryState, int, int]] = {}
+        room: list[int] = []
+        reviewed: list[int] = []
+        introduced: list[tuple[str, ...]] = []
+        new_order = self.new_order
+        next_new = 0
+        by_id = self.by_id
+        origin = self.today.toordinal()
+        for day in range(self.days):
+            review_room = max(0, per_day - (self.reviews_done_today if day == 0 else 0))
+            done = 0
+            while queue and queue[0][0] <= day and done < review_room:
+                _due, order, card_id = queue[0]
+                known = memory.get(card_id)
+                if known is None:
+                    card_memory = by_id[card_id].memory
+                    assert card_memory is not None
+                    state, last = card_memory.state, card_memory.last_review.toordinal() - origin
+                else:
+                    state, last, _due = known
+                after, interval = self._after_good(state, day - last)
+                memory[card_id] = (after, day, day + interval)
+                heapq.heapreplace(queue, (day + interval, order, card_id))
+                done += 1
+            reviewed.append(done)
+            room.append(review_room - done)
+            # Past the cut-off new cards still come: seen late is better than never seen on the exam day.
+            quota = max(0, limits.new_per_day - (self.new_seen_today if day == 0 else 0))
+            today_new = tuple(new_order[next_new : next_new + quota])
+            next_new += len(today_new)
+            for card_id in today_new:
+                memory[card_id] = (self.first_state, day, day + self.first_interval)
+                heapq.heappush(queue, (day + self.first_interval, by_id[card_id].order, card_id))
+            introduced.append(today_new)
+        return _Run(memory, queue, room, reviewed, introduced)
+
+    def _windows(self, run: _Run) -> list[tuple[int, ExamCard]]:
+        """Step 2's cards reviewed by step 1: those whose next review falls on or after the exam day."""
+        windows: list[tuple[int, ExamCard]] = []
+        for card_id, (state, last, due) in run.memory.items():
+            if due < self.days:
+                continue
+            start = self._window(state, last)
+            if start is not None:
+                windows.append((start, self.by_id[card_id]))
+        return windows
+
+    def fits(self, per_day: int) -> tuple[bool, int]:
+        """Whether every due review and every review brought forward finds room under ``per_day``, and the
+        least limit the reviews of that run would fit under (`_guess`)."""
+        run = self._run(per_day)
+        starts = list(self.static_starts)
+        for start, _card in self._windows(run):
+            starts[start] += 1
+        backlog = bool(run.queue) and run.queue[0][0] < self.days  # a due review never done
+        return not backlog and _room_for_all(starts, run.room), self._guess(run, starts)
+
+    def plan(self, per_day: int) -> _Outcome:
+        run = self._run(per_day)
+        backlog = sum(1 for due, _order, _id in run.queue if due < self.days)
+        windows = [*self.static_windows, *self._windows(run)]
+        starts = [0] * self.days
+        for start, _card in windows:
+            starts[start] += 1
+        # Narrowest windows first; when that leaves a card without room, the weakest sections first.
+        assignment, unplaced = _place(
+            windows, run.room, self.weakness, by_weakness=not _room_for_all(starts, run.room)
         )
-        for day in study_days
-    )
-    peak = max((plan.review_load for plan in days), default=0)
-    return _Outcome(
-        days=days, recall=recall, late=late, unplaced=unplaced, backlog=backlog, peak_reviews=peak
-    )
+
+        model = self.model
+        forward: list[list[str]] = [[] for _ in range(self.days)]
+        recall: dict[str, float] = {}
+        for card in self.deck:
+            known = run.memory.get(card.id)
+            day = assignment.get(card.id)
+            if day is not None:
+                forward[day].append(card.id)
+                state, last = known[:2] if known is not None else _as_days(card.memory, self.today)
+                recall[card.id] = model.recall(self.days - day, model.after_good(state, day - last))
+            elif known is not None:
+                recall[card.id] = model.recall(self.days - known[1], known[0])
+            else:
+                recall[card.id] = self.stopped[card.id]
+        late = 0
+        for day, new in enumerate(run.introduced):
+            if self.cutoff is None or day > self.cutoff:
+                late += len(new)
+        days = tuple(
+            DayPlan(
+                day=self.today + timedelta(days=day),
+                new=run.introduced[day],
+                reviews=run.reviewed[day],
+                brought_forward=tuple(
+                    sorted(forward[day], key=lambda card_id: (self.by_id[card_id].order, card_id))
+                ),
+            )
+            for day in range(self.days)
+        )
+        peak = max((plan.review_load for plan in days), default=0)
+        return _Outcome(
+            days=days,
+            recall=recall,
+            late=late,
+            unplaced=unplaced,
+            backlog=backlog,
+            peak_reviews=peak,
+            guess=self._guess(run, starts),
+        )
+
+    def _guess(self, run: _Run, starts: Sequence[int]) -> int:
+        """The least reviews-per-day limit under which this run's reviews (those done, those left undone and
+        those to bring forward) would all find a day, were they the same under it. They are not quite (more
+        room means fewer delayed reviews, and so different intervals), which is why this is only where the
+        search for the workload starts. By Hall's condition, as in `_room_for_all`: from each day on, the
+        reviews that can be taken then or later fit in those days."""
+        if self.days == 0:
+            return 0  # no day to take them on: no limit helps
+        waiting = list(starts)  # reviews that can be taken from this day on
+        for day, done in enumerate(run.reviewed):
+            waiting[day] += done
+        for due, _order, _card_id in run.queue:
+            if due < self.days:  # the backlog: due before the exam, never taken
+                waiting[max(0, due)] += 1
+        least = 0
+        reviews = 0
+        for day in range(self.days - 1, -1, -1):
+            reviews += waiting[day] + (self.reviews_done_today if day == 0 else 0)
+            least = max(least, math.ceil(reviews / (self.days - day)))
+        return least
+
+    def reviews_needed(self, outcome: _Outcome) -> int:
+        """The smallest reviews-per-day limit under which every review fits (the plan's busiest day if it fits).
+
+        A search between the limit (which does not fit) and a ceiling that always does, each run of step 1
+        under a trial limit telling whether it fits and guessing the answer (`_guess`): the next trial is that
+        guess when it lies inside what is left to search, else a step from the last trial that doubles each
+        time, so a good guess ends the search in a few runs and a poor one costs a galloping search.
+        """
+        if outcome.unplaced == 0 and outcome.backlog == 0:
+            return outcome.peak_reviews
+        # Twice every card plus today's answers always fits (a card is reviewed at most once a day, plus once
+        # brought forward).
+        low = self.limits.reviews_per_day + 1  # the limit itself does not fit
+        high = max(low, 2 * len(self.deck) + self.reviews_done_today)
+        trial, step, trials = outcome.guess, 1, 0
+        while low < high:
+            if trials >= GUIDED_TRIALS:  # the guesses are not converging: plain bisection
+                trial = (low + high) // 2
+            trial = min(max(trial, low), high - 1)
+            fitting, guess = self.fits(trial)
+            trials += 1
+            guided = guess < trial if fitting else guess > trial
+            if fitting:
+                high = trial
+            else:
+                low = trial + 1
+            if guided:
+                trial, step = guess, 1
+            else:
+                trial, step = (trial - step if fitting else trial + step), 2 * step
+        return low
+
+
+def _as_days(memory: CardMemory | None, today: date) -> tuple[MemoryState, int]:
+    assert memory is not None  # only a card seen has a review to bring forward
+    return memory.state, (memory.last_review - today).days
 
 
 def _window_start(
-    memory: CardMemory, first: date, last: date, exam: date, model: MemoryModel, target: float
-) -> date:
+    state: MemoryState, last_review: int, first: int, last: int, exam: int, model: MemoryModel, target: float
+) -> int:
     """The earliest day in [first, last] on which a Good answer carries the card to the exam at the target.
 
     A later review both leaves fewer days to forget and (reviewing at lower recall) builds more stability, so
     the recall it leads to only grows with the day: a binary search finds the edge. If even ``last`` falls
-    short, the window is ``last`` alone, the best there is.
+    short, the window is ``last`` alone, the best there is. Most cards are ready from ``first``: tried first.
     """
 
-    def enough(day: date) -> bool:
-        state = model.after_good(memory.state, (day - memory.last_review).days)
-        return model.recall((exam - day).days, state) >= target
+    def enough(day: int) -> bool:
+        return model.recall(exam - day, model.after_good(state, day - last_review)) >= target
 
-    low, high = 0, (last - first).days
     if not enough(last):
         return last
+    if enough(first):
+        return first
+    low, high = first + 1, last
     while low < high:
         middle = (low + high) // 2
-        if enough(first + timedelta(days=middle)):
+        if enough(middle):
             high = middle
         else:
             low = middle + 1
-    return first + timedelta(days=low)
+    return low
+
+
+def _room_for_all(starts: Sequence[int], room: Sequence[int]) -> bool:
+    """Whether each card can have a day in its window, ``starts[day]`` cards' windows running from ``day`` to
+    the day before the exam. Every window ends on the same day, so it is so exactly when, from each day on,
+    the cards whose windows start then or later are no more than the room of those days (Hall's condition)."""
+    cards = capacity = 0
+    for day in range(len(room) - 1, -1, -1):
+        cards += starts[day]
+        capacity += room[day]
+        if cards > capacity:
+            return False
+    return True
 
 
 def _place(
-    windows: Sequence[tuple[date, ExamCard]],
-    room: dict[date, int],
+    windows: Sequence[tuple[int, ExamCard]],
+    room: Sequence[int],
     weakness: dict[str, int],
     by_weakness: bool,
-) -> tuple[dict[str, date], int] | None:
+) -> tuple[dict[str, int], int]:
     """Each card to the day of its window with the most room left (the later on a tie).
 
-    Narrowest windows first; with ``by_weakness`` the weakest sections first. Returns None when a card found no
-    room and ``by_weakness`` is off, so the caller can try again with the weakest sections first.
+    Narrowest windows first; with ``by_weakness`` the weakest sections first (each section's narrowest windows
+    first). Windows all end the day before the exam, so, taken narrowest first, each one's days are the last
+    one's and a few more: a heap of (room, day) grows as the windows widen, and gives the day in O(log days).
+    Returns each placed card's day and how many cards found no room.
     """
-    left = dict(room)
-    assignment: dict[str, date] = {}
+    left = list(room)
+    assignment: dict[str, int] = {}
     unplaced = 0
 
-    def priority(item: tuple[date, ExamCard]) -> tuple[int, int, int, str]:
+    def priority(item: tuple[int, ExamCard]) -> tuple[int, int, int, str]:
         start, card = item
         section = weakness[card.section] if by_weakness else 0
-        return (section, -start.toordinal(), card.order, card.id)
+        return (section, -start, card.order, card.id)
 
-    last_day = max(room, default=None)
+    group: int | None = None
+    candidates: list[tuple[int, int]] = []  # (-room left, -day): the most room, then the later day, on top
+    next_day = len(left) - 1
     for start, card in sorted(windows, key=priority):
-        best: date | None = None
-        day = last_day
-        while day is not None and day >= start:
-            if left[day] > 0 and (best is None or left[day] > left[best]):
-                best = day
-            day -= timedelta(days=1)
-        if best is None:
-            if not by_weakness:
-                return None
+        section = weakness[card.section] if by_weakness else 0
+        if section != group:
+            group, candidates, next_day = section, [], len(left) - 1
+        while next_day >= start:
+            if left[next_day] > 0:
+                heapq.heappush(candidates, (-left[next_day], -next_day))
+            next_day -= 1
+        if not candidates:
             unplaced += 1
             continue
-        left[best] -= 1
-        assignment[card.id] = best
+        _room, negative_day = candidates[0]
+        day = -negative_day
+        left[day] -= 1
+        if left[day] > 0:
+            heapq.heapreplace(candidates, (-left[day], negative_day))
+        else:
+            heapq.heappop(candidates)
+        assignment[card.id] = day
     return assignment, unplaced
 
 
@@ -438,54 +627,6 @@ def _new_needed(deck: Sequence[ExamCard], today: date, cutoff: date | None, new_
     return math.ceil((unseen + new_seen_today) / days)
 
 
-def _reviews_needed(
-    deck: Sequence[ExamCard],
-    today: date,
-    exam: date,
-    model: MemoryModel,
-    limits: DailyLimits,
-    target: float,
-    cutoff: date | None,
-    weakness: dict[str, int],
-    new_seen_today: int,
-    reviews_done_today: int,
-    outcome: _Outcome,
-) -> int:
-    """The smallest reviews-per-day limit under which every review fits (the plan's busiest day if it fits)."""
-    if outcome.unplaced == 0 and outcome.backlog == 0:
-        return outcome.peak_reviews
-
-    def fits(per_day: int) -> bool:
-        trial = _plan(
-            deck,
-            today,
-            exam,
-            model,
-            DailyLimits(limits.new_per_day, per_day),
-            target,
-            cutoff,
-            weakness,
-            new_seen_today,
-            reviews_done_today,
-        )
-        return trial.unplaced == 0 and trial.backlog == 0
-
-    # Twice every card plus today's answers always fits (a card is reviewed at most once a day, plus once brought
-    # forward). Doubling from the limit finds a fitting bound in a few plans; bisection then finds the least.
-    ceiling = max(limits.reviews_per_day + 1, 2 * len(deck) + reviews_done_today)
-    low, high = limits.reviews_per_day + 1, max(1, 2 * limits.reviews_per_day)
-    while high < ceiling and not fits(high):
-        low, high = high + 1, 2 * high
-    high = min(high, ceiling)
-    while low < high:
-        middle = (low + high) // 2
-        if fits(middle):
-            high = middle
-        else:
-            low = middle + 1
-    return low
-
-
 def _readiness(
     deck: Sequence[ExamCard],
     today: date,
@@ -501,16 +642,22 @@ def _readiness(
     seen_by_exam.update(card_id for plan in outcome.days for card_id in plan.new)
     followed_means = _section_means(deck, followed)
     stopped_means = _section_means(deck, stopped)
+    counts = {section: [0, 0, 0] for section in followed_means}  # cards, unseen, below target: one pass
+    for card in deck:
+        count = counts[card.section]
+        count[0] += 1
+        count[1] += card.memory is None
+        count[2] += followed[card.id] < target
     sections = [
         SectionReadiness(
             section=section,
-            cards=sum(1 for card in deck if card.section == section),
-            unseen=sum(1 for card in deck if card.section == section and card.memory is None),
+            cards=cards,
+            unseen=unseen,
             recall_if_followed=followed_means[section],
             recall_if_stopped=stopped_means[section],
-            below_target=sum(1 for card in deck if card.section == section and followed[card.id] < target),
+            below_target=below,
         )
-        for section in followed_means
+        for section, (cards, unseen, below) in counts.items()
     ]
     sections.sort(key=lambda entry: (entry.recall_if_followed, entry.section))
     unseen_at_exam = len(deck) - len(seen_by_exam)
