@@ -227,7 +227,9 @@ class _Outcome:
 class _Run:
     """Step 1 under one reviews-per-day limit: what normal scheduling (every answer Good) does by the exam."""
 
-    memory: dict[str, tuple[MemoryState, int, int]]  # cards answered: memory, day of the answer, next due day
+    memory: dict[
+        str, tuple[MemoryState, int, int]
+    ]  # cards seen: memory, day of the last answer, next due day
     queue: list[
         tuple[int, int, str]
     ]  # (due day, order, card) of the cards due before the exam or answered: a heap
@@ -277,6 +279,8 @@ class _Planner:
 
         origin = today.toordinal()
         self.queue: list[tuple[int, int, str]] = []
+        self.initial: dict[str, tuple[MemoryState, int, int]] = {}  # memory, last review, due: cards in queue
+        self.order_of = {card.id: card.order for card in deck}
         self.static_windows: list[tuple[int, ExamCard]] = []
         for card in deck:
             memory = card.memory
@@ -285,6 +289,7 @@ class _Planner:
             due = (card.due if card.due is not None else memory.last_review).toordinal() - origin
             if due < self.days:
                 self.queue.append((due, card.order, card.id))
+                self.initial[card.id] = (memory.state, memory.last_review.toordinal() - origin, due)
             else:  # never reviewed by step 1: its window is the same under every limit
                 start = self._window(memory.state, memory.last_review.toordinal() - origin)
                 if start is not None:
@@ -295,16 +300,6 @@ class _Planner:
             self.static_starts[start] += 1
 
     # -- the model, remembered ----------------------------------------------------------------------------
-
-    def _after_good(self, state: MemoryState, elapsed: int) -> tuple[MemoryState, int]:
-        """The memory after a Good answer ``elapsed`` days after the last, and the days to its next review."""
-        key = (state.stability, state.difficulty, elapsed)
-        found = self._answers.get(key)
-        if found is None:
-            after = self.model.after_good(state, elapsed)
-            found = (after, max(1, self.model.interval(after)))
-            self._answers[key] = found
-        return found
 
     def _window(self, state: MemoryState, last_review: int) -> int | None:
         """The first day of the card's window if it needs a review brought forward (it reaches the exam below
@@ -322,41 +317,42 @@ class _Planner:
     # -- step 1 -------------------------------------------------------------------------------------------
 
     def _run(self, per_day: int) -> _Run:
-        limits = self.limits
+        # The hot loop of the planner (tens of thousands of reviews, several runs): locals, no method calls.
         queue = list(self.queue)  # already a heap
-        memory: dict[str, tuple[MemoryState, int, int]] = {}
+        memory = dict(self.initial)
         room: list[int] = []
         reviewed: list[int] = []
         introduced: list[tuple[str, ...]] = []
-        new_order = self.new_order
-        next_new = 0
-        by_id = self.by_id
-        origin = self.today.toordinal()
+        new_order, next_new, order_of = self.new_order, 0, self.order_of
+        answers, after_good, interval_of = self._answers, self.model.after_good, self.model.interval
+        first_state, first_interval = self.first_state, self.first_interval
+        heapreplace, heappush = heapq.heapreplace, heapq.heappush
         for day in range(self.days):
             review_room = max(0, per_day - (self.reviews_done_today if day == 0 else 0))
             done = 0
-            while queue and queue[0][0] <= day and done < review_room:
-                _due, order, card_id = queue[0]
-                known = memory.get(card_id)
-                if known is None:
-                    card_memory = by_id[card_id].memory
-                    assert card_memory is not None
-                    state, last = card_memory.state, card_memory.last_review.toordinal() - origin
-                else:
-                    state, last, _due = known
-                after, interval = self._after_good(state, day - last)
-                memory[card_id] = (after, day, day + interval)
-                heapq.heapreplace(queue, (day + interval, order, card_id))
+            while queue and done < review_room:
+                due, order, card_id = queue[0]
+                if due > day:
+                    break
+                state, last, _due = memory[card_id]
+                key = (state.stability, state.difficulty, day - last)
+                answer = answers.get(key)
+                if answer is None:
+                    after = after_good(state, day - last)
+                    answer = answers[key] = (after, max(1, interval_of(after)))
+                due = day + answer[1]
+                memory[card_id] = (answer[0], day, due)
+                heapreplace(queue, (due, order, card_id))
                 done += 1
             reviewed.append(done)
             room.append(review_room - done)
             # Past the cut-off new cards still come: seen late is better than never seen on the exam day.
-            quota = max(0, limits.new_per_day - (self.new_seen_today if day == 0 else 0))
+            quota = max(0, self.limits.new_per_day - (self.new_seen_today if day == 0 else 0))
             today_new = tuple(new_order[next_new : next_new + quota])
             next_new += len(today_new)
             for card_id in today_new:
-                memory[card_id] = (self.first_state, day, day + self.first_interval)
-                heapq.heappush(queue, (day + self.first_interval, by_id[card_id].order, card_id))
+                memory[card_id] = (first_state, day, day + first_interval)
+                heappush(queue, (day + first_interval, order_of[card_id], card_id))
             introduced.append(today_new)
         return _Run(memory, queue, room, reviewed, introduced)
 
@@ -403,7 +399,7 @@ class _Planner:
                 forward[day].append(card.id)
                 state, last = known[:2] if known is not None else _as_days(card.memory, self.today)
                 recall[card.id] = model.recall(self.days - day, model.after_good(state, day - last))
-            elif known is not None:
+            elif known is not None and known is not self.initial.get(card.id):  # answered in the run
                 recall[card.id] = model.recall(self.days - known[1], known[0])
             else:
                 recall[card.id] = self.stopped[card.id]
