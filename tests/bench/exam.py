@@ -3,6 +3,8 @@
     python -m tests.bench.exam                    # default FSRS-6 parameters, exams in 30, 60 and 90 days
     python -m tests.bench.exam --log reviews.csv  # a learner with parameters fitted on a real review log
     python -m tests.bench.exam --size tiny        # CI smoke run: part of the deck, short horizons, one learner
+    python -m tests.bench.exam --planner          # the pure planner's time on random collections of 50,000 cards
+    python -m tests.bench.exam --planner --db C   # ... and on collection C (e.g. the one tests.bench.generate makes)
 
 The learner's memory follows FSRS-6 with the given parameters (fitted on ``--log`` by the in-repo optimizer,
 else the defaults). Each learner day they study the session: due reviews (most overdue first, up to
@@ -110,7 +112,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--horizons", type=int, nargs="+", help="days to the exam (default: 30 60 90)")
+    parser.add_argument("--planner", action="store_true", help="time the pure planner instead")
+    parser.add_argument(
+        "--cards", type=int, default=50_000, help="cards of the random collections (--planner)"
+    )
+    parser.add_argument(
+        "--db", type=Path, help="also time the planner on this collection's cards (--planner)"
+    )
+    parser.add_argument("--runs", type=int, default=3, help="runs of each planner timing (median shown)")
     args = parser.parse_args(argv)
+    if args.planner:
+        return time_planner(args.cards, tuple(args.horizons or (30, 60, 90)), args.db, max(1, args.runs))
     size = SIZES[args.size]
     horizons = tuple(args.horizons) if args.horizons else size.horizons
 
@@ -163,6 +175,83 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"\nsimulated in {time.perf_counter() - started:.1f} s\n")
     print("\n".join(checks))
     return 0
+
+
+PLANNER_TARGET = 0.3  # seconds of CPU for one plan of 50,000 cards
+SECTIONS = ("EC2", "S3", "IAM", "VPC", "Lambda", "DynamoDB", "SQS", "SNS", "Kinesis", "RDS")
+
+
+def time_planner(cards: int, horizons: Sequence[int], db: Path | None, runs: int) -> int:
+    """`plan_exam` alone (no database, no terminal), CPU and wall seconds, median of ``runs``, default limits.
+
+    Random collections: a share of the cards never seen, the others with a stability of 0.5-400 days, last
+    seen up to 200 days ago and due 1-400 days after that (so many are overdue, and many need a review brought
+    forward: the limits bind, and the plan searches for the reviews a day that would fit). The floor, timed in
+    the same run, is one FSRS recall per card: what the report's "if you stop today" alone costs.
+    """
+    model = fsrs_model()
+    today = START
+    decks: list[tuple[str, list[ExamCard], date]] = []
+    for seed, unseen_share in ((0, 0.3), (1, 0.0)):
+        decks.append((f"random, {unseen_share:.0%} unseen", random_cards(cards, seed, unseen_share), today))
+    if db is not None:
+        decks.append((f"collection {db.name}", *collection_cards(db)))
+    print(f"pure planner, median of {runs} runs, limits {LIMITS.new_per_day} new / {LIMITS.reviews_per_day} "
+          f"reviews a day, target {PLANNER_TARGET} s CPU for 50,000 cards")  # fmt: skip
+    print("| cards | exam in | plan CPU | plan wall | floor CPU | ratio | reviews a day needed | result |")
+    print("|---|---|---|---|---|---|---|---|")
+    for label, deck, day in decks:
+        for horizon in horizons:
+            exam = day + timedelta(days=horizon)
+            cpu: list[float] = []
+            wall: list[float] = []
+            floor: list[float] = []
+            needed = 0
+            for _ in range(runs):
+                started, clock = time.process_time(), time.perf_counter()
+                plan = plan_exam(deck, day, exam, model, LIMITS, TARGET)
+                cpu.append(time.process_time() - started)
+                wall.append(time.perf_counter() - clock)
+                needed = plan.readiness.workload.reviews_per_day if plan.readiness else 0
+                started = time.process_time()
+                for card in deck:
+                    if card.memory is not None:
+                        model.recall((exam - card.memory.last_review).days, card.memory.state)
+                floor.append(time.process_time() - started)
+            plan_cpu, floor_cpu = statistics.median(cpu), statistics.median(floor)
+            verdict = "-" if len(deck) < 50_000 else "pass" if plan_cpu <= PLANNER_TARGET else "MISS"
+            print(
+                f"| {label}: {len(deck):,} | {horizon} days | {plan_cpu:.3f} s | {statistics.median(wall):.3f} s | "
+                f"{floor_cpu:.3f} s | {plan_cpu / floor_cpu if floor_cpu else 0:.1f} | {needed} | {verdict} |"
+            )
+    return 0
+
+
+def random_cards(count: int, seed: int, unseen_share: float) -> list[ExamCard]:
+    rng = random.Random(seed)
+    cards: list[ExamCard] = []
+    for index in range(count):
+        section = rng.choice(SECTIONS)
+        if rng.random() < unseen_share:
+            cards.append(ExamCard(f"c{index}", section, None, None, index))
+            continue
+        state = fsrs.MemoryState(rng.uniform(0.5, 400.0), rng.uniform(1.0, 10.0))
+        last = START - timedelta(days=rng.randint(0, 200))
+        due = last + timedelta(days=rng.randint(1, 400))
+        cards.append(ExamCard(f"c{index}", section, CardMemory(state, last), due, index))
+    return cards
+
+
+def collection_cards(db: Path) -> tuple[list[ExamCard], date]:
+    """A collection's cards as the planner sees them, and the learner's today."""
+    from datetime import UTC, datetime
+
+    from dva_cards.clock import learner_today
+    from dva_cards.exam_inputs import exam_cards
+    from dva_cards.store import Store
+
+    with Store.open(db) as store:
+        return exam_cards(store.exam_cards()), learner_today(datetime.now(UTC))
 
 
 def fitted_learner(path: Path) -> Learner:
