@@ -153,7 +153,7 @@ class ExamPlan:
 
 
 ON_TRACK = "on track"
-GUIDED_TRIALS = 6  # runs of step 1 led by their own guesses, before the search for the workload bisects
+GUIDED_TRIALS = 8  # runs of step 1 led by their own guesses, before the search for the workload bisects
 
 
 def plan_exam(
@@ -465,6 +465,7 @@ class _Planner:
         low = self.limits.reviews_per_day + 1  # the limit itself does not fit
         high = max(low, 2 * len(self.deck) + self.reviews_done_today)
         trial, step, trials = outcome.guess, 1, 0
+        followed: tuple[int, int] | None = None  # the last trial whose guess was followed, and that guess
         while low < high:
             if trials >= GUIDED_TRIALS:  # the guesses are not converging: plain bisection
                 trial = (low + high) // 2
@@ -477,8 +478,16 @@ class _Planner:
             else:
                 low = trial + 1
             if guided:
-                trial, step = guess, 1
+                following = guess
+                if followed is not None and followed[1] == trial:
+                    # Guesses close in on the answer geometrically: Aitken's extrapolation skips ahead.
+                    before, bend = followed[0], guess - 2 * trial + followed[0]
+                    if bend != 0 and (trial - before) * (guess - trial) > 0:
+                        following = round(guess - (guess - trial) ** 2 / bend)
+                followed = (trial, guess)
+                trial, step = following, 1
             else:
+                followed = None
                 trial, step = (trial - step if fitting else trial + step), 2 * step
         return low
 
