@@ -472,7 +472,8 @@ class _Planner:
             trial = min(max(trial, low), high - 1)
             fitting, guess = self.fits(trial)
             trials += 1
-            guided = guess < trial if fitting else guess > trial
+            # A guess one away is no better than a step, and steps double: a guess creeping by one is not followed.
+            guided = guess < trial - 1 if fitting else guess > trial + 1
             if fitting:
                 high = trial
             else:
