@@ -25,6 +25,8 @@ Figures and their floors (ratio = value / floor; the target is the highest accep
   command given the same kinds of options (a path, a name, a number, a flag), which Typer converts alike.
 * switching scheduler on that collection (`config set scheduler fsrs`, then `sm2`), each replaying the log of
   500,000 reviews: at most 2 s as a whole command (an absolute target; the bare Typer app is shown as floor).
+* `dva-cards exam show` (and `--json`, and `stats`, which then adds the readiness section) on a copy of that
+  collection with an exam set 60 days ahead: at most 2x the floor of the stats figures.
 
 Rows marked (reference) have no target: they show where time goes. Every subprocess runs as an installed
 command does: with bytecode caches (kept under the work dir, so the checkout stays clean), COLUMNS=80,
@@ -49,11 +51,12 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from .generate import make_collection
 
+EXAM_IN_DAYS = 60  # the exam figures' exam date, from the learner's today
 GENERATOR_VERSION = 4  # bump when generate.py changes what it writes: cached collections are then rebuilt
 MB = 1_000_000
 
@@ -187,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
     parser.add_argument("--runs", type=int, help="runs of each quick figure (default: by size)")
     parser.add_argument("--import-runs", type=int, help="runs of each import figure (default: by size)")
-    parser.add_argument("--only", choices=("startup", "stats", "import", "review", "switch"), action="append",
+    parser.add_argument("--only", choices=("startup", "stats", "import", "review", "switch", "exam"), action="append",
                         help="run only these groups (repeatable)")  # fmt: skip
     parser.add_argument("--work", type=Path, help="cache and scratch dir (default: <tmp>/dva-cards-bench)")
     parser.add_argument("--fresh", action="store_true", help="rebuild the cached inputs and collections")
@@ -196,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     size = SIZES[args.size]
     runs = max(1, args.runs or size.runs)
     import_runs = max(1, args.import_runs or size.import_runs)
-    groups = set(args.only or ("startup", "stats", "import", "review", "switch"))
+    groups = set(args.only or ("startup", "stats", "import", "review", "switch", "exam"))
     work = (args.work or Path(tempfile.gettempdir()) / "dva-cards-bench").resolve()
     scratch = work / "scratch"
     shutil.rmtree(scratch, ignore_errors=True)
@@ -213,6 +216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows += bench.review(size, max(1, runs // 2), fresh=args.fresh)
         if "switch" in groups:
             rows += bench.switch(size, max(1, runs // 2), fresh=args.fresh)
+        if "exam" in groups:
+            rows += bench.exam(size, runs, fresh=args.fresh)
     except CommandFailed as failure:
         print(f"benchmark stopped: {failure}", file=sys.stderr)
         return 1
@@ -379,6 +384,40 @@ class Bench:
             Row(
                 "(reference) review: build the day's queue", statistics.median(queue_times) * 1000, None, "ms"
             ),
+        ]
+
+    def exam(self, size: Size, runs: int, *, fresh: bool) -> list[Row]:
+        """`exam show` (and `stats`, which then adds the readiness section) on the stats collection with an
+        exam set in 60 days, against the floor of the stats figures: the plan is made afresh by each."""
+        cards, reviews = size.stats
+        db = self.scratch / "exam.db"
+        shutil.copyfile(self._collection("stats", cards, reviews, fresh=fresh), db)
+        exam_day = (self.today + timedelta(days=EXAM_IN_DAYS)).isoformat()
+        self._run([*self.command, "--db", str(db), "exam", "set", exam_day])
+        commands = {
+            "floor with options": [
+                sys.executable, str(self.floor_app), "--db", str(self.scratch / "none.db"), "one", "--name", "x",
+                "--count", "30", "--flag",
+            ],
+            "exam show": [*self.command, "--db", str(db), "exam", "show"],
+            "exam show --json": [*self.command, "--db", str(db), "exam", "show", "--json"],
+            "stats": [*self.command, "--db", str(db), "stats"],
+        }  # fmt: skip
+        for command in commands.values():
+            self._run(command)  # warm-up
+        samples = Samples()
+        for _ in range(runs):
+            for name, command in commands.items():
+                child = self._run(command)
+                samples.add(name, child.wall)
+                samples.add(f"{name} cpu", child.cpu or 0.0)
+        base = samples.median("floor with options")
+        scale = f"{cards:,} cards, exam in {EXAM_IN_DAYS} days"
+        return [
+            Row(f"dva-cards exam show ({scale})", samples.median("exam show"), base, "s", 2.0),
+            Row("dva-cards exam show --json", samples.median("exam show --json"), base, "s", 2.0),
+            Row("dva-cards stats with an exam set", samples.median("stats"), base, "s", 2.0),
+            Row("(reference) CPU time of exam show", samples.median("exam show cpu"), None, "s"),
         ]
 
     def switch(self, size: Size, runs: int, *, fresh: bool) -> list[Row]:
