@@ -522,7 +522,10 @@ def launch_editor(path: Path, line: int) -> None:
     editor = os.environ.get("EDITOR") or os.environ.get("VISUAL") or ("vi" if shutil.which("vi") else "")
     if not editor.strip():
         raise UserError("set $EDITOR to edit notes during a review")
-    command = editor_command(editor, path, line)
+    try:
+        command = editor_command(editor, path, line)
+    except ValueError as error:  # `EDITOR='vim "'`: an unclosed quote; the session goes on
+        raise UserError(f"cannot read $EDITOR {editor!r}: {error}") from None
     try:
         subprocess.run(command, check=False)
     except OSError as error:

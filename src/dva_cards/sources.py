@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import codecs
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UserError
+from .neutral import neutral_text
 
 _BINARY_SNIFF_BYTES = 8192
 
@@ -58,7 +58,7 @@ def decode_notes(data: bytes, path: Path) -> str:
             raise UserError(f"{path} starts with a UTF-16 mark but is not valid UTF-16") from None
         if "\x00" in text:
             raise UserError(f"{path} contains NUL characters: not a text file")
-        return _without_control_characters(text)
+        return neutral_text(text)
     if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
         raise UserError(f"{path} is a binary file, not markdown notes")
     try:
@@ -68,17 +68,7 @@ def decode_notes(data: bytes, path: Path) -> str:
         raise UserError(f"{path} is not valid UTF-8 (line {line}, byte {error.start})") from None
     if "\x00" in text:
         raise UserError(f"{path} contains NUL bytes: not a text file")
-    return _without_control_characters(text)
-
-
-# C0 controls but tab, LF, VT, FF, CR; DEL; C1 controls (U+009B is a one-character CSI on some terminals).
-_CONTROL_CHARACTERS = re.compile("[\x01-\x08\x0e-\x1f\x7f-\x9f]")
-
-
-def _without_control_characters(text: str) -> str:
-    """Escape sequences in notes (pasted colored output, or a hostile file) would reach the learner's terminal
-    raw through every screen that shows a card: each control character becomes U+FFFD, as markdown does NUL."""
-    return _CONTROL_CHARACTERS.sub("\ufffd", text)
+    return neutral_text(text)
 
 
 def _resolve(given: Path) -> Path:

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from ..store import Store
 
 
+# The largest count an option takes: SQLite's largest integer (a LIMIT beyond it cannot even be bound).
+MAX_COUNT = 2**63 - 1
+
+
 def _system_clock() -> datetime:
     return datetime.now(UTC)
 
@@ -33,7 +37,7 @@ class AppState:
 
     def collection_path(self) -> Path:
         if self.db is not None:
-            return self.db
+            return self.db.expanduser()  # `--db=~/x` and a quoted `DVA_CARDS_DB='~/x'` reach us unexpanded
         from ..collection import default_collection_path
 
         return default_collection_path()
@@ -45,7 +49,30 @@ class AppState:
 
 
 class _Commands(TyperGroup):
-    """Turns anticipated failures into one line on stderr and a non-zero exit, for every command."""
+    """Turns anticipated failures into one line on stderr and a non-zero exit, for every command.
+
+    Typer's own usage errors (a bad option value, a missing argument) are caught here too, so they read like
+    every other failure instead of a multi-line usage box.
+    """
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        from .output import prepare_streams
+
+        prepare_streams()
+        kwargs["standalone_mode"] = False
+        try:
+            result = super().main(*args, **kwargs)
+        except typer.TyperException as error:
+            if type(error).__name__ == "NoArgsIsHelpError":  # `dva-cards` alone: the help, as before
+                typer.echo(error.format_message(), err=True)
+                sys.exit(error.exit_code)
+            _print_error(error.format_message())
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            _print_error("interrupted; nothing was left half-written")
+            sys.exit(130)
+        # Without standalone mode an exit code comes back as the result; commands themselves return None.
+        sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -81,9 +108,18 @@ def _describe(error: Exception) -> tuple[str, int]:
     return f"unexpected {type(error).__name__}: {error} (run with --debug for the traceback)", 70
 
 
+def _print_error(message: str) -> None:
+    from .output import neutral
+
+    flat = " ".join(neutral(str(message)).split())
+    try:
+        typer.echo(f"dva-cards: error: {flat}", err=True)
+    except (OSError, ValueError):  # stderr closed (`2>&-`) or gone: the exit status still tells
+        pass
+
+
 def _fail(ctx: Any, message: str, code: int) -> NoReturn:
-    flat = " ".join(str(message).split())
-    typer.echo(f"dva-cards: error: {flat}", err=True)
+    _print_error(message)
     ctx.exit(code)
     raise AssertionError("unreachable")  # ctx.exit raises
 

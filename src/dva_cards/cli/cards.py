@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .app import app, state_of
+from .app import MAX_COUNT, app, state_of
 from .output import first_line, make_console, plain, print_json
 
 if TYPE_CHECKING:
@@ -23,7 +23,9 @@ def cards_command(
     include_retired: Annotated[bool, typer.Option("--retired", help="Include retired cards.")] = False,
     only_suspended: Annotated[bool, typer.Option("--suspended", help="Only suspended cards.")] = False,
     only_leeches: Annotated[bool, typer.Option("--leeches", help="Only leeches.")] = False,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many cards.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, max=MAX_COUNT, help="At most this many cards.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
 ) -> None:
     """Browse the cards in the collection."""

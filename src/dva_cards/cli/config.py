@@ -54,7 +54,8 @@ def config_get_command(
     typer.echo(str(typed_value(canonical, stored)))
 
 
-@config_app.command("set")
+# `config set new-per-day -5`: -5 is the value (refused by the setting's own check), not an unknown option.
+@config_app.command("set", context_settings={"ignore_unknown_options": True})
 def config_set_command(
     ctx: typer.Context,
     key: Annotated[str, typer.Argument(help="A setting (see `config list`).")],

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .app import app, state_of
+from .app import MAX_COUNT, app, state_of
 from .output import make_console, user_error
 
 
@@ -17,13 +17,19 @@ def review_command(
     new: Annotated[
         int | None,
         typer.Option(
-            "--new", min=0, help="New cards in this session, instead of what is left of new-per-day."
+            "--new",
+            min=0,
+            max=MAX_COUNT,
+            help="New cards in this session, instead of what is left of new-per-day.",
         ),
     ] = None,
     limit: Annotated[
         int | None,
         typer.Option(
-            "--limit", min=0, help="Due reviews in this session (cards, with --cram) instead of today's rest."
+            "--limit",
+            min=0,
+            max=MAX_COUNT,
+            help="Due reviews in this session (cards, with --cram) instead of today's rest.",
         ),
     ] = None,
     cram: Annotated[
