@@ -28,7 +28,7 @@ from .card_state import (
     StatsCategory,
     case_sql,
 )
-from .collection import connect
+from .collection import allow_writes, connect
 from .domain import (
     Answer,
     CardGroup,
@@ -74,13 +74,22 @@ def read_date(value: str) -> date:
 
 
 class Store:
-    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+    """The collection, read through a connection that cannot write until the first write transaction has
+    verified the collection (`collection.allow_writes`)."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path, *, writable: bool = False) -> None:
         self.connection = connection
         self.path = path
+        self.writable = writable
 
     @classmethod
     def open(cls, path: Path) -> Store:
         return cls(connect(path), path)
+
+    def _make_writable(self) -> None:
+        if not self.writable:
+            allow_writes(self.connection, self.path)
+            self.writable = True
 
     @classmethod
     @contextmanager
@@ -112,6 +121,7 @@ class Store:
     @contextmanager
     def transaction(self, *, rollback: bool = False) -> Iterator[None]:
         """One unit of work. `rollback=True` runs it for real and then undoes it (dry runs)."""
+        self._make_writable()
         try:
             self.connection.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
