@@ -200,9 +200,11 @@ def _inspect(path: Path) -> str | None:
                     raise CollectionError(f"{path} is an SQLite database but not a dva-cards collection")
                 return None
             row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
-            if not _OUR_TABLES <= tables:
+            if not tables >= _OUR_TABLES:
                 schema = "" if row is None else f" (schema {row[0]})"
-                raise CollectionError(f"{path} is another program's database{schema}, not a dva-cards collection")
+                raise CollectionError(
+                    f"{path} is another program's database{schema}, not a dva-cards collection"
+                )
         finally:
             connection.close()
     except sqlite3.DatabaseError as error:
@@ -355,7 +357,9 @@ def backup_collection(path: Path, revision: str) -> Path:
     try:
         os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600))
     except OSError as error:
-        raise CollectionError(f"cannot write the backup {target} before upgrading: {error.strerror or error}") from None
+        raise CollectionError(
+            f"cannot write the backup {target} before upgrading: {error.strerror or error}"
+        ) from None
     try:
         source = sqlite3.connect(Path(os.path.realpath(path)).as_uri() + "?mode=ro", uri=True)
         try:

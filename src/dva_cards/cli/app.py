@@ -112,10 +112,10 @@ def _print_error(message: str) -> None:
     from .output import neutral
 
     flat = " ".join(neutral(str(message)).split())
-    try:
+    from contextlib import suppress
+
+    with suppress(OSError, ValueError):  # stderr gone: the exit status still tells
         typer.echo(f"dva-cards: error: {flat}", err=True)
-    except (OSError, ValueError):  # stderr closed (`2>&-`) or gone: the exit status still tells
-        pass
 
 
 def _fail(ctx: Any, message: str, code: int) -> NoReturn:
