@@ -64,6 +64,24 @@ def connect(path: Path) -> sqlite3.Connection:
     return _reading_connection(path)
 
 
+def schema_revision(path: Path) -> str | None:
+    """The revision of the collection at `path` (None: nothing there yet), read without changing anything."""
+    return _inspect(path)
+
+
+def copy_collection(path: Path, target: Path) -> None:
+    """A consistent copy of the collection (SQLite's online backup), read without writing to it."""
+    source = sqlite3.connect(Path(os.path.realpath(path)).as_uri() + "?mode=ro", uri=True)
+    try:
+        destination = sqlite3.connect(target)
+        try:
+            source.backup(destination)
+        finally:
+            destination.close()
+    finally:
+        source.close()
+
+
 def allow_writes(connection: sqlite3.Connection, path: Path) -> None:
     """Let `connection` write, once the collection is verified (`quick_check` when cheap)."""
     try:
@@ -361,15 +379,7 @@ def backup_collection(path: Path, revision: str) -> Path:
             f"cannot write the backup {target} before upgrading: {error.strerror or error}"
         ) from None
     try:
-        source = sqlite3.connect(Path(os.path.realpath(path)).as_uri() + "?mode=ro", uri=True)
-        try:
-            destination = sqlite3.connect(target)
-            try:
-                source.backup(destination)
-            finally:
-                destination.close()
-        finally:
-            source.close()
+        copy_collection(path, target)
     except BaseException as error:
         target.unlink(missing_ok=True)
         if isinstance(error, sqlite3.Error):

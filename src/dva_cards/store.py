@@ -28,7 +28,7 @@ from .card_state import (
     StatsCategory,
     case_sql,
 )
-from .collection import allow_writes, connect
+from .collection import SCHEMA_HEAD, allow_writes, connect, copy_collection, schema_revision
 from .domain import (
     Answer,
     CardGroup,
@@ -94,18 +94,21 @@ class Store:
     @classmethod
     @contextmanager
     def for_dry_run(cls, path: Path) -> Iterator[Store]:
-        """The collection at `path`, or, when there is none yet, a throwaway one: a dry run creates nothing."""
-        if path.exists():
+        """The collection at `path` when it is current; otherwise a throwaway one -- new, or a copy of an
+        older collection upgraded in a temporary directory: a dry run creates and migrates nothing."""
+        revision = schema_revision(path)
+        if revision == SCHEMA_HEAD:
             with cls.open(path) as store:
                 yield store
             return
         import tempfile
 
-        with (
-            tempfile.TemporaryDirectory(prefix="dva-cards-dry-run-") as tmp,
-            cls.open(Path(tmp) / "collection.db") as store,
-        ):
-            yield store
+        with tempfile.TemporaryDirectory(prefix="dva-cards-dry-run-") as tmp:
+            scratch = Path(tmp) / "collection.db"
+            if revision is not None:
+                copy_collection(path, scratch)
+            with cls.open(scratch) as store:
+                yield store
 
     def close(self) -> None:
         self.connection.close()
