@@ -71,6 +71,12 @@ class _Commands(TyperGroup):
         except typer.Abort:
             _print_error("interrupted; nothing was left half-written")
             sys.exit(130)
+        from .output import flush_or_drop_stdout
+
+        failed = flush_or_drop_stdout()
+        if failed is not None:
+            _print_error(f"could not write the output: {failed.strerror or failed}")
+            sys.exit(1)
         # Without standalone mode an exit code comes back as the result; commands themselves return None.
         sys.exit(result if isinstance(result, int) else 0)
 
@@ -91,6 +97,10 @@ class _Commands(TyperGroup):
             _fail(ctx, message, code)
 
 
+# Writing stdout or stderr fails with these when the disk is full or the device is gone.
+_OUTPUT_ERRNOS = frozenset({28, 5, 9})  # ENOSPC, EIO, EBADF
+
+
 def _describe(error: Exception) -> tuple[str, int]:
     from ..errors import UserError
 
@@ -103,6 +113,8 @@ def _describe(error: Exception) -> tuple[str, int]:
         if any(cause in str(error) for cause in ("full", "readonly", "disk I/O")):
             return f"could not write to the collection, the change in progress was not saved: {error}", 2
         return f"the collection cannot be read: {error}", 2
+    if isinstance(error, OSError) and error.filename is None and error.errno in _OUTPUT_ERRNOS:
+        return f"could not write the output: {error.strerror or error}", 1
     if isinstance(error, OSError):
         return f"{error.strerror or error}: {error.filename or ''}".rstrip(": "), 1
     return f"unexpected {type(error).__name__}: {error} (run with --debug for the traceback)", 70
@@ -119,6 +131,9 @@ def _print_error(message: str) -> None:
 
 
 def _fail(ctx: Any, message: str, code: int) -> NoReturn:
+    from .output import flush_or_drop_stdout
+
+    flush_or_drop_stdout()
     _print_error(message)
     ctx.exit(code)
     raise AssertionError("unreachable")  # ctx.exit raises

@@ -25,6 +25,23 @@ def reader_went_away() -> NoReturn:
     raise SystemExit(0)
 
 
+def flush_or_drop_stdout() -> OSError | None:
+    """Flush stdout; if that fails (a full disk, a vanished device), drop what is left so the interpreter's
+    own final flush does not fail a second time, and return the error for the one-line report."""
+    import os
+
+    try:
+        sys.stdout.flush()
+    except OSError as error:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return error
+    except ValueError:  # already closed
+        return None
+    return None
+
+
 def plain(text: str) -> Any:
     """Note text or a name as Rich Text: `[red]` prints literally, never as markup; control characters are
     neutralised (a collection made by an older version, or a deck named after a hostile file)."""
