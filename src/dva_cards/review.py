@@ -18,7 +18,7 @@ import shlex
 import shutil
 import subprocess
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Literal
@@ -32,7 +32,7 @@ from . import scheduler
 from .card_state import state_of
 from .clock import add_days, learner_today
 from .domain import ReviewCard
-from .errors import CardGone, UserError
+from .errors import CardChanged, CardGone, UserError
 from .grading import LeechPolicy, grade
 from .humanize import duration
 from .identity import CONTEXT_SEPARATOR, context_parts
@@ -323,6 +323,13 @@ class _Session:
             self.queue = without(self.queue, card.id)
             self._say("This card has left the collection meanwhile; the answer was not recorded.", "yellow")
             return
+        except CardChanged:
+            # Answered or changed by another dva-cards while on screen: nothing was written. The queue keeps
+            # the card, so the next turn reloads it (and drops it if it is no longer due).
+            self._say(
+                "This card was changed by another dva-cards meanwhile: reloaded, not recorded.", "yellow"
+            )
+            return
         self.history.append(_Undo("answer", card, self.queue, review_id, quality))
         self.summary.reviewed += 1
         self.summary.correct += int(quality >= scheduler.PASSING_GRADE)
@@ -347,16 +354,26 @@ class _Session:
             self._say("Nothing to undo.", "dim")
             return False
         entry = self.history.pop()
-        if entry.review_id is not None:
-            # A cram answer never changed the card: only its log row goes.
-            before = None if self.options.cram else entry.card.schedule
-            self.store.undo_answer(entry.review_id, entry.card.id, before)
-            self.summary.reviewed -= 1
-            self.summary.correct -= int((entry.quality or 0) >= scheduler.PASSING_GRADE)
-            what = f"grade {entry.quality}"
-        else:
-            self.store.restore_schedule(entry.card.id, entry.card.schedule)
-            what = entry.action
+        try:
+            if entry.review_id is not None:
+                # A cram answer never changed the card: only its log row goes.
+                before = None if self.options.cram else entry.card.schedule
+                self.store.undo_answer(entry.review_id, entry.card.id, before)
+                self.summary.reviewed -= 1
+                self.summary.correct -= int((entry.quality or 0) >= scheduler.PASSING_GRADE)
+                what = f"grade {entry.quality}"
+            else:
+                before = entry.card.schedule
+                left = replace(before, suspended=True) if entry.action == "suspend" else before
+                self.store.restore_schedule(entry.card.id, before, current=left)
+                what = entry.action
+        except (CardChanged, CardGone):
+            # Another dva-cards answered or removed the card since: undoing would leave its answer in the
+            # log but not on the card. The card keeps what the other session gave it.
+            message = Text("Cannot undo: another dva-cards changed this card since: ", style="yellow")
+            message.append(entry.card.front)
+            self.console.print(message)
+            return False
         self.queue = entry.queue
         message = Text(f"Undone: {what} of ", style="yellow")
         message.append(entry.card.front)

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .card_state import (
     ACTIVE,
@@ -41,7 +41,7 @@ from .domain import (
     StatsRows,
     TodayRow,
 )
-from .errors import CardGone, CollectionError, UserError
+from .errors import CardChanged, CardGone, CollectionError, UserError
 from .identity import CONTEXT_SEPARATOR
 from .scheduler import START_EASE, SM2State
 from .session import CardInfo
@@ -488,22 +488,40 @@ class Store:
             )
             if answer.kind != AnswerKind.CRAM:
                 schedule = CardSchedule(after, leech, suspended, before.buried_until, stamp)
-                if not self._write_schedule(answer.card_id, schedule):
-                    raise CardGone(f"card {answer.card_id} is no longer in the collection")
+                # Only over the state this answer was given on: another session's answer in between would
+                # otherwise be overwritten while its log row stays.
+                if not self._write_schedule(answer.card_id, schedule, expected=before):
+                    self._changed_or_gone(answer.card_id)
         return int(cursor.lastrowid or 0)
 
     def undo_answer(self, review_id: int, card_id: str, before: CardSchedule | None) -> None:
         """Remove one logged answer and put the card back exactly as it was (`None`: leave the card alone,
         for cram answers, which never changed it)."""
         with self.transaction():
+            # Only while the card is still as this answer left it (its log row says how): after another
+            # session's answer, putting `before` back would leave that answer in the log and not on the card.
+            after = self.connection.execute(
+                "SELECT reps_after, ease_after, interval_after, due_after, drill_after, lapses_after "
+                "FROM review WHERE id = ? AND card_id = ?",
+                (review_id, card_id),
+            ).fetchone()
+            if after is None:
+                raise CardChanged(f"the answer to card {card_id} is no longer in the log")
+            if before is not None and not self._write_schedule(card_id, before, expected_state=tuple(after)):
+                self._changed_or_gone(card_id)
             self.connection.execute("DELETE FROM review WHERE id = ? AND card_id = ?", (review_id, card_id))
-            if before is not None:
-                self._write_schedule(card_id, before)
 
-    def restore_schedule(self, card_id: str, before: CardSchedule) -> None:
-        """Put a card's schedule and flags back as they were (undoing a suspend or a bury)."""
+    def restore_schedule(self, card_id: str, before: CardSchedule, *, current: CardSchedule) -> None:
+        """Put a card's schedule and flags back as they were (undoing a suspend or a bury), provided it is
+        still `current` (as the suspend or bury left it) apart from that flag."""
         with self.transaction():
-            self._write_schedule(card_id, before)
+            if not self._write_schedule(card_id, before, expected=current):
+                self._changed_or_gone(card_id)
+
+    def _changed_or_gone(self, card_id: str) -> NoReturn:
+        if self.connection.execute("SELECT 1 FROM card WHERE id = ?", (card_id,)).fetchone() is None:
+            raise CardGone(f"card {card_id} is no longer in the collection")
+        raise CardChanged(f"card {card_id} was changed by another dva-cards meanwhile")
 
     def set_suspended(self, card_id: str, suspended: bool = True) -> None:
         self.set_suspended_many([card_id], suspended)
@@ -567,11 +585,24 @@ class Store:
     def _deck_ids_by_name(self) -> list[int]:
         return [row[0] for row in self.connection.execute("SELECT id FROM deck ORDER BY name")]
 
-    def _write_schedule(self, card_id: str, schedule: CardSchedule) -> bool:
-        """Write a card's schedule columns; False if the card is gone."""
+    def _write_schedule(
+        self,
+        card_id: str,
+        schedule: CardSchedule,
+        *,
+        expected: CardSchedule | None = None,
+        expected_state: tuple[Any, ...] | None = None,
+    ) -> bool:
+        """Write a card's schedule columns; False if the card is gone or not as `expected` (its state, leech
+        and suspended flags) or `expected_state` (its state columns, as a review row stores them)."""
+        condition, values = "", ()
+        if expected is not None:
+            condition, values = f" AND {_EXPECTED_SCHEDULE}", _expected_values(expected)
+        elif expected_state is not None:
+            condition, values = f" AND {_EXPECTED_STATE}", expected_state
         cursor = self.connection.execute(
             "UPDATE card SET reps = ?, ease = ?, interval = ?, due = ?, drill = ?, lapses = ?, leech = ?, "
-            "suspended = ?, buried_until = ?, last_review = ? WHERE id = ?",
+            f"suspended = ?, buried_until = ?, last_review = ? WHERE id = ?{condition}",
             (
                 *_state_values(schedule.state),
                 int(schedule.leech),
@@ -579,6 +610,7 @@ class Store:
                 sql_date(schedule.buried_until),
                 schedule.last_review,
                 card_id,
+                *values,
             ),
         )
         return cursor.rowcount == 1
@@ -798,6 +830,15 @@ def _schedule(row: Sequence[Any]) -> CardSchedule:
         buried_until=parse_date(buried_until),
         last_review=last_review,
     )
+
+
+# A card's state columns as the session last saw them (`IS`: a new card's due is NULL).
+_EXPECTED_STATE = "reps IS ? AND ease IS ? AND interval IS ? AND due IS ? AND drill IS ? AND lapses IS ?"
+_EXPECTED_SCHEDULE = f"{_EXPECTED_STATE} AND leech IS ? AND suspended IS ?"
+
+
+def _expected_values(schedule: CardSchedule) -> tuple[Any, ...]:
+    return (*_state_values(schedule.state), int(schedule.leech), int(schedule.suspended))
 
 
 def _state_values(state: SM2State) -> tuple[Any, ...]:

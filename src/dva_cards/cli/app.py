@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -98,7 +99,7 @@ class _Commands(TyperGroup):
 
 
 # Writing stdout or stderr fails with these when the disk is full or the device is gone.
-_OUTPUT_ERRNOS = frozenset({28, 5, 9})  # ENOSPC, EIO, EBADF
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EBADF})
 
 
 def _describe(error: Exception) -> tuple[str, int]:
