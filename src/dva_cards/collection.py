@@ -82,6 +82,15 @@ def copy_collection(path: Path, target: Path) -> None:
         source.close()
 
 
+def open_for_check(path: Path) -> tuple[sqlite3.Connection, str]:
+    """A connection that cannot write, and the schema revision, of the collection at `path` as it is: nothing
+    is created or upgraded (`dva-cards check` reports; it does not change what it examines)."""
+    revision = _inspect(path)
+    if revision is None:
+        raise CollectionError(f"no collection at {path} yet")
+    return _reading_connection(path), revision
+
+
 def allow_writes(connection: sqlite3.Connection, path: Path) -> None:
     """Let `connection` write, once the collection is verified (`quick_check` when cheap)."""
     try:

@@ -48,6 +48,7 @@ from .session import CardInfo
 
 if TYPE_CHECKING:  # only `import` reconciles: reading commands start without it
     from .reconcile import DeckSnapshot, FilePlan
+    from .replay import CardLog
 
 
 # -- the one place where dates and instants become stored text and back ------------------------------------------
@@ -615,6 +616,51 @@ class Store:
         )
         return cursor.rowcount == 1
 
+    # -- check (`dva-cards check`) ---------------------------------------------------------------------------
+
+    def card_logs(self) -> Iterator[CardLog]:
+        """Every card's stored state with its review log (oldest first): what `replay` compares. Reviews of
+        pruned cards have no card and are left out."""
+        from .replay import CardLog, LoggedAnswer
+
+        cards = self.connection.execute(
+            "SELECT id, reps, ease, interval, due, drill, lapses FROM card ORDER BY id"
+        ).fetchall()
+        reviews = self.connection.execute(
+            "SELECT card_id, id, reps_before, ease_before, interval_before, due_before, drill_before, "
+            "lapses_before, reps_after, ease_after, interval_after, due_after, drill_after, lapses_after "
+            "FROM review WHERE card_id IN (SELECT id FROM card) ORDER BY card_id, id"
+        )
+        pending = next(reviews, None)
+        for card_id, *stored in cards:
+            answers: list[LoggedAnswer] = []
+            while pending is not None and pending[0] < card_id:
+                pending = next(reviews, None)
+            while pending is not None and pending[0] == card_id:
+                answers.append(LoggedAnswer(pending[1], _sm2(pending[2:8]), _sm2(pending[8:14])))
+                pending = next(reviews, None)
+            yield CardLog(card_id, _sm2(stored), tuple(answers))
+
+    def counts(self) -> tuple[int, int]:
+        """(cards, reviews) in the collection."""
+        row = self.connection.execute("SELECT (SELECT count(*) FROM card), (SELECT count(*) FROM review)")
+        cards, reviews = row.fetchone()
+        return int(cards), int(reviews)
+
+    def repair_states(self, fixes: Sequence[tuple[str, SM2State, SM2State]]) -> int:
+        """Set each card's state (card id, state seen, replayed state) to the replay of its log, in one
+        transaction; a card changed since it was read is left for the next check. Returns the cards set."""
+        done = 0
+        with self.transaction():
+            for card_id, seen, replayed in fixes:
+                cursor = self.connection.execute(
+                    "UPDATE card SET reps = ?, ease = ?, interval = ?, due = ?, drill = ?, lapses = ? "
+                    f"WHERE id = ? AND {_EXPECTED_STATE}",
+                    (*_state_values(replayed), card_id, *_state_values(seen)),
+                )
+                done += cursor.rowcount
+        return done
+
     # -- stats (`dva-cards stats`) ----------------------------------------------------------------------------
     # Read-only grouping for `stats.compute`. SQL does the grouping with integer arithmetic and ISO
     # day strings compared as text, so Python only sees a few thousand rows: the cards in one scan of the
@@ -839,6 +885,11 @@ _EXPECTED_SCHEDULE = f"{_EXPECTED_STATE} AND leech IS ? AND suspended IS ?"
 
 def _expected_values(schedule: CardSchedule) -> tuple[Any, ...]:
     return (*_state_values(schedule.state), int(schedule.leech), int(schedule.suspended))
+
+
+def _sm2(values: Sequence[Any]) -> SM2State:
+    reps, ease, interval, due, drill, lapses = values
+    return SM2State(reps, ease, interval, parse_date(due), bool(drill), lapses)
 
 
 def _state_values(state: SM2State) -> tuple[Any, ...]:
