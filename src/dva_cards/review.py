@@ -37,6 +37,7 @@ from .grading import LeechPolicy, grade
 from .humanize import duration
 from .identity import CONTEXT_SEPARATOR, context_parts
 from .keys import ENTER, ESCAPE, REVEAL, KeyReader
+from .neutral import neutral_name
 from .session import DailyLimits, Queue, after_answer, build_queue, facts_of, without
 from .settings import Settings
 from .store import Store
@@ -211,7 +212,9 @@ class _Session:
         if self.options.review_limit is not None:
             chosen = chosen[: self.options.review_limit]
         what = CONTEXT_SEPARATOR.join(part for part in (self.options.deck, section) if part) or "all decks"
-        self._say(f"Cram: {len(chosen)} cards from {what}. The schedule is not changed.", "bold")
+        self._say(
+            f"Cram: {len(chosen)} cards from {neutral_name(what)}. The schedule is not changed.", "bold"
+        )
         return Queue(reviews=tuple(chosen))
 
     # -- one card --------------------------------------------------------------------------------------------
@@ -274,10 +277,10 @@ class _Session:
         self.console.print(Text("space: show answer · ? keys", style="dim"))
 
     def _header(self, card: ReviewCard) -> Table:
-        where = Text(card.deck, style="bold")
+        where = Text(neutral_name(card.deck), style="bold")
         if card.context:
             where.append(CONTEXT_SEPARATOR)
-            where.append(card.context)
+            where.append(neutral_name(card.context))
         if self.options.cram:
             counts = Text(f"cram · {len(self.queue)} left", style="magenta")
         else:
@@ -408,7 +411,7 @@ class _Session:
             self._say(f"Edit: {error.message}", "red")
             return
         changes = f"{counts.added} added, {counts.updated} updated, {counts.retired} retired"
-        self._say(f"Re-imported {path.name}: {changes}.", "dim")
+        self._say(f"Re-imported {neutral_name(path.name)}: {changes}.", "dim")
         queued = {*self.queue.reviews, *self.queue.new, *self.queue.drills}
         active = self.store.active_card_ids(sorted(queued))
         for gone in sorted(queued - active):
