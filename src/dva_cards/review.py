@@ -187,7 +187,7 @@ class _Session:
         )
         queue = build_queue(cards, today, limits)
         if not queue:
-            where = f" in {options.deck}" if options.deck else ""
+            where = f" in {neutral_name(options.deck)}" if options.deck else ""
             self._say(f"Nothing to review today{where}.", "bold")
             if limits.new_per_day == 0 and self.store.has_new_cards(self.deck_id):
                 self._say(
