@@ -39,7 +39,7 @@ class Session:
 
 SESSION = st.sampled_from(["a", "b"])
 STEP = st.one_of(
-    st.tuples(st.just("load"), SESSION, st.integers(0, len(BULLETS) - 1)),
+    st.tuples(st.just("load"), SESSION, st.integers(0, 2)),  # few cards: the sessions meet often
     st.tuples(st.just("answer"), SESSION, st.integers(0, 5)),
     st.tuples(st.just("undo"), SESSION),
     st.tuples(st.just("import"), st.tuples(*[st.booleans()] * len(BULLETS))),
@@ -60,7 +60,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(STEP, min_size=1, max_size=40))
 def test_card_state_is_the_replay_of_its_log_after_any_interleaving(
     steps: list[tuple[Any, ...]], template: Path, tmp_path_factory: pytest.TempPathFactory
