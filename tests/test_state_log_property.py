@@ -118,5 +118,6 @@ def _act(session: Session, kind: str, args: tuple[Any, ...], now: datetime) -> N
         session.seen = None
     elif kind == "undo" and session.history:
         review_id, card_id, before = session.history.pop()
-        with suppress(CardChanged, CardGone):  # another session answered meanwhile: the card keeps that answer
+        # Another session answered meanwhile: the card keeps that answer.
+        with suppress(CardChanged, CardGone):
             store.undo_answer(review_id, card_id, before)
