@@ -310,7 +310,11 @@ CASES = [
     Case("directory without visible .md", _dir_without_md, error="no .md files in directory"),
     Case("symlink loop", _symlink_loop, error="symlink loop"),
     Case("directory with symlink loops", _dir_with_symlink_loops, check=_cards("Real")),
-    Case("directory with a file symlink loop", _dir_with_file_loop, error="loop.md: too many levels of symbolic links"),
+    Case(
+        "directory with a file symlink loop",
+        _dir_with_file_loop,
+        error="loop.md: too many levels of symbolic links",
+    ),
     Case("directory with a dangling symlink", _dir_with_dangling_link, error="dangling.md is a broken link"),
     Case("dangling symlink", _dangling_symlink, error="no such file or directory"),
     Case("named pipe", _fifo, error="not a regular file"),
