@@ -433,9 +433,30 @@ def test_a_tree_1200_folders_deep_imports(db_path: Path, tmp_path: Path) -> None
             os.chdir(here)
     finally:
         os.close(fd)
-    result = run("import", str(root), "--json")
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["added"] == 1
+    try:
+        result = run("import", str(root), "--json")
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["added"] == 1
+    finally:
+        remove_deep_tree(root)  # shutil.rmtree (pytest's clean-up too) recurses once per level
+
+
+def remove_deep_tree(root: Path) -> None:
+    """Remove a tree of single nested folders of any depth, bottom up, without recursion."""
+    here = os.getcwd()
+    try:
+        os.chdir(root)
+        depth = 0
+        while os.path.isdir("d"):
+            os.chdir("d")
+            depth += 1
+        for _ in range(depth + 1):
+            for name in os.listdir("."):
+                (os.rmdir if os.path.isdir(name) and not os.path.islink(name) else os.unlink)(name)
+            os.chdir("..")
+        os.rmdir(root)
+    finally:
+        os.chdir(here)
 
 
 def test_an_import_whose_summary_cannot_be_written_says_it_was_saved(tmp_path: Path) -> None:

@@ -74,6 +74,7 @@ def test_card_state_is_the_replay_of_its_log_after_any_interleaving(
     sessions = {"a": Session(Store.open(path)), "b": Session(Store.open(path))}
     try:
         for step in steps:
+            now += timedelta(seconds=1)  # each step a moment later, as a person works
             kind = step[0]
             if kind == "day":
                 now += timedelta(days=1)

@@ -619,17 +619,22 @@ class Store:
     # -- check (`dva-cards check`) ---------------------------------------------------------------------------
 
     def card_logs(self) -> Iterator[CardLog]:
-        """Every card's stored state with its review log (oldest first): what `replay` compares. Reviews of
-        pruned cards have no card and are left out."""
+        """Every card's stored state with its review log (oldest first): what `replay` compares.
+
+        A card's log starts when the card was made: reviews of a pruned card stay (past work counts), and if its
+        bullet comes back the new card with the same id starts afresh, so those older reviews are not its own.
+        """
         from .replay import CardLog, LoggedAnswer
 
         cards = self.connection.execute(
             "SELECT id, reps, ease, interval, due, drill, lapses FROM card ORDER BY id"
         ).fetchall()
         reviews = self.connection.execute(
-            "SELECT card_id, id, reps_before, ease_before, interval_before, due_before, drill_before, "
-            "lapses_before, reps_after, ease_after, interval_after, due_after, drill_after, lapses_after "
-            "FROM review WHERE card_id IN (SELECT id FROM card) ORDER BY card_id, id"
+            "SELECT r.card_id, r.id, r.reps_before, r.ease_before, r.interval_before, r.due_before, "
+            "r.drill_before, r.lapses_before, r.reps_after, r.ease_after, r.interval_after, r.due_after, "
+            "r.drill_after, r.lapses_after "
+            "FROM review r JOIN card c ON c.id = r.card_id WHERE r.reviewed_at >= c.created_at "
+            "ORDER BY r.card_id, r.id"
         )
         pending = next(reviews, None)
         for card_id, *stored in cards:
