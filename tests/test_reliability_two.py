@@ -703,3 +703,21 @@ def test_check_on_a_damaged_collection_says_so_and_repair_writes_nothing(collect
     assert "damaged" in one_error_line(result)
     assert "integrity:" in result.stdout and "ok" not in result.stdout.split("integrity:")[1].splitlines()[0]
     assert siblings(collection) == before
+
+
+def test_a_pruned_card_whose_bullet_returns_takes_the_state_its_answers_left(
+    db_path: Path, tmp_path: Path
+) -> None:
+    notes = write(tmp_path / "n.md", NOTES)
+    assert run("import", str(notes)).exit_code == 0
+    assert run("review", input=" \n5\nq\n").exit_code == 0
+    answered = (
+        sqlite3.connect(db_path).execute("SELECT card_id, reps_after, due_after FROM review").fetchone()
+    )
+    write(notes, "# Storage\n\n* **S3** - objects\n")
+    assert run("import", "--prune", str(notes)).exit_code == 0
+    write(notes, NOTES)
+    assert run("import", str(notes)).exit_code == 0
+    back = sqlite3.connect(db_path).execute("SELECT id, reps, due FROM card WHERE id = ?", (answered[0],))
+    assert back.fetchone() == answered
+    assert run("check").exit_code == 0

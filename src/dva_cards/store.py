@@ -221,6 +221,14 @@ class Store:
                     for c in plan.inserts
                 ],
             )
+            # A pruned card's answers stay in the log; when its bullet comes back, the card takes the state its
+            # last answer left, so its state is again the replay of its log (docs/rules.md).
+            self.connection.executemany(
+                "UPDATE card SET (reps, ease, interval, due, drill, lapses) = (SELECT reps_after, ease_after, "
+                "interval_after, due_after, drill_after, lapses_after FROM review r WHERE r.card_id = card.id "
+                "ORDER BY r.id DESC LIMIT 1) WHERE id = ? AND EXISTS (SELECT 1 FROM review WHERE card_id = ?)",
+                [(c.id, c.id) for c in plan.inserts],
+            )
             # The schedule columns are left alone: an edited definition keeps its history.
             self.connection.executemany(
                 "UPDATE card SET source = ?, line = ?, context = ?, front = ?, back = ?, content_hash = ?, "
@@ -619,11 +627,8 @@ class Store:
     # -- check (`dva-cards check`) ---------------------------------------------------------------------------
 
     def card_logs(self) -> Iterator[CardLog]:
-        """Every card's stored state with its review log (oldest first): what `replay` compares.
-
-        A card's log starts when the card was made: reviews of a pruned card stay (past work counts), and if its
-        bullet comes back the new card with the same id starts afresh, so those older reviews are not its own.
-        """
+        """Every card's stored state with its review log (oldest first): what `replay` compares. Reviews of
+        pruned cards whose bullet has not come back have no card and are left out."""
         from .replay import CardLog, LoggedAnswer
 
         cards = self.connection.execute(
@@ -633,8 +638,7 @@ class Store:
             "SELECT r.card_id, r.id, r.reps_before, r.ease_before, r.interval_before, r.due_before, "
             "r.drill_before, r.lapses_before, r.reps_after, r.ease_after, r.interval_after, r.due_after, "
             "r.drill_after, r.lapses_after "
-            "FROM review r JOIN card c ON c.id = r.card_id WHERE r.reviewed_at >= c.created_at "
-            "ORDER BY r.card_id, r.id"
+            "FROM review r JOIN card c ON c.id = r.card_id ORDER BY r.card_id, r.id"
         )
         pending = next(reviews, None)
         for card_id, *stored in cards:
