@@ -338,10 +338,8 @@ def test_migration_0005_escapes_old_contexts_and_keeps_every_id(db_path: Path, t
     assert run("import", str(notes)).exit_code == 0
     assert run("review", input=" \n4\n \n5\nq\n").exit_code == 0
     connection = sqlite3.connect(db_path)
-    connection.execute("UPDATE card SET context = replace(context, '\\›', '›')")  # as 0003 stored them
-    connection.execute("DROP INDEX IF EXISTS ix_card_context")
-    connection.execute("CREATE INDEX ix_card_context ON card (id, context, deck_id)")
-    connection.execute("UPDATE alembic_version SET version_num = '0003'")
+    connection.execute("UPDATE card SET context = replace(context, '\\›', '›')")  # as 0004 stored them
+    connection.execute("UPDATE alembic_version SET version_num = '0004'")
     connection.commit()
     old = {row[0]: row for row in connection.execute("SELECT id, context, front, back, reps FROM card")}
     reviews = connection.execute("SELECT * FROM review ORDER BY id").fetchall()
@@ -536,7 +534,7 @@ def test_an_editor_command_line_with_an_open_quote_is_a_user_error(
     from dva_cards.review import launch_editor
 
     monkeypatch.setenv("EDITOR", 'vim "')
-    with pytest.raises(UserError, match="cannot read \\$EDITOR"):
+    with pytest.raises(UserError, match="\\$EDITOR is not a valid command line"):
         launch_editor(tmp_path / "n.md", 3)
 
 
@@ -694,6 +692,60 @@ def test_check_finds_and_repairs_a_card_its_log_disagrees_with(collection: Path)
     assert repaired.exit_code == 0, repaired.output
     assert list(collection.parent.glob("collection.db.repair-*.bak"))
     assert run("check").exit_code == 0
+
+
+def test_check_compares_the_fsrs_memory_with_the_switchs_replay_and_repairs_it(collection: Path) -> None:
+    assert run("config", "set", "scheduler", "fsrs").exit_code == 0
+    assert run("review", input=" \n4\n \n5\n \n1\nq\n").exit_code == 0
+    assert run("check").exit_code == 0
+    connection = sqlite3.connect(collection)
+    card_id, stability, difficulty, day = connection.execute(
+        "SELECT id, stability, difficulty, memory_day FROM card WHERE stability IS NOT NULL LIMIT 1"
+    ).fetchone()
+    connection.execute(
+        "UPDATE card SET stability = stability * 2, memory_day = NULL WHERE id = ?", (card_id,)
+    )
+    connection.commit()
+    connection.close()
+    result = run("check")
+    assert "disagree" in one_error_line(result)
+    assert f"1 card differs from the replay of their review log: {card_id}" in result.stdout
+    assert run("check", "--repair").exit_code == 0
+    connection = sqlite3.connect(collection)
+    repaired = connection.execute(
+        "SELECT stability, difficulty, memory_day FROM card WHERE id = ?", (card_id,)
+    ).fetchone()
+    connection.close()
+    assert repaired == (stability, difficulty, day)
+    assert run("check").exit_code == 0
+
+
+def test_check_passes_after_switching_scheduler_both_ways_and_rescheduling(collection: Path) -> None:
+    assert run("review", input=" \n4\n \n3\n \n1\nq\n").exit_code == 0
+    assert run("config", "set", "scheduler", "fsrs", "--reschedule").exit_code == 0
+    assert run("check").exit_code == 0, run("check").output
+    assert run("review", input=" \n5\nq\n").exit_code == 0
+    assert run("config", "set", "scheduler", "sm2").exit_code == 0
+    result = run("check")
+    assert result.exit_code == 0, result.output
+    assert "every card equals the replay of its review log" in result.stdout
+
+
+def test_an_answer_over_a_memory_another_process_changed_is_refused(collection: Path) -> None:
+    """The FSRS memory is part of what a session saw: an answer over a different memory writes nothing."""
+    with Store.open(collection) as store:
+        card_id = store.connection.execute("SELECT id FROM card WHERE front = 'EC2'").fetchone()[0]
+        review_id = _grade(store, card_id, 4, store.review_card(card_id).schedule)  # type: ignore[union-attr]
+        seen = store.review_card(card_id)
+        assert seen is not None and seen.schedule.memory is not None
+        with store.transaction():
+            store.connection.execute("UPDATE card SET stability = stability + 1 WHERE id = ?", (card_id,))
+        reviews = store.counts()[1]
+        with pytest.raises(CardChanged):
+            _grade(store, card_id, 5, seen.schedule)
+        assert store.counts()[1] == reviews  # the answer's log row went with it
+        with pytest.raises(CardChanged):  # nor is the first answer undone over the changed memory
+            store.undo_answer(review_id, card_id, seen.schedule)
 
 
 def test_check_on_a_damaged_collection_says_so_and_repair_writes_nothing(collection: Path) -> None:

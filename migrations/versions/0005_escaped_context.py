@@ -10,7 +10,7 @@ The hashing and term normalisation below are frozen copies of what made the ids,
 whatever later versions change.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 """
 
 import hashlib
@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

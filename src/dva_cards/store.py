@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -35,6 +35,7 @@ from .domain import (
     CardRow,
     CardSchedule,
     HardCard,
+    MemoryRow,
     RetentionRow,
     ReviewCard,
     SkippedRow,
@@ -42,13 +43,14 @@ from .domain import (
     TodayRow,
 )
 from .errors import CardChanged, CardGone, CollectionError, UserError
+from .fsrs import CardMemory, MemoryState, Review
 from .identity import CONTEXT_SEPARATOR
 from .scheduler import START_EASE, SM2State
 from .session import CardInfo
 
 if TYPE_CHECKING:  # only `import` reconciles: reading commands start without it
     from .reconcile import DeckSnapshot, FilePlan
-    from .replay import CardLog
+    from .replay import CardLog, Disagreement
 
 
 # -- the one place where dates and instants become stored text and back ------------------------------------------
@@ -229,6 +231,14 @@ class Store:
                 "ORDER BY r.id DESC LIMIT 1) WHERE id = ? AND EXISTS (SELECT 1 FROM review WHERE card_id = ?)",
                 [(c.id, c.id) for c in plan.inserts],
             )
+            # ... and the FSRS memory its last answer outside cram left (a cram answer changes no memory).
+            self.connection.executemany(
+                "UPDATE card SET (stability, difficulty, memory_day) = (SELECT stability_after, "
+                "difficulty_after, day FROM review r WHERE r.card_id = card.id AND r.kind != ? "
+                "ORDER BY r.id DESC LIMIT 1) WHERE id = ? AND EXISTS "
+                "(SELECT 1 FROM review WHERE card_id = ? AND kind != ?)",
+                [(AnswerKind.CRAM.value, c.id, c.id, AnswerKind.CRAM.value) for c in plan.inserts],
+            )
             # The schedule columns are left alone: an edited definition keeps its history.
             self.connection.executemany(
                 "UPDATE card SET source = ?, line = ?, context = ?, front = ?, back = ?, content_hash = ?, "
@@ -362,15 +372,96 @@ class Store:
 
     def set_setting(self, key: str, value: str) -> None:
         with self.transaction():
-            self.connection.execute(
-                "INSERT INTO setting (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
+            self.write_setting(key, value)
+
+    def write_setting(self, key: str, value: str) -> None:
+        """Store one setting. Runs inside the caller's transaction."""
+        self.connection.execute(
+            "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    # -- the log as each card's history (switching scheduler, optimize, stats' memory) --------------------------
+
+    def answer_histories(self) -> dict[str, list[Review]]:
+        """Every card's non-cram answers, in the order given, as FSRS reviews (learner day, grade 0-5).
+
+        Cards since pruned are included: their answers are still the learner's history.
+        """
+        # Half a million answers share a few thousand (day, grade) pairs: SQL hands each answer over as one
+        # `day || grade` text, and each distinct pair becomes one shared Review.
+        reviews: dict[str, Review] = {}
+        histories: dict[str, list[Review]] = {}
+        # One pass over the table in log order (ix_review_card's order would cost a row lookup per answer).
+        rows = self.connection.execute(
+            f"SELECT card_id, day || quality FROM review WHERE kind != '{AnswerKind.CRAM.value}' ORDER BY id"
+        ).fetchall()
+        for card_id, answer in rows:
+            review = reviews.get(answer)
+            if review is None:
+                review = reviews[answer] = Review(read_date(answer[:10]), int(answer[10:]))
+            history = histories.get(card_id)
+            if history is None:
+                history = histories[card_id] = []
+            history.append(review)
+        return histories
+
+    def answer_log(self) -> list[tuple[str, Review]]:
+        """Every non-cram answer as (card id, review), in the order given: what `optimize` splits in time."""
+        days: dict[str, date] = {}
+        out = []
+        for card_id, day, quality in self.connection.execute(
+            f"SELECT card_id, day, quality FROM review WHERE kind != '{AnswerKind.CRAM.value}' ORDER BY id"
+        ):
+            parsed = days.get(day)
+            if parsed is None:
+                parsed = days[day] = read_date(day)
+            out.append((card_id, Review(parsed, quality)))
+        return out
+
+    def card_states(self) -> dict[str, SM2State]:
+        """Every card's stored scheduling state, by id."""
+        return {
+            row[0]: SM2State(row[1], row[2], row[3], parse_date(row[4]), bool(row[5]), row[6])
+            for row in self.connection.execute(
+                "SELECT id, reps, ease, interval, due, drill, lapses FROM card"
             )
+        }
+
+    def card_memories(self) -> dict[str, CardMemory]:
+        """Every card's stored FSRS memory, by id (cards never answered have none)."""
+        days: dict[str, date] = {}
+        out = {}
+        for card_id, stability, difficulty, day in self.connection.execute(
+            "SELECT id, stability, difficulty, memory_day FROM card WHERE stability IS NOT NULL"
+        ):
+            parsed = days.get(day)
+            if parsed is None:
+                parsed = days[day] = read_date(day)
+            out[card_id] = CardMemory(MemoryState(stability, difficulty), parsed)
+        return out
+
+    def write_memories(self, memories: Mapping[str, CardMemory]) -> None:
+        """Store cards' FSRS memories. Runs inside the caller's transaction."""
+        self.connection.executemany(
+            "UPDATE card SET stability = ?, difficulty = ?, memory_day = ? WHERE id = ?",
+            [(*_memory_values(memory), card_id) for card_id, memory in memories.items()],
+        )
+
+    def write_states(self, states: Mapping[str, SM2State]) -> None:
+        """Store cards' scheduling states (flags untouched). Runs inside the caller's transaction."""
+        self.connection.executemany(
+            "UPDATE card SET reps = ?, ease = ?, interval = ?, due = ?, drill = ?, lapses = ? WHERE id = ?",
+            [(*_state_values(state), card_id) for card_id, state in states.items()],
+        )
 
     def unset_setting(self, key: str) -> None:
         with self.transaction():
-            self.connection.execute("DELETE FROM setting WHERE key = ?", (key,))
+            self.unset_setting_in_transaction(key)
+
+    def unset_setting_in_transaction(self, key: str) -> None:
+        """Forget one setting. Runs inside the caller's transaction."""
+        self.connection.execute("DELETE FROM setting WHERE key = ?", (key,))
 
     # -- review ---------------------------------------------------------------------------------------------
     # The review loop's queries. The queue is drawn through the partial indexes (ix_card_due, ix_card_new)
@@ -381,7 +472,8 @@ class Store:
         row = self.connection.execute(
             "SELECT c.id, d.name, c.context, c.front, c.back, c.source, c.line, c.retired_at IS NOT NULL, "
             "c.reps, c.ease, c.interval, c.due, c.drill, c.lapses, c.leech, c.suspended, c.buried_until, "
-            "c.last_review FROM card c JOIN deck d ON d.id = c.deck_id WHERE c.id = ?",
+            "c.last_review, c.stability, c.difficulty, c.memory_day FROM card c JOIN deck d ON d.id = c.deck_id "
+            "WHERE c.id = ?",
             (card_id,),
         ).fetchone()
         if row is None:
@@ -468,10 +560,11 @@ class Store:
             raise ValueError(f"unknown review kind {answer.kind!r}")
         before = answer.before
         after, leech, suspended = answer.after, answer.leech, answer.suspended
-        if answer.kind == AnswerKind.CRAM and (after, leech, suspended) != (
+        if answer.kind == AnswerKind.CRAM and (after, leech, suspended, answer.memory_after) != (
             before.state,
             before.leech,
             before.suspended,
+            before.memory,
         ):
             raise ValueError("a cram answer must leave the card's state as it was")
         stamp = sql_datetime(answer.reviewed_at)
@@ -480,8 +573,8 @@ class Store:
                 "INSERT INTO review (card_id, reviewed_at, day, quality, kind, duration_ms, reps_before, "
                 "ease_before, interval_before, due_before, drill_before, lapses_before, leech_before, "
                 "suspended_before, reps_after, ease_after, interval_after, due_after, drill_after, "
-                "lapses_after) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "lapses_after, stability_before, difficulty_before, stability_after, difficulty_after) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     answer.card_id,
                     stamp,
@@ -493,12 +586,16 @@ class Store:
                     int(before.leech),
                     int(before.suspended),
                     *_state_values(after),
+                    *_memory_values(before.memory)[:2],
+                    *_memory_values(answer.memory_after)[:2],
                 ),
             )
             if answer.kind != AnswerKind.CRAM:
-                schedule = CardSchedule(after, leech, suspended, before.buried_until, stamp)
-                # Only over the state this answer was given on: another session's answer in between would
-                # otherwise be overwritten while its log row stays.
+                schedule = CardSchedule(
+                    after, leech, suspended, before.buried_until, stamp, answer.memory_after
+                )
+                # Only over the state and memory this answer was given on: another session's answer in between
+                # would otherwise be overwritten while its log row stays.
                 if not self._write_schedule(answer.card_id, schedule, expected=before):
                     self._changed_or_gone(answer.card_id)
         return int(cursor.lastrowid or 0)
@@ -510,7 +607,8 @@ class Store:
             # Only while the card is still as this answer left it (its log row says how): after another
             # session's answer, putting `before` back would leave that answer in the log and not on the card.
             after = self.connection.execute(
-                "SELECT reps_after, ease_after, interval_after, due_after, drill_after, lapses_after "
+                "SELECT reps_after, ease_after, interval_after, due_after, drill_after, lapses_after, "
+                "stability_after, difficulty_after "
                 "FROM review WHERE id = ? AND card_id = ?",
                 (review_id, card_id),
             ).fetchone()
@@ -611,13 +709,15 @@ class Store:
             condition, values = f" AND {_EXPECTED_STATE}", expected_state
         cursor = self.connection.execute(
             "UPDATE card SET reps = ?, ease = ?, interval = ?, due = ?, drill = ?, lapses = ?, leech = ?, "
-            f"suspended = ?, buried_until = ?, last_review = ? WHERE id = ?{condition}",
+            "suspended = ?, buried_until = ?, last_review = ?, stability = ?, difficulty = ?, memory_day = ? "
+            f"WHERE id = ?{condition}",
             (
                 *_state_values(schedule.state),
                 int(schedule.leech),
                 int(schedule.suspended),
                 sql_date(schedule.buried_until),
                 schedule.last_review,
+                *_memory_values(schedule.memory),
                 card_id,
                 *values,
             ),
@@ -627,28 +727,37 @@ class Store:
     # -- check (`dva-cards check`) ---------------------------------------------------------------------------
 
     def card_logs(self) -> Iterator[CardLog]:
-        """Every card's stored state with its review log (oldest first): what `replay` compares. Reviews of
-        pruned cards whose bullet has not come back have no card and are left out."""
+        """Every card's stored state and memory with its review log (oldest first): what `replay` compares.
+        Reviews of pruned cards whose bullet has not come back have no card and are left out."""
         from .replay import CardLog, LoggedAnswer
 
         cards = self.connection.execute(
-            "SELECT id, reps, ease, interval, due, drill, lapses FROM card ORDER BY id"
+            "SELECT id, reps, ease, interval, due, drill, lapses, stability, difficulty, memory_day "
+            "FROM card ORDER BY id"
         ).fetchall()
         reviews = self.connection.execute(
             "SELECT r.card_id, r.id, r.reps_before, r.ease_before, r.interval_before, r.due_before, "
             "r.drill_before, r.lapses_before, r.reps_after, r.ease_after, r.interval_after, r.due_after, "
-            "r.drill_after, r.lapses_after "
+            "r.drill_after, r.lapses_after, r.day, r.quality, r.kind "
             "FROM review r JOIN card c ON c.id = r.card_id ORDER BY r.card_id, r.id"
         )
+        days: dict[str, date] = {}
         pending = next(reviews, None)
         for card_id, *stored in cards:
             answers: list[LoggedAnswer] = []
             while pending is not None and pending[0] < card_id:
                 pending = next(reviews, None)
             while pending is not None and pending[0] == card_id:
-                answers.append(LoggedAnswer(pending[1], _sm2(pending[2:8]), _sm2(pending[8:14])))
+                day, quality, kind = pending[14:17]
+                review = None
+                if kind != AnswerKind.CRAM.value:
+                    parsed = days.get(day)
+                    if parsed is None:
+                        parsed = days[day] = read_date(day)
+                    review = Review(parsed, quality)
+                answers.append(LoggedAnswer(pending[1], _sm2(pending[2:8]), _sm2(pending[8:14]), review))
                 pending = next(reviews, None)
-            yield CardLog(card_id, _sm2(stored), tuple(answers))
+            yield CardLog(card_id, _sm2(stored[:6]), tuple(answers), _memory(*stored[6:9]))
 
     def counts(self) -> tuple[int, int]:
         """(cards, reviews) in the collection."""
@@ -656,16 +765,26 @@ class Store:
         cards, reviews = row.fetchone()
         return int(cards), int(reviews)
 
-    def repair_states(self, fixes: Sequence[tuple[str, SM2State, SM2State]]) -> int:
-        """Set each card's state (card id, state seen, replayed state) to the replay of its log, in one
-        transaction; a card changed since it was read is left for the next check. Returns the cards set."""
+    def repair_states(self, fixes: Sequence[Disagreement]) -> int:
+        """Set each card's state and FSRS memory to the replay of its log, in one transaction; a card changed
+        since it was read (state or memory not as seen) is left for the next check. Returns the cards set."""
         done = 0
         with self.transaction():
-            for card_id, seen, replayed in fixes:
+            for fix in fixes:
+                # A memory read as None may be partly NULL (a damaged row): only a whole one is compared.
+                memory_seen = fix.stored_memory is not None
                 cursor = self.connection.execute(
-                    "UPDATE card SET reps = ?, ease = ?, interval = ?, due = ?, drill = ?, lapses = ? "
-                    f"WHERE id = ? AND {_EXPECTED_STATE}",
-                    (*_state_values(replayed), card_id, *_state_values(seen)),
+                    "UPDATE card SET reps = ?, ease = ?, interval = ?, due = ?, drill = ?, lapses = ?, "
+                    "stability = ?, difficulty = ?, memory_day = ? WHERE id = ? AND reps IS ? AND ease IS ? "
+                    "AND interval IS ? AND due IS ? AND drill IS ? AND lapses IS ?"
+                    + (" AND stability IS ? AND difficulty IS ? AND memory_day IS ?" if memory_seen else ""),
+                    (
+                        *_state_values(fix.replayed),
+                        *_memory_values(fix.replayed_memory),
+                        fix.card_id,
+                        *_state_values(fix.stored),
+                        *(_memory_values(fix.stored_memory) if memory_seen else ()),
+                    ),
                 )
                 done += cursor.rowcount
         return done
@@ -690,7 +809,7 @@ class Store:
         interval_edges: Sequence[int],
         mature_days: int,
         learning_reps: int,
-        start_ease: int,
+        low_ease: int,
         hardest_limit: int,
     ) -> StatsRows:
         """The grouped rows behind the stats screen, for all decks or one (`deck_id`), in one read snapshot.
@@ -712,7 +831,7 @@ class Store:
             "deck": deck_id,
             "mature": mature_days,
             "learning": learning_reps,
-            "start_ease": start_ease,
+            "low_ease": low_ease,
             "limit": hardest_limit,
         }
         in_deck = "" if deck_id is None else "AND deck_id = :deck "
@@ -767,8 +886,15 @@ class Store:
             "hardest": (
                 "SELECT id, deck_id, front, context, source, line, lapses, ease, interval, leech, suspended "
                 "FROM card INDEXED BY ix_card_stats WHERE retired_at IS NULL "
-                f"AND (lapses > 0 OR ease < :start_ease) {in_deck}"
+                f"AND (lapses > 0 OR ease < :low_ease) {in_deck}"
                 "ORDER BY lapses DESC, ease, source, line, id LIMIT :limit"
+            ),
+            # Today's predicted recall: each active card's section and FSRS memory, from the covering
+            # ix_card_memory (the planner would rather walk ix_card_due and read every card row).
+            "memories": (
+                f"SELECT {section}, CAST(julianday(:today) - julianday(memory_day) AS INTEGER), stability "
+                "FROM card INDEXED BY ix_card_memory "
+                f"WHERE stability IS NOT NULL AND retired_at IS NULL AND suspended = 0 {in_deck}"
             ),
         }
         review_queries = {
@@ -824,6 +950,7 @@ class Store:
                 RetentionRow(row[0], *(int(value or 0) for value in row[1:])) for row in result["retention"]
             ],
             hardest=[_hard_card(row) for row in result["hardest"]],
+            memories=[MemoryRow(*row) for row in result["memories"]],
         )
 
     # -- end of stats ---------------------------------------------------------------------------------------
@@ -877,28 +1004,51 @@ def _busy(path: Path, error: sqlite3.OperationalError) -> CollectionError:
 
 
 def _schedule(row: Sequence[Any]) -> CardSchedule:
-    reps, ease, interval, due, drill, lapses, leech, suspended, buried_until, last_review = row
+    reps, ease, interval, due, drill, lapses, leech, suspended, buried_until, last_review, *memory = row
     return CardSchedule(
         state=SM2State(reps, ease, interval, parse_date(due), bool(drill), lapses),
         leech=bool(leech),
         suspended=bool(suspended),
         buried_until=parse_date(buried_until),
         last_review=last_review,
+        memory=_memory(*memory),
     )
 
 
-# A card's state columns as the session last saw them (`IS`: a new card's due is NULL).
-_EXPECTED_STATE = "reps IS ? AND ease IS ? AND interval IS ? AND due IS ? AND drill IS ? AND lapses IS ?"
-_EXPECTED_SCHEDULE = f"{_EXPECTED_STATE} AND leech IS ? AND suspended IS ?"
+# A card's state columns and FSRS memory as the session last saw them (`IS`: a new card's due and memory are
+# NULL). The memory's day is not in a review row, so an undo compares stability and difficulty only.
+_EXPECTED_STATE = (
+    "reps IS ? AND ease IS ? AND interval IS ? AND due IS ? AND drill IS ? AND lapses IS ? "
+    "AND stability IS ? AND difficulty IS ?"
+)
+_EXPECTED_SCHEDULE = f"{_EXPECTED_STATE} AND memory_day IS ? AND leech IS ? AND suspended IS ?"
 
 
 def _expected_values(schedule: CardSchedule) -> tuple[Any, ...]:
-    return (*_state_values(schedule.state), int(schedule.leech), int(schedule.suspended))
+    return (
+        *_state_values(schedule.state),
+        *_memory_values(schedule.memory),
+        int(schedule.leech),
+        int(schedule.suspended),
+    )
 
 
 def _sm2(values: Sequence[Any]) -> SM2State:
     reps, ease, interval, due, drill, lapses = values
     return SM2State(reps, ease, interval, parse_date(due), bool(drill), lapses)
+
+
+def _memory(stability: float | None, difficulty: float | None, day: str | None) -> CardMemory | None:
+    if stability is None or difficulty is None or day is None:
+        return None
+    return CardMemory(MemoryState(float(stability), float(difficulty)), read_date(day))
+
+
+def _memory_values(memory: CardMemory | None) -> tuple[float | None, float | None, str | None]:
+    """A memory as its three stored columns: stability, difficulty and its learner day."""
+    if memory is None:
+        return None, None, None
+    return memory.state.stability, memory.state.difficulty, sql_date(memory.last_review)
 
 
 def _state_values(state: SM2State) -> tuple[Any, ...]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from .. import __version__
 from .output import reader_went_away
@@ -22,6 +22,14 @@ if TYPE_CHECKING:
 
 # The largest count an option takes: SQLite's largest integer (a LIMIT beyond it cannot even be bound).
 MAX_COUNT = 2**63 - 1
+
+
+def within_sqlite(value: int | None) -> int | None:
+    """A count option's check beyond its `min`: a number too large for SQLite is a one-line usage error (a
+    callback, not a `max`, so help does not show SQLite's limit)."""
+    if value is not None and value > MAX_COUNT:
+        raise typer.BadParameter(f"{value} is more than {MAX_COUNT}")
+    return value
 
 
 def _system_clock() -> datetime:
@@ -102,6 +110,14 @@ class _Commands(TyperGroup):
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EBADF})
 
 
+class Command(TyperCommand):
+    """Usage lines as the README writes them, `dva-cards import [OPTIONS] PATH...`: Typer braces required
+    arguments (`{PATH...}`), which reads like a set to pick from."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return [piece.removeprefix("{").removesuffix("}") for piece in super().collect_usage_pieces(ctx)]
+
+
 def _describe(error: Exception) -> tuple[str, int]:
     from ..errors import UserError
 
@@ -147,6 +163,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Plain help: Rich's panels print a Python type beside every argument (`<path>`, `<str>`).
+    rich_markup_mode=None,
 )
 
 
@@ -163,6 +181,7 @@ def main_options(
         Path | None,
         typer.Option(
             "--db",
+            metavar="FILE",
             envvar="DVA_CARDS_DB",
             help="Collection file (default: the platform data dir, or $DVA_CARDS_DB).",
             dir_okay=False,

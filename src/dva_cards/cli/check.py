@@ -6,13 +6,13 @@ from typing import Annotated
 
 import typer
 
-from .app import app, state_of
+from .app import Command, app, state_of
 from .output import neutral, user_error
 
 _SHOWN = 5  # disagreeing cards listed by id; the rest are counted
 
 
-@app.command("check")
+@app.command("check", cls=Command)
 def check_command(
     ctx: typer.Context,
     repair: Annotated[
@@ -55,13 +55,15 @@ def check_command(
         typer.echo(f"schema: {revision} (current)")
         cards, reviews = store.counts()
         typer.echo(f"cards: {cards} · reviews: {reviews}")
-        found = disagreements(store.card_logs())
+        from ..settings import effective
+
+        found = disagreements(store.card_logs(), effective(store.settings()).scheduling)
         differing = [item for item in found if item.state_differs]
         broken = sum(len(item.broken_links) for item in found)
         if broken:
             typer.echo(
                 f"log: {broken} answer{'s' if broken != 1 else ''} given on a state an earlier answer had already "
-                "changed (two sessions at once); the log is kept as it is"
+                "changed (two sessions at once, or a scheduler switch in between); the log is kept as it is"
             )
         if not differing:
             typer.echo("card state: every card equals the replay of its review log")
@@ -76,7 +78,7 @@ def check_command(
                 "card state and review log disagree: `dva-cards check --repair` rebuilds the state from the log"
             )
         backup = backup_collection(path, "repair")
-        fixed = store.repair_states([(item.card_id, item.stored, item.replayed) for item in differing])
+        fixed = store.repair_states(differing)
         typer.echo(
             f"repaired: {fixed} card{'s' if fixed != 1 else ''} set to the replay of their log (backup: {neutral(backup)})"
         )
