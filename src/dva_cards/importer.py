@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .domain import CardRow, SkippedRow
+from .domain import CardRow, MovedCard, SkippedRow
 from .extract import Extraction, extract
 from .identity import file_hash
 from .reconcile import Counts, DeckPlan, FileExists, FileInput, FilePlan, reconcile_deck
@@ -35,6 +35,7 @@ class ImportResult:
     skipped: tuple[SkippedRow, ...]
     cards: tuple[CardRow, ...]  # the cards a dry run would add (empty for a real import)
     dry_run: bool = False
+    moves: tuple[MovedCard, ...] = ()  # cards carried to their definition's new place
 
     def to_json(self) -> dict[str, Any]:
         result: dict[str, Any] = {
@@ -44,6 +45,8 @@ class ImportResult:
             "retired": self.counts.retired,
             "restored": self.counts.restored,
             "pruned": self.counts.pruned,
+            "moved": self.counts.moved,
+            "moves": [move.to_json() for move in self.moves],
             "skipped": [item.to_json() for item in self.skipped],
         }
         if self.dry_run:
@@ -89,7 +92,7 @@ def import_notes(
         plans: dict[str, tuple[int, Iterator[FilePlan], DeckPlan]] = {}
         for name, files in inputs.items():
             deck_id, snapshot = store.deck_snapshot(name)
-            plan = reconcile_deck(snapshot, files, file_exists)
+            plan = reconcile_deck(snapshot, files, file_exists, store.card_answers)
             plans[name] = (deck_id, iter(plan.files), plan)
         # Applied in the order the files were given, as reconciled: each deck's plans stay in their order.
         for note, digest in zip(notes, digests, strict=True):
@@ -117,7 +120,11 @@ def _result(
         counts += each.counts
     cards = [card for name, each in ordered for card in each.new_cards(name)] if dry_run else []
     return ImportResult(
-        counts, tuple(item for _, each in ordered for item in each.skipped), tuple(cards), dry_run
+        counts,
+        tuple(item for _, each in ordered for item in each.skipped),
+        tuple(cards),
+        dry_run,
+        tuple(move for _, each in ordered for move in each.moves),
     )
 
 

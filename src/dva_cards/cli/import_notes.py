@@ -12,6 +12,7 @@ from .app import app, state_of
 from .output import first_line, make_console, plain, print_json, user_error
 
 if TYPE_CHECKING:
+    from ..domain import MovedCard
     from ..importer import ImportResult
 
 
@@ -93,11 +94,17 @@ def _render_import(result: ImportResult, *, dry_run: bool, verbose: bool, files:
         ("retired", counts.retired),
         ("restored", counts.restored),
         ("pruned", counts.pruned),
+        ("moved", counts.moved),
         ("skipped", len(result.skipped)),
     ):
         if value or label in ("added", "updated", "unchanged", "retired", "skipped"):
             table.add_row(label, str(value))
     console.print(table)
+    if verbose or dry_run:
+        for move in result.moves:
+            console.print(f"moved {describe_move(move)}", markup=False, soft_wrap=True)
+    elif result.moves:
+        console.print(f"{len(result.moves)} moved (history kept); --verbose lists them", style="dim")
     if verbose:
         for item in result.skipped:
             console.print(
@@ -114,3 +121,16 @@ def _render_import(result: ImportResult, *, dry_run: bool, verbose: bool, files:
         console.print(cards)
     if dry_run:
         console.print("dry run: the collection was not changed", style="dim")
+
+
+def describe_move(move: MovedCard) -> str:
+    """`old context › term → new context`, and the new term too when it changed."""
+    from ..identity import CONTEXT_SEPARATOR
+
+    old = CONTEXT_SEPARATOR.join(part for part in (move.old_context, move.old_front) if part)
+    new = move.context or "(top of the file)"
+    if move.front != move.old_front:
+        new = CONTEXT_SEPARATOR.join(part for part in (move.context, move.front) if part)
+    if move.source != move.old_source:
+        new += f" (in {move.source})"
+    return f"{old} → {new}"
