@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 def import_command(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Markdown files, or directories searched for *.md.")],
-    deck: Annotated[str | None, typer.Option("--deck", help="Deck name (default: each file's stem).")] = None,
+    deck: Annotated[
+        str | None,
+        typer.Option("--deck", help="Deck name (default: a directory's name, or a file's stem)."),
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; change nothing.")
     ] = False,
@@ -30,7 +33,13 @@ def import_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object instead of a table.")
     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every skipped item.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="List every moved card and every item not carded.")
+    ] = False,
+    explain: Annotated[
+        bool,
+        typer.Option("--explain", help="List every item that looks like a definition but is not carded."),
+    ] = False,
 ) -> None:
     """Turn the bullet definitions of markdown notes into cards (one transaction)."""
 
@@ -49,7 +58,7 @@ def import_command(
     if as_json:
         print_json(result.to_json())
     else:
-        _render_import(result, dry_run=dry_run, verbose=verbose, files=len(notes))
+        _render_import(result, dry_run=dry_run, verbose=verbose, explain=explain, files=len(notes))
 
 
 def _import_progress(notes: list[Any], *, quiet: bool) -> Any:
@@ -76,7 +85,7 @@ def _import_progress(notes: list[Any], *, quiet: bool) -> Any:
     return bar()
 
 
-def _render_import(result: ImportResult, *, dry_run: bool, verbose: bool, files: int) -> None:
+def _render_import(result: ImportResult, *, dry_run: bool, verbose: bool, explain: bool, files: int) -> None:
     from rich.table import Table
 
     counts = result.counts
@@ -95,9 +104,9 @@ def _render_import(result: ImportResult, *, dry_run: bool, verbose: bool, files:
         ("restored", counts.restored),
         ("pruned", counts.pruned),
         ("moved", counts.moved),
-        ("skipped", len(result.skipped)),
+        ("not carded", len(result.skipped)),
     ):
-        if value or label in ("added", "updated", "unchanged", "retired", "skipped"):
+        if value or label in ("added", "updated", "unchanged", "retired", "not carded"):
             table.add_row(label, str(value))
     console.print(table)
     if verbose or dry_run:
@@ -105,15 +114,15 @@ def _render_import(result: ImportResult, *, dry_run: bool, verbose: bool, files:
             console.print(f"moved {describe_move(move)}", markup=False, soft_wrap=True)
     elif result.moves:
         console.print(f"{len(result.moves)} moved (history kept); --verbose lists them", style="dim")
-    if verbose:
+    if verbose or explain:
         for item in result.skipped:
             console.print(
-                f"skipped {item.source}:{item.line}: {item.reason}: {item.text}",
+                f"{_shown_path(item.source)}:{item.line}: {item.reason}: {item.text}",
                 markup=False,
                 soft_wrap=True,
             )
     elif result.skipped:
-        console.print(f"{len(result.skipped)} skipped (empty definitions); --verbose lists them", style="dim")
+        console.print(f"not carded: {len(result.skipped)} — see --explain", markup=False)
     if dry_run and result.cards:
         cards = Table("front", "context", "back", title="cards it would add", title_justify="left")
         for card in result.cards:
@@ -134,3 +143,14 @@ def describe_move(move: MovedCard) -> str:
     if move.source != move.old_source:
         new += f" (in {move.source})"
     return f"{old} → {new}"
+
+
+def _shown_path(source: str) -> str:
+    """A notes file as the learner would type it: relative to the current directory when under it."""
+    import os
+
+    try:
+        relative = os.path.relpath(source)
+    except ValueError:  # another drive on Windows
+        return source
+    return source if relative.startswith("..") else relative
