@@ -201,3 +201,33 @@ def test_summary_dry_run_and_verbose_show_the_moves(tmp_path: Path, db_path: Pat
     write(notes, NOTES)
     verbose = run("import", "--verbose", str(notes))
     assert "Compute › Virtual machines › AMI → Compute › Machines" in verbose.output
+
+
+def test_a_directory_deck_follows_a_bullet_to_another_file_and_a_split_file(
+    tmp_path: Path, db_path: Path
+) -> None:
+    notes = tmp_path / "notes"
+    write(notes / "lambda.md", "* **Cold start** - the delay before a new runtime serves its first request\n"
+                               "* **Layer** - a zip of libraries shared by functions\n")  # fmt: skip
+    write(notes / "serverless.md", "# Serverless\n* **Fargate** - containers without servers\n")
+    run_json("import", str(notes))
+    cards = cards_by_front()
+    assert (cards["Cold start"]["context"], cards["Fargate"]["context"]) == ("lambda", "Serverless")
+    give_history(db_path, cards["Cold start"]["id"], cards["Layer"]["id"])
+    write(notes / "lambda.md", "* **Layer** - a zip of libraries shared by functions\n")
+    write(notes / "serverless.md", "# Serverless\n* **Fargate** - containers without servers\n"
+                                   "* **Cold start** - the delay before a new runtime serves its first request\n")  # fmt: skip
+    moved = run_json("import", str(notes))
+    assert (moved["moved"], moved["added"], moved["retired"]) == (1, 0, 0)
+    # The file split in two: its second half becomes a file of its own, with a title of its own.
+    write(notes / "serverless.md", "# Serverless\n* **Fargate** - containers without servers\n")
+    write(
+        notes / "functions.md",
+        "# Functions\n* **Cold start** - the delay before a new runtime serves its first request\n",
+    )
+    split = run_json("import", str(notes))
+    assert (split["moved"], split["added"], split["retired"]) == (1, 0, 0)
+    after = cards_by_front()
+    assert after["Cold start"]["id"] == cards["Cold start"]["id"] and after["Cold start"]["reps"] == 2
+    assert after["Cold start"]["context"] == "Functions" and after["Layer"]["reps"] == 2
+    assert {card["deck"] for card in after.values()} == {"notes"}
