@@ -153,6 +153,10 @@ class _Working:
     by_source: dict[str, set[str]] = field(default_factory=dict)
     claimed: set[str] = field(default_factory=set)  # ids the files of this import already took
     pruned: dict[str, tuple[ExistingCard, int]] = field(default_factory=dict)  # id -> card, index of its plan
+    # (context, term) -> an occurrence below which this import has claimed every id of the chain. Claims only
+    # grow during a call, so the walk may start there: many files of one deck with equal headings (copies,
+    # one template) would otherwise walk each chain from 0 for every file, quadratic in the files.
+    chain_start: dict[tuple[tuple[str, ...], str], int] = field(default_factory=dict)
 
     @classmethod
     def of(cls, snapshot: DeckSnapshot) -> _Working:
@@ -262,12 +266,16 @@ class _Working:
     def _free_id(self, draft: CardDraft, term: str, file_exists: FileExists) -> str:
         """An id for a draft the file holds no card for: the first one along its occurrence chain that no
         live card of another existing file holds and that this import has not taken yet."""
-        occurrence = draft.occurrence
+        key = (draft.context, term)
+        start = self.chain_start.get(key, 0)
+        occurrence = max(draft.occurrence, start)
         while True:
             identity = card_id(self.deck, draft.context, term, occurrence)
             holder = self.cards.get(identity)
             taken = holder is not None and not holder.retired and file_exists(holder.source)
             if identity not in self.claimed and not taken:
+                if occurrence == start:  # the caller claims it: the chain is claimed one further
+                    self.chain_start[key] = start + 1
                 return identity
             occurrence += 1
 
