@@ -113,7 +113,9 @@ def test_import_killed_at_random_moments_lands_whole_or_not_at_all(
     # A clean run tells what "all of it" is, and how long the import takes on this machine.
     clean_seconds, clean_db = _clean_import(big_notes, bundled_template, tmp_path / "clean")
     after_cards = count(clean_db, "card")
-    assert after_cards == before_cards * (COPIES + 1)  # the template holds the deck once; the folder is a deck
+    assert after_cards == before_cards * (
+        COPIES + 1
+    )  # the template holds the deck once; the folder is a deck
     killed = [
         _kill_import(seed, big_notes, bundled_template, tmp_path, clean_seconds) for seed in IMPORT_SEEDS
     ]

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from markdown_it.token import Token
@@ -84,7 +84,9 @@ Skipped = Rejected  # the name the importer and store know it by
 class Extraction:
     cards: tuple[CardDraft, ...]
     skipped: tuple[Rejected, ...]
-    title: str | None = None  # the text of the first heading, if any: the file's title in a deck of files
+    # The text of the first heading, if any: the file's title in a deck of files. Not part of what was
+    # extracted, so two extractions with the same cards and rejections compare equal.
+    title: str | None = field(default=None, compare=False)
 
 
 EMPTY_DEFINITION = term_rules.EMPTY_DEFINITION
