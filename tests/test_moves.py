@@ -231,3 +231,16 @@ def test_a_directory_deck_follows_a_bullet_to_another_file_and_a_split_file(
     assert after["Cold start"]["id"] == cards["Cold start"]["id"] and after["Cold start"]["reps"] == 2
     assert after["Cold start"]["context"] == "Functions" and after["Layer"]["reps"] == 2
     assert {card["deck"] for card in after.values()} == {"notes"}
+
+
+def test_a_move_is_kept_when_the_import_also_prunes(tmp_path: Path, db_path: Path) -> None:
+    notes = write(tmp_path / "compute.md", NOTES)
+    run_json("import", str(notes))
+    ec2 = cards_by_front()["EC2"]["id"]
+    give_history(db_path, ec2)
+    write(notes, NOTES.replace("## Machines\n* **EC2** - virtual machines\n", "## Machines\n").replace(
+        "## Serverless\n", "## Serverless\n* **EC2** - virtual machines\n"))  # fmt: skip
+    result = run_json("import", "--prune", str(notes))
+    assert (result["moved"], result["pruned"], result["retired"]) == (1, 0, 0)
+    card = cards_by_front()["EC2"]
+    assert card["id"] == ec2 and card["reps"] == 2 and card["context"] == "Compute › Serverless"
