@@ -143,7 +143,9 @@ def test_a_file_makes_a_deck_of_its_stem_and_a_directory_one_deck_of_its_name(tm
     assert result["added"] == 2
     cards = {card["front"]: card for card in run_json("cards")}
     assert {card["deck"] for card in cards.values()} == {"notes"}
-    assert [entry["deck"] for entry in run_json("stats")["collection"]["decks"]] == ["notes"]  # no README deck
+    assert [entry["deck"] for entry in run_json("stats")["collection"]["decks"]] == [
+        "notes"
+    ]  # no README deck
     # Each file's title (first heading, else its name) leads its contexts, once.
     assert (cards["A"]["context"], cards["B"]["context"]) == ("one", "Second file")
     write(tmp_path / "single.md", "* **C** - c\n")
