@@ -41,7 +41,6 @@ from typing import Any, NamedTuple, Protocol
 from .card_state import CardState, StatsCategory
 from .domain import CardGroup, HardCard, RetentionRow, StatsRows, TodayRow
 from .identity import context_parts
-from .scheduler import START_EASE
 
 SCHEMA_VERSION = 1
 DEFAULT_DAYS = 30
@@ -53,6 +52,9 @@ EASE_BUCKET = 100  # thousandths: histogram bars of 0.1 EF
 # Lower bounds (days) of the interval histogram's bars; the last bar is open-ended. 21 starts "mature".
 INTERVAL_EDGES = (0, 1, 2, 4, 8, 15, 21, 31, 61, 91, 181, 366)
 HARDEST_LIMIT = 10
+# "Hardest cards" are cards with a lapse or an ease below EF 2.0: a card answered 3 (hard) once, or failed once
+# while new, has lost some ease but is not hard; four 3s or two failures bring it below 2.0.
+LOW_EASE = 2000
 
 CATEGORIES = tuple(category.name.lower() for category in StatsCategory)  # the JSON keys, in this order
 
@@ -232,7 +234,7 @@ class StatsSource(Protocol):
         interval_edges: Sequence[int],
         mature_days: int,
         learning_reps: int,
-        start_ease: int,
+        low_ease: int,
         hardest_limit: int,
     ) -> StatsRows: ...
 
@@ -252,7 +254,7 @@ def compute(
         interval_edges=INTERVAL_EDGES,
         mature_days=MATURE_DAYS,
         learning_reps=LEARNING_REPS,
-        start_ease=START_EASE,
+        low_ease=LOW_EASE,
         hardest_limit=HARDEST_LIMIT,
     )
     return summarize(rows, win, new_per_day=new_per_day, rollover_hour=rollover_hour, deck=deck)

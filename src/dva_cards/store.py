@@ -603,7 +603,7 @@ class Store:
         interval_edges: Sequence[int],
         mature_days: int,
         learning_reps: int,
-        start_ease: int,
+        low_ease: int,
         hardest_limit: int,
     ) -> StatsRows:
         """The grouped rows behind the stats screen, for all decks or one (`deck_id`), in one read snapshot.
@@ -625,7 +625,7 @@ class Store:
             "deck": deck_id,
             "mature": mature_days,
             "learning": learning_reps,
-            "start_ease": start_ease,
+            "low_ease": low_ease,
             "limit": hardest_limit,
         }
         in_deck = "" if deck_id is None else "AND deck_id = :deck "
@@ -680,7 +680,7 @@ class Store:
             "hardest": (
                 "SELECT id, deck_id, front, context, source, line, lapses, ease, interval, leech, suspended "
                 "FROM card INDEXED BY ix_card_stats WHERE retired_at IS NULL "
-                f"AND (lapses > 0 OR ease < :start_ease) {in_deck}"
+                f"AND (lapses > 0 OR ease < :low_ease) {in_deck}"
                 "ORDER BY lapses DESC, ease, source, line, id LIMIT :limit"
             ),
         }

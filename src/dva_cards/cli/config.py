@@ -6,17 +6,18 @@ from typing import Annotated
 
 import typer
 
-from .app import app, state_of
+from .app import Command, app, state_of
 from .output import make_console, print_json
 
 config_app = typer.Typer(
     help="Per-collection settings: new-per-day, reviews-per-day, rollover-hour, leech-threshold, leech-action.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(config_app, name="config")
 
 
-@config_app.command("list")
+@config_app.command("list", cls=Command)
 def config_list_command(
     ctx: typer.Context,
     as_json: Annotated[
@@ -41,9 +42,10 @@ def config_list_command(
     make_console().print(table)
 
 
-@config_app.command("get")
+@config_app.command("get", cls=Command)
 def config_get_command(
-    ctx: typer.Context, key: Annotated[str, typer.Argument(help="A setting (see `config list`).")]
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(metavar="KEY", help="A setting (see `config list`).")],
 ) -> None:
     """Print the value in use for one setting."""
     from ..settings import normalize_key, typed_value
@@ -54,11 +56,11 @@ def config_get_command(
     typer.echo(str(typed_value(canonical, stored)))
 
 
-@config_app.command("set")
+@config_app.command("set", cls=Command)
 def config_set_command(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(help="A setting (see `config list`).")],
-    value: Annotated[str, typer.Argument(help="Its new value.")],
+    key: Annotated[str, typer.Argument(metavar="KEY", help="A setting (see `config list`).")],
+    value: Annotated[str, typer.Argument(metavar="VALUE", help="Its new value.")],
 ) -> None:
     """Change a setting of this collection."""
     from ..settings import normalize_key, parse_value
@@ -70,9 +72,10 @@ def config_set_command(
     typer.echo(f"{canonical} = {text}")
 
 
-@config_app.command("unset")
+@config_app.command("unset", cls=Command)
 def config_unset_command(
-    ctx: typer.Context, key: Annotated[str, typer.Argument(help="A setting (see `config list`).")]
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(metavar="KEY", help="A setting (see `config list`).")],
 ) -> None:
     """Put a setting back to its default."""
     from ..settings import SETTINGS, normalize_key
