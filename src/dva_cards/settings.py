@@ -27,6 +27,7 @@ class Setting:
     default: str
     help: str
     parse: Callable[[str], int | str]
+    choices: tuple[str, ...] = ()  # the whole list of values, for a setting that takes one of a few words
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ SETTINGS: dict[str, Setting] = {
             DEFAULT_LEECH_ACTION,
             "what happens to a leech: flag (keep reviewing it) or suspend",
             _choice(*LEECH_ACTIONS),
+            LEECH_ACTIONS,
         ),
     )
 }

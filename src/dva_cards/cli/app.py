@@ -94,7 +94,6 @@ app = typer.Typer(
     help="Spaced-repetition flashcards from your own markdown notes.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
 )
 
 

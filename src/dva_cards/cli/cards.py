@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from .app import app, state_of
+from .completers import complete_deck, complete_suspendable, complete_suspended
 from .output import first_line, make_console, plain, print_json
 
 if TYPE_CHECKING:
@@ -16,7 +17,9 @@ if TYPE_CHECKING:
 @app.command("cards")
 def cards_command(
     ctx: typer.Context,
-    deck: Annotated[str | None, typer.Option("--deck", help="Only this deck.")] = None,
+    deck: Annotated[
+        str | None, typer.Option("--deck", help="Only this deck.", autocompletion=complete_deck)
+    ] = None,
     search: Annotated[
         str | None, typer.Option("--search", "-s", help="Text in front, back or context.")
     ] = None,
@@ -80,7 +83,10 @@ def _card_status(card: CardRow) -> str:
 def suspend_command(
     ctx: typer.Context,
     card_ids: Annotated[
-        list[str], typer.Argument(help="Card ids (or their first digits, as `cards` shows).")
+        list[str],
+        typer.Argument(
+            help="Card ids (or their first digits, as `cards` shows).", autocompletion=complete_suspendable
+        ),
     ],
 ) -> None:
     """Take cards out of review until they are unsuspended."""
@@ -91,7 +97,10 @@ def suspend_command(
 def unsuspend_command(
     ctx: typer.Context,
     card_ids: Annotated[
-        list[str], typer.Argument(help="Card ids (or their first digits, as `cards` shows).")
+        list[str],
+        typer.Argument(
+            help="Card ids (or their first digits, as `cards` shows).", autocompletion=complete_suspended
+        ),
     ],
 ) -> None:
     """Bring suspended cards back into review (`cards --suspended` lists them)."""

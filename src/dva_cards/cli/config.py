@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from .app import app, state_of
+from .completers import complete_setting, complete_setting_value
 from .output import make_console, print_json
 
 config_app = typer.Typer(
@@ -43,7 +44,10 @@ def config_list_command(
 
 @config_app.command("get")
 def config_get_command(
-    ctx: typer.Context, key: Annotated[str, typer.Argument(help="A setting (see `config list`).")]
+    ctx: typer.Context,
+    key: Annotated[
+        str, typer.Argument(help="A setting (see `config list`).", autocompletion=complete_setting)
+    ],
 ) -> None:
     """Print the value in use for one setting."""
     from ..settings import normalize_key, typed_value
@@ -57,8 +61,10 @@ def config_get_command(
 @config_app.command("set")
 def config_set_command(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(help="A setting (see `config list`).")],
-    value: Annotated[str, typer.Argument(help="Its new value.")],
+    key: Annotated[
+        str, typer.Argument(help="A setting (see `config list`).", autocompletion=complete_setting)
+    ],
+    value: Annotated[str, typer.Argument(help="Its new value.", autocompletion=complete_setting_value)],
 ) -> None:
     """Change a setting of this collection."""
     from ..settings import normalize_key, parse_value
@@ -72,7 +78,10 @@ def config_set_command(
 
 @config_app.command("unset")
 def config_unset_command(
-    ctx: typer.Context, key: Annotated[str, typer.Argument(help="A setting (see `config list`).")]
+    ctx: typer.Context,
+    key: Annotated[
+        str, typer.Argument(help="A setting (see `config list`).", autocompletion=complete_setting)
+    ],
 ) -> None:
     """Put a setting back to its default."""
     from ..settings import SETTINGS, normalize_key

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .app import app, state_of
+from .completers import complete_deck
 from .output import first_line, make_console, plain, print_json, user_error
 
 if TYPE_CHECKING:
@@ -19,7 +20,10 @@ if TYPE_CHECKING:
 def import_command(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Markdown files, or directories searched for *.md.")],
-    deck: Annotated[str | None, typer.Option("--deck", help="Deck name (default: each file's stem).")] = None,
+    deck: Annotated[
+        str | None,
+        typer.Option("--deck", help="Deck name (default: each file's stem).", autocompletion=complete_deck),
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; change nothing.")
     ] = False,

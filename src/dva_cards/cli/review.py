@@ -7,13 +7,17 @@ from typing import Annotated
 import typer
 
 from .app import app, state_of
+from .completers import complete_deck, complete_section
 from .output import make_console, user_error
 
 
 @app.command("review")
 def review_command(
     ctx: typer.Context,
-    deck: Annotated[str | None, typer.Option("--deck", help="Only this deck (default: all decks).")] = None,
+    deck: Annotated[
+        str | None,
+        typer.Option("--deck", help="Only this deck (default: all decks).", autocompletion=complete_deck),
+    ] = None,
     new: Annotated[
         int | None,
         typer.Option(
@@ -31,7 +35,11 @@ def review_command(
     ] = False,
     section: Annotated[
         str | None,
-        typer.Option("--section", help='With --cram: only this section, e.g. "Lambda" or "EC2 › EBS".'),
+        typer.Option(
+            "--section",
+            help='With --cram: only this section, e.g. "Lambda" or "EC2 › EBS".',
+            autocompletion=complete_section,
+        ),
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="With --cram: a fixed shuffle.")] = None,
 ) -> None:

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from .app import app, state_of
+from .completers import complete_deck
 from .output import make_console, print_json
 
 
@@ -14,7 +15,10 @@ from .output import make_console, print_json
 def stats_command(
     ctx: typer.Context,
     deck: Annotated[
-        str | None, typer.Option("--deck", help="Only this deck (an unknown name is an error).")
+        str | None,
+        typer.Option(
+            "--deck", help="Only this deck (an unknown name is an error).", autocompletion=complete_deck
+        ),
     ] = None,
     days: Annotated[
         int, typer.Option("--days", min=1, max=365, help="Days of forecast and of the retention window.")
