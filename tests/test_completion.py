@@ -28,15 +28,26 @@ FIXTURE_0001 = REPO / "tests" / "fixtures" / "collection-0001.db"
 # -- candidates (pure) -----------------------------------------------------------------------------------------
 
 
-def test_section_paths_are_every_prefix_of_every_context_once() -> None:
-    contexts = ["EC2 › EBS › Snapshots", "EC2 › EBS", "Lambda", "EC2 ›  AMI ", ""]
-    assert completion.section_paths(contexts) == [
-        "EC2",
-        "EC2 › AMI",
-        "EC2 › EBS",
-        "EC2 › EBS › Snapshots",
-        "Lambda",
-    ]
+CONTEXTS = ["EC2 › EBS › Snapshots", "EC2 ›  AMI ", "EC2 Instances", "Lambda", "Lambda › Layers", ""]
+
+
+@pytest.mark.parametrize(
+    ("typed", "offered"),
+    [
+        ("", ["EC2", "EC2 Instances", "Lambda"]),
+        ("E", ["EC2", "EC2 Instances"]),
+        ("EC2", ["EC2", "EC2 Instances", "EC2 › AMI", "EC2 › EBS"]),
+        ("EC2 ›", ["EC2 › AMI", "EC2 › EBS"]),
+        ("EC2 › ", ["EC2 › AMI", "EC2 › EBS"]),
+        ("EC2 › E", ["EC2 › EBS"]),
+        ("EC2 › EBS", ["EC2 › EBS", "EC2 › EBS › Snapshots"]),
+        ("EC2 › EBS › Snapshots", ["EC2 › EBS › Snapshots"]),
+        ("Lambda › Layers › x", []),
+        ("S3", []),
+    ],
+)
+def test_sections_are_offered_one_level_deeper_than_typed(typed: str, offered: list[str]) -> None:
+    assert completion.section_candidates(CONTEXTS, typed) == offered
 
 
 def test_starting_with_keeps_order_and_drops_repeats() -> None:
@@ -149,12 +160,15 @@ def test_the_collection_named_by_db_is_the_one_read(collection: Path, tmp_path: 
 
 
 def test_sections_complete_from_the_cards_contexts(collection: Path) -> None:
-    sections = complete("bash", "dva-cards review --cram --section EC2", db=collection)
-    top = {row[0].split(" › ")[0] for row in query(collection, "SELECT context FROM card")}
-    assert "EC2" in sections and "EC2 › EC2 Purchasing Options" in sections
-    assert all(section.startswith("EC2") for section in sections)
-    everything = complete("bash", "dva-cards review --cram --section ", db=collection)
-    assert top <= set(everything)
+    contexts = [row[0] for row in query(collection, "SELECT context FROM card")]
+    top = sorted({context.split(" › ")[0] for context in contexts if context})
+    assert complete("bash", "dva-cards review --cram --section ", db=collection) == top
+    under_ec2 = complete("bash", "dva-cards review --cram --section EC2", db=collection)
+    assert "EC2" in under_ec2 and "EC2 › EC2 Purchasing Options" in under_ec2
+    assert all(section.startswith("EC2") and section.count(" › ") <= 1 for section in under_ec2)
+    assert complete("bash", "dva-cards review --deck aws-dva --cram --section Lam", db=collection) == [
+        "Lambda"
+    ]
     assert complete("bash", "dva-cards review --deck nope --cram --section ", db=collection) == []
 
 

@@ -31,17 +31,27 @@ def starting_with(values: Iterable[str], incomplete: str) -> list[str]:
     return list(dict.fromkeys(value for value in values if value.startswith(incomplete)))
 
 
-def section_paths(contexts: Iterable[str]) -> list[str]:
-    """Every section a card's context lies in (each prefix of each context), as `--section` accepts them.
+def section_candidates(contexts: Iterable[str], incomplete: str) -> list[str]:
+    """The sections `--section` may take that complete ``incomplete``, one level deeper at a time.
 
-    `EC2 › EBS › Snapshots` yields `EC2`, `EC2 › EBS` and `EC2 › EBS › Snapshots`; sorted, each once.
+    Like paths in a file system: nothing typed offers the top-level sections; `EC2` offers `EC2` (and any
+    other top-level section starting so) and the sections right under it, `EC2 › EC2 Purchasing Options`;
+    typing on goes deeper. A section is each leading part of a card's context (`EC2 › EBS › Snapshots`
+    lies in `EC2`, `EC2 › EBS` and itself). Sorted, each once.
     """
-    paths: set[str] = set()
+    typed = context_parts(incomplete)
+    # Parts a candidate may have: as many as typed (the last may be unfinished), one more under a full match.
+    depth = max(1, len(typed) + (1 if incomplete.rstrip().endswith(CONTEXT_SEPARATOR.strip()) else 0))
+    offered: set[str] = set()
     for context in contexts:
         parts = context_parts(context)
-        for end in range(1, len(parts) + 1):
-            paths.add(CONTEXT_SEPARATOR.join(parts[:end]))
-    return sorted(paths)
+        for end in range(1, min(depth, len(parts)) + 1):
+            path = CONTEXT_SEPARATOR.join(parts[:end])
+            if path.startswith(incomplete):
+                offered.add(path)
+                if path == incomplete and end < len(parts):
+                    offered.add(CONTEXT_SEPARATOR.join(parts[: end + 1]))
+    return sorted(offered)
 
 
 def setting_candidates(incomplete: str) -> list[Candidate]:
@@ -122,14 +132,18 @@ def deck_names(path: Path) -> list[str]:
 
 
 def contexts(path: Path, deck: str | None = None) -> list[str]:
-    """The distinct contexts of the cards a cram session may show (not retired), of one deck or all."""
-    sql = "SELECT DISTINCT c.context FROM card c"
+    """The distinct contexts of the cards of one deck, or of all.
+
+    Read from the (id, context, deck_id) index alone: retired cards are not told apart, since filtering them
+    would read every wide card row, several times the cost of the rest of a Tab on a big collection.
+    """
+    sql = "SELECT DISTINCT context FROM card"
     params: list[object] = []
     if deck is not None:
-        sql += " JOIN deck d ON d.id = c.deck_id AND d.name = ?"
+        # `+deck_id`: no lookup by deck, which would read whole rows; the scan of the covering index stays.
+        sql += " WHERE +deck_id = (SELECT id FROM deck WHERE name = ?)"
         params.append(deck)
-    sql += " WHERE c.retired_at IS NULL AND c.context != ''"
-    return [row[0] for row in _rows(path, sql, params)]
+    return [row[0] for row in _rows(path, sql, params) if row[0]]
 
 
 def card_rows(

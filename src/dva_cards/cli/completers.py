@@ -41,7 +41,7 @@ def complete_section(ctx: typer.Context, incomplete: str) -> list[str]:
     from .. import completion
 
     contexts = completion.contexts(_collection(ctx), deck=_typed(ctx, "deck"))
-    return completion.starting_with(completion.section_paths(contexts), incomplete)
+    return completion.section_candidates(contexts, incomplete)
 
 
 def complete_setting(incomplete: str) -> list[Candidate]:
