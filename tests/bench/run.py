@@ -107,7 +107,7 @@ def three(flag: bool = False) -> None:
 
 
 if __name__ == "__main__":
-    app(prog_name="floor")
+    app()
 '''
 
 # Runs one command with its output in files; prints its wall time, exit status and peak RSS (bytes) as JSON.
@@ -267,7 +267,8 @@ class Bench:
         envs: dict[str, dict[str, str]] = {}  # a command's extra environment
         if "completion" in groups:
             commands["floor completion"] = [sys.executable, str(self.floor_app)]
-            envs["floor completion"] = _completion_env("_FLOOR_COMPLETE", "floor ")
+            # Typer names the variable after the program: floor_app.py -> _FLOOR_APP.PY_COMPLETE.
+            envs["floor completion"] = _completion_env("_FLOOR_APP.PY_COMPLETE", "floor_app.py ")
             cards, reviews = size.stats
             db = self._collection("stats", cards, reviews, fresh=fresh)
             for line in COMPLETIONS:
