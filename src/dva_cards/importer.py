@@ -12,14 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from .domain import CardRow, SkippedRow
-from .extract import Extraction, extract
+from .extract import EXTRACTOR_VERSION, Extraction, extract
 from .identity import file_hash
 from .reconcile import Counts, DeckPlan, FileExists, FileInput, FilePlan, reconcile_deck
 from .sources import NotesFile, find_notes, read_notes
 from .store import Store
-
-# Bump when extraction rules change, so every file is read again instead of skipped as unchanged.
-EXTRACTOR_VERSION = "1"
 
 Progress = Callable[[NotesFile, int], None]  # called after each file with the number of bytes done
 
