@@ -3,9 +3,10 @@
 Typer calls these while completing, with the command line parsed leniently into `ctx` (no command has run,
 so `AppState` is not set up): the collection is the one `--db` or `$DVA_CARDS_DB` names, else the default.
 Typer keeps only the candidates that start with what is typed.
-"""
 
-from __future__ import annotations
+No `from __future__ import annotations` here: Typer reads each callback's signature while building the
+command line, for every command run, and real annotations need no evaluating.
+"""
 
 from pathlib import Path
 
