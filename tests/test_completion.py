@@ -145,7 +145,9 @@ def test_commands_and_options_complete(collection: Path) -> None:
     assert "--install-completion" in complete("bash", "dva-cards --", db=collection)
 
 
-@pytest.mark.parametrize("command", ["review", "cards", "stats", "export out.apkg", "import notes.md"])
+@pytest.mark.parametrize(
+    "command", ["review", "cards", "stats", "export out.apkg", "import notes.md", "exam set 2027-01-15"]
+)
 def test_deck_names_complete_for_deck(collection: Path, command: str) -> None:
     assert complete("bash", f"dva-cards {command} --deck ", db=collection) == ["aws-dva"]
     assert complete("bash", f"dva-cards {command} --deck x", db=collection) == []
@@ -173,10 +175,21 @@ def test_sections_complete_from_the_cards_contexts(collection: Path) -> None:
 
 
 def test_setting_names_and_values_complete(collection: Path) -> None:
-    names = ["new-per-day", "reviews-per-day", "rollover-hour", "leech-threshold", "leech-action"]
+    names = [
+        "new-per-day",
+        "reviews-per-day",
+        "rollover-hour",
+        "leech-threshold",
+        "leech-action",
+        "scheduler",
+        "desired-retention",
+        "maximum-interval",
+    ]
     for verb in ("get", "set", "unset"):
         assert complete("bash", f"dva-cards config {verb} ", db=collection) == names
     assert complete("bash", "dva-cards config set leech-action ", db=collection) == ["flag", "suspend"]
+    assert complete("bash", "dva-cards config set scheduler ", db=collection) == ["sm2", "fsrs"]
+    assert complete("bash", "dva-cards config set scheduler f", db=collection) == ["fsrs"]
     assert complete("bash", "dva-cards config set new-per-day ", db=collection) == ["20"]
     fish = complete("fish", "dva-cards config set rollover-hour ", db=collection)
     assert fish == ["4\tdefault; a whole number from 0 to 23"]

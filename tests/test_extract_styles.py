@@ -298,10 +298,46 @@ def test_advice_under_a_tips_heading_is_reported() -> None:
     assert reasons(text) == [(3, "under a heading of tips, examples or issues")]
 
 
+_ALL_BOLD = "".join(f"* __fact number {index} holds__\n" for index in range(12))
+
+
 def test_bold_everywhere_marks_nothing() -> None:
-    items = "".join(f"* __fact number {index} holds__\n" for index in range(12))
-    text = items + "* __Grouping__\n  * __a child fact__\n"
+    text = (
+        _ALL_BOLD
+        + "* __Grouping__\n  * __SNP__\n* __Driven by__\n  * __adhesion molecules like neutrophils__\n"
+    )
     assert extract(text).cards == ()
+
+
+def test_bold_everywhere_a_short_bold_line_explained_below_is_a_term() -> None:
+    text = _ALL_BOLD + "* __Incisional biopsy__\n  * __A sample from the lesion is taken__\n"
+    [card] = extract(text).cards
+    assert (card.front, card.back) == ("Incisional biopsy", "* __A sample from the lesion is taken__")
+
+
+def test_bold_everywhere_lowercase_long_or_numbered_lines_stay_plain() -> None:
+    text = _ALL_BOLD + "".join(
+        f"* __{line}__\n  * __what follows explains nothing new__\n"
+        for line in ("healing", "Chronic inflammation may arise in many ways", "Type 2 cells")
+    )
+    assert extract(text).cards == ()
+
+
+def test_bold_everywhere_a_long_gloss_leaves_the_front() -> None:
+    text = (
+        _ALL_BOLD
+        + "* __Atopic persons \\(prone to allergic reactions\\)__\n  * __have IgE antibody on the surface__\n"
+    )
+    assert [card.front for card in extract(text).cards] == ["Atopic persons"]
+
+
+def test_bold_broken_into_pieces_is_no_term() -> None:
+    assert extract("- __T__  __H__  __1 cells produce interferon__\n").cards == ()
+
+
+def test_a_bold_gloss_needs_a_name_not_a_clause() -> None:
+    text = "- __rigors \\(shivering\\)__\n- __form stacks \\(rouleaux\\)__\n- __inflammation of long duration \\(weeks\\)__\n"
+    assert [card.front for card in extract(text).cards] == ["rigors"]
 
 
 # --- the writer's markers ---------------------------------------------------------------------------
@@ -348,3 +384,163 @@ def test_card_marker_before_a_table_reads_it_as_a_glossary() -> None:
     text = "<!-- dva-cards: card -->\n| Left | Right |\n|---|---|\n| up | down |\n| in | out |\n"
     assert fronts(text) == [("up", "down"), ("in", "out")]
     assert extract(text.split("\n", 1)[1]) == Extraction((), ())
+
+
+def test_abbreviations_under_a_common_heading_are_vocabulary() -> None:
+    text = "## Common Abbreviations\n\n- **AuthN**: Authentication\n"
+    assert [card.front for card in extract(text).cards] == ["AuthN"]
+
+
+def test_items_under_an_example_heading_are_an_aside() -> None:
+    text = "## Real-world Example\n\n- **Login** checks your password against the directory.\n"
+    assert extract(text).cards == ()
+
+
+def test_connectives_and_comparatives_open_statements() -> None:
+    text = "- Otherwise: nothing is done\n- More instances = higher cost\n- 否则：什么也不做\n"
+    assert extract(text).cards == ()
+
+
+def test_a_relative_clause_is_no_term() -> None:
+    assert extract("- Focus on what matters: building applications.\n").cards == ()
+
+
+def test_hay_fever_is_english_not_a_spanish_verb() -> None:
+    text = "- **Bronchial asthma, hay fever** → eosinophilia\n"
+    assert [card.front for card in extract(text).cards] == ["Bronchial asthma, hay fever"]
+
+
+# --- statements that look like definitions ------------------------------------------------------------
+
+
+def test_a_plain_phrase_with_an_article_inside_is_a_clause() -> None:
+    text = "- Owning the equipment limits the agility - you must buy new hardware\n"
+    assert extract(text).cards == ()
+    assert reasons(text) == [(1, "sentence, not a term")]
+
+
+def test_an_article_after_a_preposition_stays_inside_a_name() -> None:
+    text = "- Software as a Service: the provider runs the application\n- Man in the middle: an attack\n"
+    assert [card.front for card in extract(text).cards] == ["Software as a Service", "Man in the middle"]
+
+
+def test_a_back_of_pronouns_and_auxiliaries_says_nothing() -> None:
+    assert reasons("- Billing: You might.\n") == [(1, "empty definition")]
+
+
+def test_a_dotted_token_after_a_plain_term_is_a_value() -> None:
+    text = "- Internal domain name format: service-name.namespace.svc.cluster.local\n"
+    assert reasons(text) == [(1, "a value, not an explanation")]
+
+
+def test_a_dotted_token_after_a_marked_term_is_its_answer() -> None:
+    assert [card.front for card in extract("- **Default host**: api.example.org\n").cards] == ["Default host"]
+
+
+def test_three_lowercase_words_listed_are_names() -> None:
+    assert reasons("- protocol: tcp, udp, or icmp\n") == [(1, "a list of names, not an explanation")]
+
+
+def test_two_lowercase_words_or_a_clause_are_not_a_list() -> None:
+    text = "- *scope* - region or zonal\n- *Your own AMI* - you make and maintain them\n"
+    assert [card.front for card in extract(text).cards] == ["scope", "Your own AMI"]
+
+
+def test_an_obligation_after_a_plain_term_is_a_statement() -> None:
+    text = "- On-premises: must use a Customer Gateway\n"
+    assert reasons(text) == [(1, "advice, not an explanation")]
+
+
+def test_an_obligation_after_a_marked_term_is_its_specification() -> None:
+    text = "- `Container Image` - must implement the runtime API\n"
+    assert [card.front for card in extract(text).cards] == ["Container Image"]
+
+
+def test_a_title_and_its_author_are_a_reference() -> None:
+    text = "* Cracking The Coding Interview - Gayle Laakmann McDowell\n* Competitive Programming 3 - Steven Halim & Felix Halim\n"
+    assert extract(text).cards == ()
+    assert [reason for _, reason in reasons(text)] == ["a list of names, not an explanation"] * 2
+
+
+def test_a_step_name_pair_is_not_a_reference() -> None:
+    assert [card.front for card in extract("1. Manage Environments -> Upload Version\n").cards] == [
+        "Manage Environments"
+    ]
+
+
+def test_a_letter_given_a_value_is_an_assignment() -> None:
+    assert reasons("* Assume V = 41. We pick the largest coin first.\n") == [
+        (1, "a variable being set, not a term")
+    ]
+
+
+def test_a_participle_after_a_bold_word_is_stress() -> None:
+    assert reasons("* **Bursting** supported by Premium disks\n") == [(1, "bold inside a sentence")]
+
+
+def test_a_bold_subject_announcing_its_list_leads_in() -> None:
+    text = "- **Storage** offers performance and access tiers:\n  - Hot: frequent access\n"
+    assert [card.front for card in extract(text).cards] == ["Hot"]
+    assert (1, "introduces a list, not a term") in reasons(text)
+
+
+def test_a_bold_line_ending_in_a_colon_for_other_reasons_is_a_term() -> None:
+    text = "* **Throughput mode** set at creation time:\n  * *Bursting* - grows with size\n"
+    assert [card.front for card in extract(text).cards] == ["Throughput mode", "Bursting"]
+
+
+def test_a_bold_word_and_one_more_before_the_colon_are_the_term() -> None:
+    text = "- **Serverless** services (Functions, Logic Apps):\n  - Event-driven\n  - Charged per execution\n"
+    [card] = extract(text).cards
+    assert card.front == "Serverless services"
+    assert card.back.startswith("(Functions, Logic Apps)")
+
+
+def test_a_glued_dash_after_an_abbreviation_separates_it() -> None:
+    [card] = extract("- VPC -Virtual Private Cloud: private network for your resources\n").cards
+    assert (card.front, card.back) == ("VPC", "Virtual Private Cloud: private network for your resources")
+
+
+def test_qualified_labels_are_labels() -> None:
+    text = "- Core Goal: understand your data\n- Quick tip: tag resources\n"
+    assert [reason for _, reason in reasons(text)] == ["label, not a term"] * 2
+
+
+def test_a_bare_term_line_with_bold_inside_or_a_remark_in_parentheses_is_no_term() -> None:
+    text = (
+        "- Multi-attach feature of **io1**\n  - up to 16 instances\n"
+        "- Marketplace (can include commercial software)\n  - paid images\n"
+    )
+    assert extract(text).cards == ()
+
+
+def test_a_verb_followed_by_a_preposition_is_no_defining_sentence() -> None:
+    assert extract("- Default allows on a per resource decision later on\n").cards == ()
+    assert [c.front for c in extract("- Destinations allow for more target services\n").cards] == [
+        "Destinations"
+    ]
+
+
+def test_unbalanced_quotes_make_no_clean_term() -> None:
+    text = _ALL_BOLD + '* __"missens mutasyonları”__\n  * __Orak hücreli anemiye neden olan mutasyon__\n'
+    assert extract(text).cards == ()
+
+
+def test_an_indefinite_with_a_reduced_clause_names_a_category() -> None:
+    text = "- Something you know : password.\n- **Something you are**: biometric property\n"
+    assert [card.front for card in extract(text).cards] == ["Something you know", "Something you are"]
+
+
+def test_an_indefinite_opening_a_sentence_is_still_a_sentence() -> None:
+    assert extract("- Something is wrong with the setup: check logs first\n").cards == ()
+
+
+def test_a_code_term_defined_by_a_copula_and_an_article() -> None:
+    text = "- `appspec.yml` is a specification for the deployment\n- `images` are stored on registries\n"
+    assert [card.front for card in extract(text).cards] == ["appspec.yml"]
+
+
+def test_an_abbreviation_line_with_sub_bullets_is_a_term() -> None:
+    text = "- SQS:\n  - queue model\n  - messages kept four days\n- Supported services:\n  - queues\n"
+    assert [card.front for card in extract(text).cards] == ["SQS"]
+    assert (4, "introduces a list, not a term") in reasons(text)

@@ -219,7 +219,7 @@ _SEPARATOR = re.compile(r"[ \t]*(?:(-+>|=>|-+|[–—=:])(?=[ \t\n]|\Z)|([：→
 # Inside a line of plain text: a colon after the term (a space before it allowed), or a spaced dash,
 # equals sign or arrow.
 _PLAIN_SEPARATOR = re.compile(
-    r"[ \t]*:(?=[ \t]|\Z)[ \t]*|(?<=[a-z]):(?=[A-Z][a-z])|[ \t]*[：→][ \t]*|[ \t]+(?:-+>|=>|-{1,2}|[–—=])(?=[ \t]|\Z)[ \t]*"
+    r"[ \t]*:(?=[ \t]|\Z)[ \t]*|(?<=[a-z]):(?=[A-Z][a-z])|(?<=[A-Z])[ \t]+-(?=[A-Z][a-z])|[ \t]*[：→][ \t]*|[ \t]+(?:-+>|=>|-{1,2}|[–—=])(?=[ \t]|\Z)[ \t]*"
 )
 _DASH = re.compile(r"-+|[–—]")
 # "(Secure Shell)" right after a name; no nested parentheses, no line breaks.
@@ -296,17 +296,56 @@ def read_item(
     line with sub-bullets is then a heading-like bullet, not a term line). `first_child`: the first line
     of the item's first nested list item, if any.
     """
-    reading = _read_item(content, has_children=has_children, forced=forced, bold_is_plain=bold_is_plain)
+    heading_like = None
+    if bold_is_plain and has_children and not forced:
+        heading_like = _read_bold_term_line(content, first_child)
+    reading = heading_like or _read_item(
+        content, has_children=has_children, forced=forced, bold_is_plain=bold_is_plain
+    )
     if reading is None:
         return None
     term_line = reading.reason is None and not reading.marked and not reading.back
     if term_line and _groups_other_items(first_child):
         return None  # `- Video Lectures` + links, `- Hashing` + definitions: a group, not a term
-    if "**" in reading.front or "__" in reading.front:
-        return None  # markup that did not close (`__Found in __`): no clean term
+    if "**" in reading.front or "__" in reading.front or reading.front.count('"') % 2:
+        return None  # markup or quotes that did not close (`__Found in __`, `"missens”`): no clean term
     if reading is not None and not reading.marked and not any(char.isalnum() for char in reading.front):
         return None  # `** ** - y`: no word to ask about
     return reading
+
+
+# In notes written all in bold, a bold line over sub-bullets names a term when its first sub-bullet says
+# something about it: in the labelled slides these explanations run 3 words or more, while 1-2 word
+# sub-bullets are examples (`Nokta mutasyonları` + `missens mutasyonları`, `SNP`).
+_MIN_EXPLAINING_WORDS = 3
+# `Atopic persons (prone to allergic reactions)`: a gloss of two words or more after the name is part of
+# the answer, unlike an abbreviation (`Persistent Volume Claims (PVC)`).
+_GLOSS_AFTER_NAME = re.compile(r"\s*\((?:[^()\s]+\s+)+[^()\s]+\)$")
+
+
+def _read_bold_term_line(content: str, first_child: str) -> Reading | None:
+    """`__Incisional biopsy__` + `__A sample from the lesion is taken__`, where every line is bold.
+
+    The bold says nothing there, so the line is judged as a plain term line: short, capitalised, no
+    numbers, not a sentence; and its first sub-bullet must explain rather than name an example.
+    """
+    text = content[_skip_decoration(content) :].strip()
+    span = leading_span(text)
+    if span is None or span.kind != "strong" or span.end != len(text):
+        return None
+    front = _GLOSS_AFTER_NAME.sub("", span_text(span))
+    if (
+        (not front[:1].isupper() and front[:1] not in "\"'“")  # a capital, or a quoted name
+        or term_rules.word_count(front) > _MAX_BARE_TERM_WORDS
+        or any(char.isdigit() for char in front)
+        or term_rules.term_rejection(front, marked="strong") is not None
+        or term_rules.ends_in_lead_in(front.casefold().split())
+    ):
+        return None
+    explanation = plain_text(first_child)
+    if term_rules.word_count(explanation) < _MIN_EXPLAINING_WORDS:
+        return None  # a name (`SNP`, `Konjenital sifiliz`): an example, not an explanation
+    return Reading(front, "", None, "strong")
 
 
 def _read_item(content: str, *, has_children: bool, forced: bool, bold_is_plain: bool) -> Reading | None:
@@ -314,6 +353,8 @@ def _read_item(content: str, *, has_children: bool, forced: bool, bold_is_plain:
     if not text or _TASK_BOX.match(text):
         return _forced(text, has_children) if forced else None
     span = leading_span(text) if text[0] in "*_`[" else None
+    if span is not None and _bold_goes_on(span, text[span.end :]):
+        return _forced(text, has_children) if forced else None
     if span is not None and _stands_apart(text[span.end :]):
         reading = _read_marked(text, span, has_children, bold_is_plain)
     elif not (has_children or forced) and _plain_prose(text):
@@ -366,13 +407,18 @@ def _judge(front: str, back: str, has_children: bool, marked: str, *, separated:
     front (`**Latency**: Choose a region close to users`) rather than a command defined by it.
     """
     reason = term_rules.term_rejection(front, marked=marked)
-    if reason is None and separated and term_rules.is_advice(back):
+    if reason is None and separated and term_rules.is_advice(back, marked=bool(marked)):
         reason = term_rules.ADVICE
     if reason is None and not has_children:
         reason = term_rules.back_rejection(back, marked=bool(marked))
     elif reason is None and back and term_rules.says_see_elsewhere(back):
         reason = term_rules.POINTS_ELSEWHERE  # `same as above` + sub-bullets; a link + sub-bullets is fine
     return Reading(front, back, reason, marked)
+
+
+def _bold_goes_on(span: Span, rest: str) -> bool:
+    """`__T__  __H__  __1 cells produce...__`: bold broken into pieces (by an export), not a bold term."""
+    return span.kind == "strong" and rest.lstrip(" \t").startswith(("**", "__"))
 
 
 def _stands_apart(rest: str) -> bool:
@@ -418,6 +464,24 @@ def _read_marked(text: str, span: Span, has_children: bool, bold_is_plain: bool 
     return _run_on(front, rest, span.kind, qualified, has_children)
 
 
+# Verbs with which a bold subject announces the list under it (`**Storage** offers ... tiers:`).
+_LISTING_VERBS = frozenset(
+    word_list("offers offer includes include provides provide supports support contains contain has have")
+)
+
+
+# After a bold word: one more word, maybe a parenthesis, then a colon ending the line.
+_BOLD_THEN_WORD = re.compile(r"[ \t]+([^\W\d_][\w-]*)[ \t]*(\([^()\n]*\))?[ \t]*[:：][ \t]*")
+
+
+def _copula_defines(words: list[str]) -> bool:
+    """After `is`/`are`, a definition goes on with an article or `used` (`is a specification`)."""
+    if not words or words[0].casefold() not in _COPULAS:
+        return True
+    following = words[1].split(None, 1)[0].casefold() if len(words) > 1 and words[1].strip() else ""
+    return following in _AFTER_COPULA
+
+
 def _run_on(front: str, rest: str, kind: str, qualified: bool, has_children: bool) -> Reading | None:
     """A marked term followed by running text without a separator."""
     words = rest.split(None, 1)
@@ -427,11 +491,25 @@ def _run_on(front: str, rest: str, kind: str, qualified: bool, has_children: boo
         return _judge(front, rest.strip(), has_children, kind)
     if kind == "em" and defines:
         return _judge(front, rest.strip(), has_children, kind)  # `*Hashing* is used to map data...`
+    if kind == "code" and defines and _copula_defines(words):
+        # `` `appspec.yml` is a specification... ``; `` `images` are stored on... `` states a fact.
+        return _judge(front, rest.strip(), has_children, kind)
     if kind != "strong":
         return None  # `*stress* at the start of a sentence`, a link inside a sentence
     if words and words[0].endswith(","):
         # `**Infrastructure** security, such as ...`: the bold qualifies the next word.
         return Reading(front, rest.strip(), term_rules.BOLD_IN_SENTENCE, kind)
+    named = _BOLD_THEN_WORD.fullmatch(rest)
+    if named is not None and has_children and named.group(1).casefold() not in _PHRASE_WORDS:
+        # `**Serverless** services (Azure Functions):` + sub-bullets: the bold is half of the term line's
+        # name; examples in parentheses are left to the answer.
+        return _judge(f"{front} {named.group(1)}", (named.group(2) or "").strip(), has_children, kind)
+    if first_word.endswith("ed") and first_word not in _DEFINING_VERBS:
+        # `**Bursting** supported by Premium SSDs`: a participle makes the bold the subject of a remark.
+        return Reading(front, rest.strip(), term_rules.BOLD_IN_SENTENCE, kind)
+    if has_children and first_word in _LISTING_VERBS and rest.rstrip().endswith((":", "：")):
+        # `**Storage** offers performance and access tiers:` + sub-bullets: leads into the list.
+        return Reading(front, rest.strip(), term_rules.LEAD_IN, kind)
     if first_word in _PHRASE_WORDS and not any(
         word.casefold() in _DEFINING_VERBS for word in rest.split()[1:_DEFINING_VERB_REACH]
     ):
@@ -462,7 +540,27 @@ def _gloss_inside_bold(inner: str) -> tuple[str, str] | None:
     front, back = plain_text(match.group(1)), match.group(2).strip().removesuffix("\\").strip()
     if not front or not back or back.isupper() or "," in back:
         return None  # `(ESR)` spells an abbreviation out, `(TNF, IL-1)` lists examples: neither explains
+    if not _glossable_name(front):
+        return None
     return front, back
+
+
+def _glossable_name(front: str) -> bool:
+    """A bold name before a gloss: one word, or a capitalised phrase of a few words without function words.
+
+    In the labelled notes every glossed term is a single word (`rigors (shivering)`); the multi-word bold
+    runs before a parenthesis are clauses (`form stacks (rouleaux)`, `inflammation of prolonged duration
+    (weeks to years)`), lowercase and held together by function words.
+    """
+    words = front.split()
+    if len(words) == 1:
+        return True
+    return (
+        front[:1].isupper()
+        and len(words) <= _MAX_BARE_TERM_WORDS
+        and "," not in front
+        and not any(word.casefold() in _PHRASE_WORDS for word in words)
+    )
 
 
 def _after_separator(front: str, rest: str, symbol: str) -> tuple[str, str]:
@@ -524,6 +622,9 @@ _SENTENCE_VERBS = frozenset(
 _COPULAS = frozenset(word_list("is are es son est sont ist sind"))
 _AFTER_COPULA = frozenset(word_list("a an the one used un una une el la le les los las ein eine der die das"))
 _MAX_SENTENCE_TERM_WORDS = 4
+# `allow for`, `allow to`: verbs of enabling take these; other prepositions after the verb (`Default allows
+# on a per resource decision`) show the words before it are not a name doing something.
+_OBJECT_PREPOSITIONS = frozenset(word_list("for to para pour"))
 _CJK_DEFINING = re.compile(
     r"([^\W\d_][^，。：:；、（）()\s]{0,7}?(?:（[^（）]{1,20}）)?)，?(?:即是|就是|是指|是|指的是|用于|即|又称|能够|类似于)"
 )
@@ -557,6 +658,8 @@ def _read_defining_sentence(text: str) -> Reading | None:
             following = words[index + 2].casefold()
         if verb in _COPULAS and following not in _AFTER_COPULA:
             return None
+        if verb not in _COPULAS and following in _PHRASE_WORDS - _ARTICLES - _OBJECT_PREPOSITIONS:
+            return None  # `Default allows on a per resource decision`: not a name doing something
         term = " ".join(words[start:index])
         if start == 0 and not term[:1].isupper():
             return None
@@ -573,6 +676,10 @@ def _read_defining_sentence(text: str) -> Reading | None:
     return None
 
 
+# `SQS`, `HTTP/2`, `IaC`: a single word with two capitals or more, no spaces.
+_ABBREVIATION = re.compile(r"(?=(?:\S*[A-Z]){2})[A-Za-z][\w./+-]*")
+
+
 def _read_plain(text: str, has_children: bool) -> Reading | None:
     """An unmarked term before the first separator of the first line, or a short term line with children."""
     first_line = text.partition("\n")[0]
@@ -584,12 +691,15 @@ def _read_plain(text: str, has_children: bool) -> Reading | None:
         if not front:
             return None
         back = text[match.end() :].strip()
-        if not back and has_children:
+        if not back and has_children and not _ABBREVIATION.fullmatch(front):
             # `- Supported services:` + sub-bullets: in the labelled notes such a plain line almost always
-            # leads into a list of examples or facts rather than naming a term.
+            # leads into a list of examples or facts rather than naming a term. An abbreviation alone
+            # (`- SQS:`) names one.
             return Reading(front, "", term_rules.LEAD_IN)
-        if len(front) == 1 and match.group(0).strip() == "=":
-            return Reading(front, back, term_rules.ASSIGNMENT)  # `V = 41 | 0 coins used`
+        if _is_variable(front) and match.group(0).strip() == "=":
+            return Reading(front, back, term_rules.ASSIGNMENT)  # `V = 41 | 0 coins used`, `Assume V = 41`
+        if term_rules.is_reference(front, back) and not has_children:
+            return Reading(front, back, term_rules.NAME_LIST)  # `Cracking The Coding Interview - Gayle ...`
         reading = _judge(front, back, has_children, "", separated=True)
         return _blame_bold(reading, term)
     if not has_children:
@@ -600,6 +710,8 @@ def _read_plain(text: str, has_children: bool) -> Reading | None:
         term_rules.word_count(front) <= _MAX_BARE_TERM_WORDS
         and not front[:1].islower()
         and not any(word.isdigit() for word in front.split())
+        and not _BOLD.search(first_line)  # `Multi-attach feature of **io1**`: the bold names the term
+        and not _remark_in_parentheses(front)
     ):
         reading = _judge(front, "", True, "")
         if reading.reason is None:
@@ -608,6 +720,24 @@ def _read_plain(text: str, has_children: bool) -> Reading | None:
 
 
 _BOLD = re.compile(r"(\*\*|__)(?=\S).+?(?<=\S)\1")
+
+
+def _remark_in_parentheses(front: str) -> bool:
+    """`Marketplace (can include commercial software)`: the parenthesis is a clause, so the line a remark."""
+    return any(
+        word.strip(".,;") in term_rules.CLAUSE_WORDS
+        for group in _PARENTHESES.findall(front)
+        for word in group.casefold().split()
+    )
+
+
+_PARENTHESES = re.compile(r"\(([^()]*)\)")
+
+
+def _is_variable(front: str) -> bool:
+    """`V`, `Assume V`, `let x`: a single letter being given a value."""
+    last = front.split()[-1] if front.split() else ""
+    return len(last) == 1 and last.isalpha()
 
 
 def _bold_inside(line: str) -> Reading | None:

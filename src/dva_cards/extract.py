@@ -54,7 +54,7 @@ from .definitions import parser, plain_text, read_cell_term, read_item
 from .identity import normalize_term as normalize_term  # lives with the ids it feeds; re-exported
 
 # Bump when extraction rules change, so every file is read again instead of skipped as unchanged.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 
 
 @dataclass(frozen=True)

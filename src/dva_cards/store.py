@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -35,6 +35,7 @@ from .domain import (
     CardRow,
     CardSchedule,
     HardCard,
+    MemoryRow,
     RetentionRow,
     ReviewCard,
     SkippedRow,
@@ -42,11 +43,13 @@ from .domain import (
     TodayRow,
 )
 from .errors import CardGone, CollectionError, UserError
+from .fsrs import CardMemory, MemoryState, Review
 from .identity import CONTEXT_SEPARATOR
 from .scheduler import START_EASE, SM2State
 from .session import CardInfo
 
 if TYPE_CHECKING:  # only `import` reconciles: reading commands start without it
+    from .exam_inputs import PlannedCard
     from .reconcile import DeckSnapshot, FilePlan
 
 
@@ -340,15 +343,149 @@ class Store:
 
     def set_setting(self, key: str, value: str) -> None:
         with self.transaction():
-            self.connection.execute(
-                "INSERT INTO setting (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
+            self.write_setting(key, value)
+
+    def write_setting(self, key: str, value: str) -> None:
+        """Store one setting. Runs inside the caller's transaction."""
+        self.connection.execute(
+            "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    # -- the log as each card's history (switching scheduler, optimize, stats' memory) --------------------------
+
+    def answer_histories(self) -> dict[str, list[Review]]:
+        """Every card's non-cram answers, in the order given, as FSRS reviews (learner day, grade 0-5).
+
+        Cards since pruned are included: their answers are still the learner's history.
+        """
+        # Half a million answers share a few thousand (day, grade) pairs: SQL hands each answer over as one
+        # `day || grade` text, and each distinct pair becomes one shared Review.
+        reviews: dict[str, Review] = {}
+        histories: dict[str, list[Review]] = {}
+        # One pass over the table in log order (ix_review_card's order would cost a row lookup per answer).
+        rows = self.connection.execute(
+            f"SELECT card_id, day || quality FROM review WHERE kind != '{AnswerKind.CRAM.value}' ORDER BY id"
+        ).fetchall()
+        for card_id, answer in rows:
+            review = reviews.get(answer)
+            if review is None:
+                review = reviews[answer] = Review(read_date(answer[:10]), int(answer[10:]))
+            history = histories.get(card_id)
+            if history is None:
+                history = histories[card_id] = []
+            history.append(review)
+        return histories
+
+    def answer_log(self) -> list[tuple[str, Review]]:
+        """Every non-cram answer as (card id, review), in the order given: what `optimize` splits in time."""
+        days: dict[str, date] = {}
+        out = []
+        for card_id, day, quality in self.connection.execute(
+            f"SELECT card_id, day, quality FROM review WHERE kind != '{AnswerKind.CRAM.value}' ORDER BY id"
+        ):
+            parsed = days.get(day)
+            if parsed is None:
+                parsed = days[day] = read_date(day)
+            out.append((card_id, Review(parsed, quality)))
+        return out
+
+    def card_states(self) -> dict[str, SM2State]:
+        """Every card's stored scheduling state, by id."""
+        return {
+            row[0]: SM2State(row[1], row[2], row[3], parse_date(row[4]), bool(row[5]), row[6])
+            for row in self.connection.execute(
+                "SELECT id, reps, ease, interval, due, drill, lapses FROM card"
             )
+        }
+
+    def card_memories(self) -> dict[str, CardMemory]:
+        """Every card's stored FSRS memory, by id (cards never answered have none)."""
+        days: dict[str, date] = {}
+        out = {}
+        for card_id, stability, difficulty, day in self.connection.execute(
+            "SELECT id, stability, difficulty, memory_day FROM card WHERE stability IS NOT NULL"
+        ):
+            parsed = days.get(day)
+            if parsed is None:
+                parsed = days[day] = read_date(day)
+            out[card_id] = CardMemory(MemoryState(stability, difficulty), parsed)
+        return out
+
+    def write_memories(self, memories: Mapping[str, CardMemory]) -> None:
+        """Store cards' FSRS memories. Runs inside the caller's transaction."""
+        self.connection.executemany(
+            "UPDATE card SET stability = ?, difficulty = ?, memory_day = ? WHERE id = ?",
+            [(*_memory_values(memory), card_id) for card_id, memory in memories.items()],
+        )
+
+    def write_states(self, states: Mapping[str, SM2State]) -> None:
+        """Store cards' scheduling states (flags untouched). Runs inside the caller's transaction."""
+        self.connection.executemany(
+            "UPDATE card SET reps = ?, ease = ?, interval = ?, due = ?, drill = ?, lapses = ? WHERE id = ?",
+            [(*_state_values(state), card_id) for card_id, state in states.items()],
+        )
 
     def unset_setting(self, key: str) -> None:
         with self.transaction():
-            self.connection.execute("DELETE FROM setting WHERE key = ?", (key,))
+            self.unset_setting_in_transaction(key)
+
+    def unset_setting_in_transaction(self, key: str) -> None:
+        """Forget one setting. Runs inside the caller's transaction."""
+        self.connection.execute("DELETE FROM setting WHERE key = ?", (key,))
+
+    def set_settings(self, values: Mapping[str, str | None]) -> None:
+        """Several settings in one transaction; None removes a key."""
+        with self.transaction():
+            for key, value in values.items():
+                if value is None:
+                    self.connection.execute("DELETE FROM setting WHERE key = ?", (key,))
+                else:
+                    self.connection.execute(
+                        "INSERT INTO setting (key, value) VALUES (?, ?) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        (key, value),
+                    )
+
+    # -- exam ----------------------------------------------------------------------------------------------
+
+    def exam_cards(self, deck_id: int | None = None) -> list[PlannedCard]:
+        """The active cards (not retired, not suspended) of a deck or of all decks, with their FSRS memory:
+        what the exam planner plans."""
+        from .exam_inputs import PlannedCard  # the planner's record: only exam commands load it
+
+        in_deck = " AND c.deck_id = ?" if deck_id is not None else ""
+        rows = self.connection.execute(
+            "SELECT c.id, d.name, c.context, c.source, c.line, c.due, c.stability, c.difficulty, c.memory_day "
+            f"FROM card c JOIN deck d ON d.id = c.deck_id WHERE {ACTIVE.sql('c')}{in_deck}",
+            (deck_id,) if deck_id is not None else (),
+        )
+        return [
+            PlannedCard(
+                id=row[0],
+                deck=row[1],
+                context=row[2],
+                source=row[3],
+                line=row[4],
+                due=parse_date(row[5]),
+                memory=_memory(row[6], row[7], row[8]),
+            )  # fmt: skip
+            for row in rows
+        ]
+
+    def queue_cards(self, card_ids: Sequence[str], today: date) -> list[CardInfo]:
+        """Those of `card_ids` that may be shown today (not retired, suspended or buried), for the queue."""
+        found: list[CardInfo] = []
+        for start in range(0, len(card_ids), 500):  # SQLite caps the number of parameters
+            chunk = {f"id{index}": card_id for index, card_id in enumerate(card_ids[start : start + 500])}
+            marks = ", ".join(f":{name}" for name in chunk)
+            rows = self.connection.execute(
+                f"SELECT {_QUEUE_COLUMNS} FROM card c JOIN deck d ON d.id = c.deck_id "
+                f"WHERE {AVAILABLE.sql('c')} AND c.id IN ({marks})",
+                {"today": sql_date(today), **chunk},
+            ).fetchall()
+            found += [_card_info(row) for row in rows]
+        return found
 
     # -- review ---------------------------------------------------------------------------------------------
     # The review loop's queries. The queue is drawn through the partial indexes (ix_card_due, ix_card_new)
@@ -359,7 +496,8 @@ class Store:
         row = self.connection.execute(
             "SELECT c.id, d.name, c.context, c.front, c.back, c.source, c.line, c.retired_at IS NOT NULL, "
             "c.reps, c.ease, c.interval, c.due, c.drill, c.lapses, c.leech, c.suspended, c.buried_until, "
-            "c.last_review FROM card c JOIN deck d ON d.id = c.deck_id WHERE c.id = ?",
+            "c.last_review, c.stability, c.difficulty, c.memory_day FROM card c JOIN deck d ON d.id = c.deck_id "
+            "WHERE c.id = ?",
             (card_id,),
         ).fetchone()
         if row is None:
@@ -379,11 +517,9 @@ class Store:
         cutting with SQL LIMIT keeps exactly the cards it would keep.
         """
         params: dict[str, Any] = {"today": sql_date(today), "deck": deck_id}
-        columns = (
-            "c.id, d.name, c.source, c.line, c.reps, c.ease, c.interval, c.due, c.drill, c.lapses, "
-            "c.buried_until"
+        select = (
+            f"SELECT {_QUEUE_COLUMNS} FROM card c JOIN deck d ON d.id = c.deck_id WHERE {AVAILABLE.sql('c')} "
         )
-        select = f"SELECT {columns} FROM card c JOIN deck d ON d.id = c.deck_id WHERE {AVAILABLE.sql('c')} "
         in_deck = "AND c.deck_id = :deck " if deck_id is not None else ""
         rows: list[Any] = []
         if review_limit > 0:
@@ -412,15 +548,7 @@ class Store:
                 left -= len(found)
                 if left <= 0:
                     break
-        return [
-            CardInfo(
-                id=row[0],
-                state=SM2State(row[4], row[5], row[6], parse_date(row[7]), bool(row[8]), row[9]),
-                order=(row[1], row[2], row[3]),
-                buried_until=parse_date(row[10]),
-            )
-            for row in rows
-        ]
+        return [_card_info(row) for row in rows]
 
     def answers_today(self, day: date) -> tuple[int, int]:
         """(new cards introduced, due reviews answered) on the learner's `day`, over the whole collection.
@@ -446,10 +574,11 @@ class Store:
             raise ValueError(f"unknown review kind {answer.kind!r}")
         before = answer.before
         after, leech, suspended = answer.after, answer.leech, answer.suspended
-        if answer.kind == AnswerKind.CRAM and (after, leech, suspended) != (
+        if answer.kind == AnswerKind.CRAM and (after, leech, suspended, answer.memory_after) != (
             before.state,
             before.leech,
             before.suspended,
+            before.memory,
         ):
             raise ValueError("a cram answer must leave the card's state as it was")
         stamp = sql_datetime(answer.reviewed_at)
@@ -458,8 +587,8 @@ class Store:
                 "INSERT INTO review (card_id, reviewed_at, day, quality, kind, duration_ms, reps_before, "
                 "ease_before, interval_before, due_before, drill_before, lapses_before, leech_before, "
                 "suspended_before, reps_after, ease_after, interval_after, due_after, drill_after, "
-                "lapses_after) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "lapses_after, stability_before, difficulty_before, stability_after, difficulty_after) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     answer.card_id,
                     stamp,
@@ -471,10 +600,14 @@ class Store:
                     int(before.leech),
                     int(before.suspended),
                     *_state_values(after),
+                    *_memory_values(before.memory)[:2],
+                    *_memory_values(answer.memory_after)[:2],
                 ),
             )
             if answer.kind != AnswerKind.CRAM:
-                schedule = CardSchedule(after, leech, suspended, before.buried_until, stamp)
+                schedule = CardSchedule(
+                    after, leech, suspended, before.buried_until, stamp, answer.memory_after
+                )
                 if not self._write_schedule(answer.card_id, schedule):
                     raise CardGone(f"card {answer.card_id} is no longer in the collection")
         return int(cursor.lastrowid or 0)
@@ -558,13 +691,15 @@ class Store:
         """Write a card's schedule columns; False if the card is gone."""
         cursor = self.connection.execute(
             "UPDATE card SET reps = ?, ease = ?, interval = ?, due = ?, drill = ?, lapses = ?, leech = ?, "
-            "suspended = ?, buried_until = ?, last_review = ? WHERE id = ?",
+            "suspended = ?, buried_until = ?, last_review = ?, stability = ?, difficulty = ?, memory_day = ? "
+            "WHERE id = ?",
             (
                 *_state_values(schedule.state),
                 int(schedule.leech),
                 int(schedule.suspended),
                 sql_date(schedule.buried_until),
                 schedule.last_review,
+                *_memory_values(schedule.memory),
                 card_id,
             ),
         )
@@ -590,7 +725,7 @@ class Store:
         interval_edges: Sequence[int],
         mature_days: int,
         learning_reps: int,
-        start_ease: int,
+        low_ease: int,
         hardest_limit: int,
     ) -> StatsRows:
         """The grouped rows behind the stats screen, for all decks or one (`deck_id`), in one read snapshot.
@@ -612,7 +747,7 @@ class Store:
             "deck": deck_id,
             "mature": mature_days,
             "learning": learning_reps,
-            "start_ease": start_ease,
+            "low_ease": low_ease,
             "limit": hardest_limit,
         }
         in_deck = "" if deck_id is None else "AND deck_id = :deck "
@@ -667,8 +802,15 @@ class Store:
             "hardest": (
                 "SELECT id, deck_id, front, context, source, line, lapses, ease, interval, leech, suspended "
                 "FROM card INDEXED BY ix_card_stats WHERE retired_at IS NULL "
-                f"AND (lapses > 0 OR ease < :start_ease) {in_deck}"
+                f"AND (lapses > 0 OR ease < :low_ease) {in_deck}"
                 "ORDER BY lapses DESC, ease, source, line, id LIMIT :limit"
+            ),
+            # Today's predicted recall: each active card's section and FSRS memory, from the covering
+            # ix_card_memory (the planner would rather walk ix_card_due and read every card row).
+            "memories": (
+                f"SELECT {section}, CAST(julianday(:today) - julianday(memory_day) AS INTEGER), stability "
+                "FROM card INDEXED BY ix_card_memory "
+                f"WHERE stability IS NOT NULL AND retired_at IS NULL AND suspended = 0 {in_deck}"
             ),
         }
         review_queries = {
@@ -724,6 +866,7 @@ class Store:
                 RetentionRow(row[0], *(int(value or 0) for value in row[1:])) for row in result["retention"]
             ],
             hardest=[_hard_card(row) for row in result["hardest"]],
+            memories=[MemoryRow(*row) for row in result["memories"]],
         )
 
     # -- end of stats ---------------------------------------------------------------------------------------
@@ -776,15 +919,44 @@ def _busy(path: Path, error: sqlite3.OperationalError) -> CollectionError:
     return CollectionError(f"collection {path}: {error}")
 
 
+_QUEUE_COLUMNS = (
+    "c.id, d.name, c.source, c.line, c.reps, c.ease, c.interval, c.due, c.drill, c.lapses, c.buried_until"
+)
+
+
+def _card_info(row: Sequence[Any]) -> CardInfo:
+    """A row of `_QUEUE_COLUMNS` as the queue's card."""
+    return CardInfo(
+        id=row[0],
+        state=SM2State(row[4], row[5], row[6], parse_date(row[7]), bool(row[8]), row[9]),
+        order=(row[1], row[2], row[3]),
+        buried_until=parse_date(row[10]),
+    )
+
+
 def _schedule(row: Sequence[Any]) -> CardSchedule:
-    reps, ease, interval, due, drill, lapses, leech, suspended, buried_until, last_review = row
+    reps, ease, interval, due, drill, lapses, leech, suspended, buried_until, last_review, *memory = row
     return CardSchedule(
         state=SM2State(reps, ease, interval, parse_date(due), bool(drill), lapses),
         leech=bool(leech),
         suspended=bool(suspended),
         buried_until=parse_date(buried_until),
         last_review=last_review,
+        memory=_memory(*memory),
     )
+
+
+def _memory(stability: float | None, difficulty: float | None, day: str | None) -> CardMemory | None:
+    if stability is None or difficulty is None or day is None:
+        return None
+    return CardMemory(MemoryState(float(stability), float(difficulty)), read_date(day))
+
+
+def _memory_values(memory: CardMemory | None) -> tuple[float | None, float | None, str | None]:
+    """A memory as its three stored columns: stability, difficulty and its learner day."""
+    if memory is None:
+        return None, None, None
+    return memory.state.stability, memory.state.difficulty, sql_date(memory.last_review)
 
 
 def _state_values(state: SM2State) -> tuple[Any, ...]:

@@ -87,15 +87,24 @@ _LABELS = frozenset(
     ]
 )
 
+# One of these before a label keeps it a label (`Quick tip`, `Important note`); some words are labels only
+# so qualified (`Core goal`, `Key takeaway`), since alone they may name a thing.
+_LABEL_QUALIFIERS = frozenset(word_list("key main core quick important final general short big"))
+_QUALIFIED_LABELS = frozenset(
+    word_list("goal goals idea ideas takeaway takeaways point points message lesson")
+)
+
 # Words that make a run of words a clause rather than a name: copulas, auxiliaries, pronouns opening a
 # sentence. A term may contain none of them.
-_CLAUSE_WORDS = frozenset(
+CLAUSE_WORDS = frozenset(
     [
         *word_list("is are was were be been being am isn't aren't wasn't weren't"),
         *word_list("can can't cannot could will won't would should shouldn't must may might shall"),
         *word_list("do does did don't doesn't didn't has have had hasn't haven't"),
         *word_list("it it's this these those they we you i he she there here that's there's"),
-        *word_list("es son está están era fue puede pueden debe deben hay"),
+        *word_list("what whatever whoever"),  # `Focus on what matters`: a relative clause
+        # (not Spanish `hay`, "there is": it is also an English word, as in `hay fever`)
+        *word_list("es son está están era fue puede pueden debe deben"),
         *word_list("est sont était peut peuvent doit doivent"),
         *word_list("ist sind war kann können muss"),
     ]
@@ -104,7 +113,7 @@ _CLAUSE_WORDS = frozenset(
 _LEAD_IN_ENDINGS = frozenset(
     word_list(
         "include includes including like as following follows e.g eg i.e ie supports provides contains offers "
-        "allows has have with for to of by via from when if because where which that then and or "
+        "allows has have with for to of by via from when if because where which that then and or against "
         "incluye incluyen como con para de comme avec pour de des"
     )
 )
@@ -112,6 +121,9 @@ _LEAD_IN_ENDINGS = frozenset(
 _SENTENCE_OPENERS = frozenset(
     word_list(
         "every all another each some any no only if when most many both either neither other such using "
+        # connectives and comparatives open a clause (`Otherwise: ...`, `More instances = higher cost`)
+        "otherwise else therefore thus hence however more less fewer higher lower larger smaller "
+        "否则 因此 所以 但是 然后 如果 "
         "todos todas cada algunos si cuando tous toutes chaque si quand"
     )
 )
@@ -169,6 +181,9 @@ def is_label(term: str) -> bool:
     folded = " ".join(term.casefold().replace("：", ":").split()).rstrip(" :.-–—!")
     if folded in _LABELS:
         return True
+    qualifier, _, rest = folded.partition(" ")
+    if qualifier in _LABEL_QUALIFIERS and (rest in _LABELS or rest in _QUALIFIED_LABELS):
+        return True  # `Quick tip`, `Core Goal`, `Key takeaway`
     # "Note 2", "Tip #3", "注意事项" style variants: a label followed by a number.
     head = re.sub(r"\s*#?\d+$", "", folded)
     return head != folded and head in _LABELS
@@ -195,18 +210,58 @@ def term_rejection(term: str, *, marked: str = "") -> str | None:
     sentence = _looks_like_sentence(text, words)
     if sentence:
         return BOLD_SENTENCE if marked == "strong" else SENTENCE
-    if not marked and words and words[-1] in _LEAD_IN_ENDINGS:
+    if not marked and ends_in_lead_in(words):
         return LEAD_IN
     if not marked and words and (words[0] in _SENTENCE_OPENERS or "," in text):
         return SENTENCE
     count = word_count(text)
     if count > (MAX_TERM_WORDS if marked else MAX_PLAIN_TERM_WORDS):
         return too_long(count)
+    if not marked and _article_inside(words):
+        return SENTENCE
     return None
 
 
+# `Owning the equipment limits the agility`: inside a name an article follows a preposition (`Software as
+# a Service`, `Man in the middle`); after any other word it opens the object of a verb, so the phrase is a
+# clause. Names of three words or fewer are left alone.
+_ARTICLES_INSIDE = frozenset(word_list("the a an"))
+_PREPOSITIONS = frozenset(
+    word_list("of in on at to as for with by from into onto over under per via about between through across")
+)
+_MIN_CLAUSE_WORDS = 4
+
+
+def _article_inside(words: list[str]) -> bool:
+    return len(words) >= _MIN_CLAUSE_WORDS and any(
+        word in _ARTICLES_INSIDE and words[index - 1] not in _PREPOSITIONS
+        for index, word in enumerate(words[1:], start=1)
+    )
+
+
+# `Something you know`, `Things we own`: an indefinite pronoun and a clause reduced to its subject and verb
+# name a category; the pronoun after it is not the subject of a sentence.
+_INDEFINITES = frozenset(word_list("something someone somebody anything anyone things"))
+_SUBJECT_PRONOUNS = frozenset(word_list("you we they i"))
+_MAX_RELATIVE_WORDS = 4
+
+
+def _indefinite_with_relative(words: list[str]) -> bool:
+    return (
+        len(words) <= _MAX_RELATIVE_WORDS
+        and len(words) >= 3
+        and words[0] in _INDEFINITES
+        and words[1] in _SUBJECT_PRONOUNS
+    )
+
+
+def ends_in_lead_in(words: list[str]) -> bool:
+    """`purchase options include`, `Driven by`: the words lead into what follows instead of naming."""
+    return bool(words) and words[-1] in _LEAD_IN_ENDINGS
+
+
 def _looks_like_sentence(text: str, words: list[str]) -> bool:
-    if any(word in _CLAUSE_WORDS for word in words):
+    if any(word in CLAUSE_WORDS for word in words) and not _indefinite_with_relative(words):
         return True
     if _SENTENCE_END.search(text) and not _DOTTED_ABBREVIATION.search(text):
         return len(words) > 1
@@ -225,15 +280,55 @@ def back_rejection(back: str, *, lists_answer: bool = False, marked: bool = Fals
         return EMPTY_DEFINITION
     if _POINTERS.fullmatch(stripped) or _ONLY_LINKS.fullmatch(stripped):
         return POINTS_ELSEWHERE
-    if _is_value(stripped, numbers=not marked):
+    if _is_value(stripped, numbers=not marked) or not marked and _is_bare_token(stripped):
         return VALUE
     if not lists_answer and _is_name_list(stripped):
         return NAME_LIST
+    if _says_nothing(stripped):
+        return EMPTY_DEFINITION
     return None
+
+
+# `service-name.namespace.svc.cluster.local`, `/var/log/syslog`: one dotted or slashed token is a value.
+_BARE_TOKEN = re.compile(r"[\w-]+(?:[./][\w-]+)+/?")
+
+
+def _is_bare_token(back: str) -> bool:
+    return bool(_BARE_TOKEN.fullmatch(back.strip("`")))
+
+
+def _says_nothing(back: str) -> bool:
+    """`You might.`: only pronouns and auxiliaries, nothing a learner could recall."""
+    words = _folded_words(back)
+    return bool(words) and all(word in CLAUSE_WORDS for word in words)
+
+
+def is_reference(front: str, back: str) -> bool:
+    """`Cracking The Coding Interview - Gayle Laakmann McDowell`: a title and its author, not a definition.
+
+    Both sides are capitalised word by word: a title, then a name with no verb or explanation.
+    """
+    words = back.rstrip(".").replace("&", " ").split()
+    titled = all(word[:1].isupper() or word.isdigit() for word in front.split())
+    return (
+        titled
+        and len(front.split()) >= 2
+        and _MIN_NAME_WORDS <= len(words) <= _MAX_NAME_WORDS
+        and all(
+            word[:1].isupper() and word[1:].replace("-", "").isalpha() and not word.isupper()
+            for word in words
+        )
+    )
+
+
+# A person's full name, or two of them: `Upload Version` (two words) is a step's name, not an author.
+_MIN_NAME_WORDS = 3
+_MAX_NAME_WORDS = 6
 
 
 _LIST_SPLIT = re.compile(r"\s*(?:,|、|，|;|\bor\b|\band\b|\bvs\.?|\bo\b|\by\b|\bou\b|\bet\b)\s*")
 _MAX_LISTED_WORDS = 3
+_MIN_LOWER_LISTED = 3
 
 
 def _is_name_list(back: str) -> bool:
@@ -244,6 +339,10 @@ def _is_name_list(back: str) -> bool:
     parts = [part for part in _LIST_SPLIT.split(text) if part]
     if len(parts) < 2:
         return False
+    if all(part.isalpha() and part.islower() for part in parts):
+        # `tcp, udp, or icmp`: lowercase single words count from three on (`region or zonal` may be a
+        # choice explained, `you make and maintain them` is a clause).
+        return len(parts) >= _MIN_LOWER_LISTED
     return all(
         len(part.split()) <= _MAX_LISTED_WORDS and not part[:1].islower() and not any(map(is_cjk, part))
         for part in parts
@@ -345,15 +444,18 @@ def is_definition_table(header: list[str]) -> bool:
 
 # Headings that announce advice, examples or troubleshooting rather than vocabulary: items under them read
 # like definitions (`**Security**` + sub-bullets) but hold recommendations or instances. A heading is such
-# an aside when it opens with one of the first words (`Best Practices`, `Example of ...`, `Common Issues`)
-# or ends with one of the last words (`Debugging Tips`); `Limits and Best Practices` is not one.
+# an aside when it opens with one of the first words (`Best Practices`, `Example of ...`) or ends with one
+# of the last words (`Debugging Tips`, `Common Issues`, `Real-world Example`); `Limits and Best Practices`
+# is not one, nor is `Common Abbreviations` (`common` alone says nothing about what follows).
 _ASIDE_FIRST_WORDS = frozenset(
-    word_list("""example examples tip tips best common troubleshooting debugging exercise exercises question questions
+    word_list("""example examples tip tips best troubleshooting debugging exercise exercises question questions
     problems pitfalls scenario scenarios recommendations quiz ejemplo ejemplos consejos ejercicios preguntas
     exemple exemples conseils exercices 示例 例子 练习 技巧 örnek örnekler""")
 )
 _ASIDE_LAST_WORDS = frozenset(
-    word_list("tips examples issues pitfalls mistakes solutions exercises questions troubleshooting")
+    word_list(
+        "tips example examples issues problems errors pitfalls mistakes solutions exercises questions troubleshooting"
+    )
 )
 
 
@@ -384,5 +486,11 @@ _ADVICE = re.compile(
 )
 
 
-def is_advice(back: str) -> bool:
-    return bool(_ADVICE.match(back.lstrip("*_ ")))
+# `must use a Customer Gateway`: an obligation about the front, not what the front is.
+_OBLIGATION = re.compile(r"(?:must|should|shall|need to|needs to|has to|have to|debe|doit|muss)\b", re.I)
+
+
+def is_advice(back: str, *, marked: bool = False) -> bool:
+    """An imperative, or for a plain term an obligation (a marked term's `must implement...` is its spec)."""
+    text = back.lstrip("*_ ")
+    return bool(_ADVICE.match(text) or not marked and _OBLIGATION.match(text))

@@ -26,7 +26,11 @@ Figures and their floors (ratio = value / floor; the target is the highest accep
 * shell completion on the same collection (card ids after `suspend`, sections after `--section`, decks after
   `--deck`), as a shell asks for it (`_DVA_CARDS_COMPLETE=complete_bash`, COMP_WORDS, COMP_CWORD): at most
   1.5x the bare Typer app completing its own command names, which costs what any Typer completion costs
-  (the interpreter, Typer, the completion machinery) and reads nothing.
+  (the interpreter, Typer, the completion machinery) and reads nothing;
+* switching scheduler on that collection (`config set scheduler fsrs`, then `sm2`), each replaying the log of
+  500,000 reviews: at most 2 s as a whole command (an absolute target; the bare Typer app is shown as floor).
+* `dva-cards exam show` (and `--json`, and `stats`, which then adds the readiness section) on a copy of that
+  collection with an exam set 60 days ahead: at most 2x the floor of the stats figures.
 
 Rows marked (reference) have no target: they show where time goes. Every subprocess runs as an installed
 command does: with bytecode caches (kept under the work dir, so the checkout stays clean), COLUMNS=80,
@@ -51,12 +55,13 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from .generate import make_collection
 
-GENERATOR_VERSION = 2  # bump when generate.py changes what it writes: cached collections are then rebuilt
+EXAM_IN_DAYS = 60  # the exam figures' exam date, from the learner's today
+GENERATOR_VERSION = 4  # bump when generate.py changes what it writes: cached collections are then rebuilt
 MB = 1_000_000
 
 
@@ -120,9 +125,10 @@ with open(sys.argv[1], "wb") as out, open(sys.argv[2], "wb") as err:
         _, status, usage = os.wait4(process.pid, 0)
         wall, status = time.perf_counter() - start, os.waitstatus_to_exitcode(status)
         max_rss = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)  # Linux: kilobytes
+        cpu = usage.ru_utime + usage.ru_stime
     else:  # Windows: no rusage of a child
-        status, wall, max_rss = process.wait(), time.perf_counter() - start, None
-print(json.dumps({"wall": wall, "status": status, "max_rss": max_rss}))
+        status, wall, max_rss, cpu = process.wait(), time.perf_counter() - start, None, None
+print(json.dumps({"wall": wall, "status": status, "max_rss": max_rss, "cpu": cpu}))
 """
 
 # Bare markdown-it over the texts of the given files, one parser, timed around the parsing alone.
@@ -177,6 +183,7 @@ class Child:
     wall: float
     max_rss: int | None
     stdout: str
+    cpu: float | None = None  # user + system seconds of the child (None where the OS does not say)
 
 
 @dataclass
@@ -195,8 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
     parser.add_argument("--runs", type=int, help="runs of each quick figure (default: by size)")
     parser.add_argument("--import-runs", type=int, help="runs of each import figure (default: by size)")
-    parser.add_argument("--only", choices=("startup", "stats", "completion", "import", "review"), action="append",
-                        help="run only these groups (repeatable)")  # fmt: skip
+    parser.add_argument("--only", choices=("startup", "stats", "completion", "import", "review", "switch", "exam"),
+                        action="append", help="run only these groups (repeatable)")  # fmt: skip
     parser.add_argument("--work", type=Path, help="cache and scratch dir (default: <tmp>/dva-cards-bench)")
     parser.add_argument("--fresh", action="store_true", help="rebuild the cached inputs and collections")
     args = parser.parse_args(argv)
@@ -204,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     size = SIZES[args.size]
     runs = max(1, args.runs or size.runs)
     import_runs = max(1, args.import_runs or size.import_runs)
-    groups = set(args.only or ("startup", "stats", "completion", "import", "review"))
+    groups = set(args.only or ("startup", "stats", "completion", "import", "review", "switch", "exam"))
     work = (args.work or Path(tempfile.gettempdir()) / "dva-cards-bench").resolve()
     scratch = work / "scratch"
     shutil.rmtree(scratch, ignore_errors=True)
@@ -219,6 +226,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows += bench.imports(size, import_runs, fresh=args.fresh)
         if "review" in groups:
             rows += bench.review(size, max(1, runs // 2), fresh=args.fresh)
+        if "switch" in groups:
+            rows += bench.switch(size, max(1, runs // 2), fresh=args.fresh)
+        if "exam" in groups:
+            rows += bench.exam(size, runs, fresh=args.fresh)
     except CommandFailed as failure:
         print(f"benchmark stopped: {failure}", file=sys.stderr)
         return 1
@@ -417,6 +428,77 @@ class Bench:
             ),
         ]
 
+    def exam(self, size: Size, runs: int, *, fresh: bool) -> list[Row]:
+        """`exam show` (and `stats`, which then adds the readiness section) on the stats collection with an
+        exam set in 60 days, against the floor of the stats figures: the plan is made afresh by each."""
+        cards, reviews = size.stats
+        db = self.scratch / "exam.db"
+        shutil.copyfile(self._collection("stats", cards, reviews, fresh=fresh), db)
+        exam_day = (self.today + timedelta(days=EXAM_IN_DAYS)).isoformat()
+        self._run([*self.command, "--db", str(db), "exam", "set", exam_day])
+        commands = {
+            "floor with options": [
+                sys.executable, str(self.floor_app), "--db", str(self.scratch / "none.db"), "one", "--name", "x",
+                "--count", "30", "--flag",
+            ],
+            "exam show": [*self.command, "--db", str(db), "exam", "show"],
+            "exam show --json": [*self.command, "--db", str(db), "exam", "show", "--json"],
+            "stats": [*self.command, "--db", str(db), "stats"],
+        }  # fmt: skip
+        for command in commands.values():
+            self._run(command)  # warm-up
+        samples = Samples()
+        for _ in range(runs):
+            for name, command in commands.items():
+                child = self._run(command)
+                samples.add(name, child.wall)
+                samples.add(f"{name} cpu", child.cpu or 0.0)
+        base = samples.median("floor with options")
+        scale = f"{cards:,} cards, exam in {EXAM_IN_DAYS} days"
+        return [
+            Row(f"dva-cards exam show ({scale})", samples.median("exam show"), base, "s", 2.0),
+            Row("dva-cards exam show --json", samples.median("exam show --json"), base, "s", 2.0),
+            Row("dva-cards stats with an exam set", samples.median("stats"), base, "s", 2.0),
+            Row("(reference) CPU time of exam show", samples.median("exam show cpu"), None, "s"),
+        ]
+
+    def switch(self, size: Size, runs: int, *, fresh: bool) -> list[Row]:
+        cards, reviews = size.stats
+        db = self.scratch / "switch.db"
+        shutil.copyfile(self._collection("stats", cards, reviews, fresh=fresh), db)
+        floor = [sys.executable, str(self.floor_app), "--help"]
+        commands = {
+            name: [*self.command, "--db", str(db), "config", "set", "scheduler", name]
+            for name in ("fsrs", "sm2")
+        }
+        self._run(floor)
+        samples = Samples()
+        for _ in range(runs):
+            samples.add("floor", self._run(floor).wall)
+            for name, command in commands.items():  # fsrs, then back to sm2: each replays the whole log
+                child = self._run(command)
+                samples.add(name, child.wall)
+                samples.add(f"{name} cpu", child.cpu or 0.0)
+        base = samples.median("floor")
+        scale = f"{reviews:,} reviews"
+        return [
+            Row(
+                f"config set scheduler fsrs ({scale})", samples.median("fsrs"), base, "s", 2.0, absolute=True
+            ),
+            Row(f"config set scheduler sm2 ({scale})", samples.median("sm2"), base, "s", 2.0, absolute=True),
+            # The generated states are drawn at random, not folded from the log: the first switch back to SM-2
+            # rewrites nearly every answered card, as after long study under FSRS; later ones write nothing.
+            Row(
+                "(reference) the first switch to sm2: most cards rewritten",
+                samples.values["sm2"][0],
+                base,
+                "s",
+            ),
+            # On a machine busy with other work, wall time is shared out; the CPU the command used is not.
+            Row("(reference) CPU time of config set scheduler fsrs", samples.median("fsrs cpu"), None, "s"),
+            Row("(reference) CPU time of config set scheduler sm2", samples.median("sm2 cpu"), None, "s"),
+        ]
+
     # -- inputs ---------------------------------------------------------------------------------------------
 
     def _collection(self, name: str, cards: int, reviews: int, *, fresh: bool) -> Path:
@@ -467,7 +549,12 @@ class Bench:
         if result["status"] != 0:
             message = err.read_text(encoding="utf-8", errors="replace").strip()[-2000:]
             raise CommandFailed(f"{' '.join(command)} exited with {result['status']}: {message}")
-        return Child(result["wall"], result["max_rss"], out.read_text(encoding="utf-8", errors="replace"))
+        return Child(
+            result["wall"],
+            result["max_rss"],
+            out.read_text(encoding="utf-8", errors="replace"),
+            result.get("cpu"),
+        )
 
 
 def review_rounds(db: Path, today: date, answers: int, rounds: int) -> tuple[list[float], list[float]]:
