@@ -39,6 +39,14 @@ def test_a_term_edited_in_place_with_the_same_answer_matches_only_in_the_same_co
     assert pair_moves([old], [elsewhere]) == []
 
 
+def test_definitions_with_one_answer_each_keep_their_own_term_when_their_file_is_renamed() -> None:
+    # Two terms with the very same answer: each also fits the other as "a term edited in place", but a card
+    # keeping its term is the clearer match, so a renamed file keeps both histories.
+    retired = [Definition(f"old-{t}", "a.md", "Title › Part", t, "instances of it") for t in ("t4", "t5")]
+    added = [Definition(f"new-{t}", "b.md", "Title › Part", t, "instances of it") for t in ("t4", "t5")]
+    assert sorted(pair_moves(retired, added)) == [("old-t4", "new-t4"), ("old-t5", "new-t5")]
+
+
 def test_two_equally_good_candidates_leave_both_unmatched() -> None:
     old = card("old", "s3", "object storage")
     twins = [card("x", "s3", "object storage", "B"), card("y", "s3", "object storage", "C")]

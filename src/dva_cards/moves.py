@@ -24,6 +24,9 @@ from difflib import SequenceMatcher
 SIMILAR_ANSWER = 0.8
 # Candidates closer than this to the best one are as good as the best: the match is left alone.
 CLEAR_MARGIN = 0.05
+# Keeping its term is stronger evidence than keeping its answer: a same-term candidate always outranks one that
+# only shares context and answer, so two definitions with the same answer still each find their own term.
+SAME_TERM_BONUS = 1.0
 
 _WORD = re.compile(r"\w+")
 
@@ -75,7 +78,7 @@ def pair_moves(retired: Sequence[Definition], added: Sequence[Definition]) -> li
         for a_index in by_term.get(card.term, ()):
             score = _similar_enough(words, added_words[a_index], card.answer, added[a_index].answer)
             if score is not None:
-                edges[(r_index, a_index)] = score
+                edges[(r_index, a_index)] = SAME_TERM_BONUS + score
         for a_index in by_place.get((card.context, words), ()) if words else ():
             edges.setdefault((r_index, a_index), 1.0)
     retired_options: dict[int, list[tuple[int, float]]] = {}
