@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import create_engine
 
-from dva_cards.models import SQLModel
-
-target_metadata = SQLModel.metadata
 config = context.config
+
+
+def _target_metadata() -> Any:
+    """The models, for `alembic check` and `revision --autogenerate` only. The application upgrades a
+    collection by handing over its connection and needs no models: importing SQLModel would cost every first
+    run about half a second."""
+    if config.attributes.get("connection") is not None:
+        return None
+    from dva_cards.models import SQLModel
+
+    return SQLModel.metadata
+
+
+target_metadata = _target_metadata()
 
 
 def run_migrations_offline() -> None:

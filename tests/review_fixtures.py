@@ -33,7 +33,7 @@ TODAY = date(2026, 3, 10)
 
 def import_text(store: Store, notes: Path, text: str = NOTES, deck: str = "aws") -> Path:
     write(notes, text)
-    import_notes(store, load_notes([notes]), datetime(2026, 3, 1, 9, 0), deck=deck)
+    import_notes(store, load_notes([notes]), datetime(2026, 3, 1, 9, 0, tzinfo=UTC), deck=deck)
     return notes
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -40,6 +42,21 @@ def test_migrated_schema_matches_the_models(db_path: Path) -> None:
         differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     engine.dispose()
     assert differences == []
+
+
+def test_creating_a_collection_does_not_load_the_models(tmp_path: Path) -> None:
+    """The models are what migrations are checked against (above); creating or upgrading a collection at
+    runtime runs the migrations alone."""
+    probe = (
+        "import sys; from pathlib import Path; from dva_cards.store import Store; "
+        "Store.open(Path(sys.argv[1])).close(); "
+        "print(sorted(m for m in ('dva_cards.models', 'sqlmodel') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path / "new.db")], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_new_collection_uses_wal_and_is_at_head(db_path: Path) -> None:

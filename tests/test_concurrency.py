@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 
 from dva_cards import collection, scheduler
-from dva_cards.store import Answer, Store
+from dva_cards.domain import Answer
+from dva_cards.store import Store
 from tests.conftest import BUNDLED_DECK
 from tests.fixtures.reliability import (
     bundled_template,

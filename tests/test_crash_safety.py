@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from dva_cards import store as store_module
+from dva_cards.domain import Answer
 from tests.conftest import BUNDLED_DECK
 from tests.fixtures.reliability import (
     bundled_template,
@@ -363,7 +364,7 @@ def test_a_write_failure_mid_review_keeps_the_answers_before_it(
     original = store_module.Store.record_answer
     calls = {"n": 0}
 
-    def failing(self: store_module.Store, answer: store_module.Answer) -> int:
+    def failing(self: store_module.Store, answer: Answer) -> int:
         calls["n"] += 1
         if calls["n"] == 3:
             raise sqlite3.OperationalError("disk I/O error")

@@ -18,6 +18,7 @@ import genanki  # type: ignore[import-untyped]
 import pytest
 
 from dva_cards import export
+from dva_cards.domain import CardRow
 from dva_cards.errors import UserError
 from dva_cards.export import (
     LEECH_TAG,
@@ -49,7 +50,7 @@ OTHER_NOTES = """# Lambda
 """
 
 
-def card(**values: Any) -> dict[str, Any]:
+def card(**values: Any) -> CardRow:
     base: dict[str, Any] = {
         "id": "0123456789abcdef", "deck": "aws-dva", "context": "EC2 › EC2 Purchasing Options",
         "front": "Spot Instances", "back": "up to **90%** off", "source": "/home/me/notes/aws-dva.md",
@@ -57,7 +58,7 @@ def card(**values: Any) -> dict[str, Any]:
         "suspended": False, "retired": False, "leech": False,
     }  # fmt: skip
     base.update(values)
-    return base
+    return CardRow(**base)
 
 
 def set_flags(db_path: Path, front: str, **flags: Any) -> None:

@@ -155,6 +155,10 @@ def test_dry_run_lists_cards_and_changes_nothing(tmp_path: Path, db_path: Path) 
     preview = run_json("import", str(notes), "--dry-run")
     assert preview["added"] == 1 and [card["front"] for card in preview["cards"]] == ["S3"]
     assert dump(db_path) == before
+    # A card a dry run would add reads exactly as `cards --json` shows it once added.
+    run_json("import", str(notes))
+    (added,) = [card for card in run_json("cards") if card["front"] == "S3"]
+    assert preview["cards"] == [added]
 
 
 def test_failure_mid_import_leaves_collection_identical(
@@ -163,7 +167,7 @@ def test_failure_mid_import_leaves_collection_identical(
     run_json("import", str(BUNDLED_DECK))
     before = dump(db_path)
     files = [write(tmp_path / f"n{i}.md", f"# H\n* **T{i}** - answer {i}\n") for i in range(3)]
-    original = store_module.Store.sync_file
+    original = store_module.Store.apply_file_plan
     calls = {"n": 0}
 
     def failing_sync(self, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -172,7 +176,7 @@ def test_failure_mid_import_leaves_collection_identical(
             raise OSError("disk full (injected)")
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(store_module.Store, "sync_file", failing_sync)
+    monkeypatch.setattr(store_module.Store, "apply_file_plan", failing_sync)
     result = run("import", *map(str, files))
     assert result.exit_code != 0
     assert "disk full" in result.stderr

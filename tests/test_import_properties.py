@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -29,12 +29,12 @@ def test_import_twice_equals_import_once(text: str, edited: str) -> None:
         notes = Path(tmp) / "notes.md"
         notes.write_text(text, encoding="utf-8")
         once, twice = Path(tmp) / "once.db", Path(tmp) / "twice.db"
-        now = datetime(2026, 11, 26, 12, 0)
+        now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
         with Store.open(once) as store:
             import_notes(store, load_notes([notes]), now)
         with Store.open(twice) as store:
             import_notes(store, load_notes([notes]), now)
-            import_notes(store, load_notes([notes]), datetime(2026, 11, 27, 12, 0))
+            import_notes(store, load_notes([notes]), datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
         assert dump(once) == dump(twice)
 
         # The same again with the file read afresh (as after an extractor upgrade): the sync itself changes
@@ -43,7 +43,7 @@ def test_import_twice_equals_import_once(text: str, edited: str) -> None:
         importer.EXTRACTOR_VERSION = original_version + "-property"
         try:
             with Store.open(twice) as store:
-                import_notes(store, load_notes([notes]), datetime(2026, 11, 27, 13, 0))
+                import_notes(store, load_notes([notes]), datetime(2026, 11, 27, 13, 0, tzinfo=UTC))
         finally:
             importer.EXTRACTOR_VERSION = original_version
         assert _without_fingerprints(dump(once)) == _without_fingerprints(dump(twice))
@@ -51,9 +51,9 @@ def test_import_twice_equals_import_once(text: str, edited: str) -> None:
         # After an edit, a second import of the edited file is again a no-op.
         notes.write_text(edited, encoding="utf-8")
         with Store.open(twice) as store:
-            import_notes(store, load_notes([notes]), datetime(2026, 11, 28, 12, 0))
+            import_notes(store, load_notes([notes]), datetime(2026, 11, 28, 12, 0, tzinfo=UTC))
             settled = dump(twice)
-            import_notes(store, load_notes([notes]), datetime(2026, 11, 29, 12, 0))
+            import_notes(store, load_notes([notes]), datetime(2026, 11, 29, 12, 0, tzinfo=UTC))
         assert dump(twice) == settled
 
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from dva_cards.card_state import CardFacts, category_of, counts_as_due_by, state_of
+from dva_cards.domain import Answer, CardSchedule
 from dva_cards.scheduler import SM2State, review
-from dva_cards.session import CardInfo, DailyLimits, build_queue
-from dva_cards.store import Answer, CardSchedule, Store
+from dva_cards.session import CardInfo, DailyLimits, build_queue, facts_of
+from dva_cards.store import Store
 from tests.review_fixtures import FRONTS, TODAY, card_row, ids_by_front, import_text, review_rows, set_card
 
 AT = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -262,7 +265,7 @@ def test_due_reviews_most_overdue_first_up_to_the_limit(store: Store) -> None:
     assert fetched == [ids["Lambda"], ids["S3"]]
     info = store.queue_candidates(TODAY, new_limit=0, review_limit=1)[0]
     assert info.state == SM2State(reps=2, ease=2500, interval=6, due=date(2026, 2, 1))
-    assert info.order == ("aws", str(Path(store.cards()[0]["source"])), 3)
+    assert info.order == ("aws", str(Path(store.cards()[0].source)), 3)
 
 
 def test_drills_and_relearning_cards_are_fetched_whatever_the_limits(store: Store) -> None:
@@ -274,34 +277,35 @@ def test_drills_and_relearning_cards_are_fetched_whatever_the_limits(store: Stor
     assert fetched == {ids["EC2"], ids["S3"]}
 
 
+def random_collection(store: Store, tmp_path: Path, seed: int = 7) -> list[CardInfo]:
+    """Two decks of cards in every state (new, due, re-learning, drilling, suspended, buried, later)."""
+    rng = random.Random(seed)
+    lines = [f"* **Term {n}** - answer {n}" for n in range(120)]
+    import_text(store, tmp_path / "n" / "big.md", "# Big\n" + "\n".join(lines[:80]) + "\n", deck="big")
+    import_text(store, tmp_path / "n" / "all.md", "# All\n" + "\n".join(lines[80:]) + "\n", deck="all")
+    every = store.connection.execute("SELECT id FROM card").fetchall()
+    for (card_id,) in every:
+        roll = rng.random()
+        due = (TODAY + timedelta(days=rng.randint(-30, 5))).isoformat()
+        if roll < 0.3:
+            continue  # new
+        if roll < 0.7:
+            set_card(store, card_id, reps=rng.randint(1, 5), interval=rng.randint(1, 40), due=due)
+        elif roll < 0.8:
+            set_card(store, card_id, reps=0, interval=0, due=due, lapses=1)
+        elif roll < 0.85:
+            set_card(store, card_id, reps=1, interval=1, due=due, drill=1)
+        elif roll < 0.9:
+            set_card(store, card_id, reps=2, due=due, suspended=1)
+        else:
+            set_card(store, card_id, reps=2, due=due, buried_until=(TODAY + timedelta(1)).isoformat())
+    return random_collection_state(store)
+
+
 def test_queue_from_candidates_equals_queue_from_every_card(tmp_path: Path) -> None:
     """The SQL cut (indexes + LIMIT) keeps exactly the cards build_queue would keep from the whole collection."""
-    rng = random.Random(7)
-    lines = [f"* **Term {n}** - answer {n}" for n in range(120)]
     with Store.open(tmp_path / "c.db") as store:
-        import_text(store, tmp_path / "n" / "big.md", "# Big\n" + "\n".join(lines[:80]) + "\n", deck="big")
-        import_text(store, tmp_path / "n" / "all.md", "# All\n" + "\n".join(lines[80:]) + "\n", deck="all")
-        every = store.connection.execute("SELECT id FROM card").fetchall()
-        for (card_id,) in every:
-            roll = rng.random()
-            due = (TODAY + timedelta(days=rng.randint(-30, 5))).isoformat()
-            if roll < 0.3:
-                continue  # new
-            if roll < 0.7:
-                set_card(store, card_id, reps=rng.randint(1, 5), interval=rng.randint(1, 40), due=due)
-            elif roll < 0.8:
-                set_card(store, card_id, reps=0, interval=0, due=due, lapses=1)
-            elif roll < 0.85:
-                set_card(store, card_id, reps=1, interval=1, due=due, drill=1)
-            elif roll < 0.9:
-                set_card(store, card_id, reps=2, due=due, suspended=1)
-            else:
-                set_card(store, card_id, reps=2, due=due, buried_until=(TODAY + timedelta(1)).isoformat())
-        all_cards = [
-            CardInfo(card["id"], _state(store, card["id"]), (card["deck"], card["source"], card["line"]),
-                     card["suspended"], _buried(store, card["id"]))
-            for card in store.cards()
-        ]  # fmt: skip
+        all_cards = random_collection(store, tmp_path)
         for new_limit, review_limit in ((0, 0), (3, 5), (10, 10), (25, 1), (500, 500)):
             limits = DailyLimits(new_limit, review_limit)
             fetched = store.queue_candidates(TODAY, new_limit=new_limit, review_limit=review_limit)
@@ -312,6 +316,48 @@ def test_queue_from_candidates_equals_queue_from_every_card(tmp_path: Path) -> N
                 TODAY, deck_id=deck, new_limit=new_limit, review_limit=review_limit
             )
             assert build_queue(fetched, TODAY, limits) == build_queue(in_deck, TODAY, limits)
+
+
+def test_due_counts_and_stats_groups_equal_the_python_rules(tmp_path: Path) -> None:
+    """The store's SQL (due counts, the stats screen's card groups) and the Python rules of card_state agree."""
+    with Store.open(tmp_path / "c.db") as store:
+        set_card(
+            store, random_collection(store, tmp_path, seed=11)[0].id, retired_at="2026-03-02 10:00:00.000000"
+        )
+        every = random_collection_state(store)
+        for day in (TODAY - timedelta(days=3), TODAY, TODAY + timedelta(days=2)):
+            expected = sum(1 for card in every if counts_as_due_by(facts(card), day))
+            assert store.due_count(day) == expected, day
+        raw = store.stats_rows(
+            today=TODAY, retention_start=TODAY, forecast_end=TODAY + timedelta(days=1), heat_start=TODAY,
+            deck_id=None, interval_edges=(0, 1), mature_days=21, learning_reps=2, start_ease=2500,
+            hardest_limit=1,
+        )  # fmt: skip
+        grouped: Counter[tuple[int, int]] = Counter()
+        for group in raw.card_groups:
+            grouped[(int(group.category), int(group.today))] += group.cards
+        python = Counter(
+            (
+                int(category_of(facts(card), learning_reps=2, mature_days=21)),
+                int(state_of(facts(card), TODAY)),
+            )
+            for card in every
+        )
+        assert grouped == python
+
+
+def random_collection_state(store: Store) -> list[CardInfo]:
+    return [
+        CardInfo(card.id, _state(store, card.id), (card.deck, card.source, card.line), card.suspended,
+                 _buried(store, card.id), card.retired)
+        for card in store.cards(include_retired=True)
+    ]  # fmt: skip
+
+
+def facts(card: CardInfo) -> CardFacts:
+    return facts_of(
+        card.state, suspended=card.suspended, buried_until=card.buried_until, retired=card.retired
+    )
 
 
 def _state(store: Store, card_id: str) -> SM2State:

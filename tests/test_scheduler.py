@@ -1,4 +1,4 @@
-"""SM-2 as DESIGN.md states it: golden sequences, grade validation and invariants over arbitrary histories."""
+"""SM-2 as docs/rules.md states it: golden sequences, grade validation and invariants over arbitrary histories."""
 
 from __future__ import annotations
 
@@ -334,11 +334,11 @@ def test_preview_agrees_with_review_for_every_grade(steps: list[tuple[int, int]]
             assert days == (0 if again_today else (after.due - today).days)
 
 
-# -- an independent model: DESIGN.md's SM-2 in exact rational arithmetic ------------------------------------------
+# -- an independent model: the SM-2 of docs/rules.md in exact rational arithmetic ------------------------------------------
 
 
 def design_sm2(steps: list[tuple[int, int]]) -> list[tuple[int, Fraction, int, date, bool, int]]:
-    """(reps, EF, interval, due, drill, lapses) after each step, straight from DESIGN.md with Fractions."""
+    """(reps, EF, interval, due, drill, lapses) after each step, straight from docs/rules.md with Fractions."""
     reps, ef, interval, due, drill, lapses = 0, Fraction(5, 2), 0, None, False, 0
     today, log = DAY, []
     for quality, gap in steps:

@@ -12,9 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dateutil import tz as dateutil_tz
 
 from dva_cards import stats
+from dva_cards.card_state import CardState, StatsCategory
 from dva_cards.clock import learner_today
+from dva_cards.domain import CardGroup, RetentionRow, StatsRows, TodayRow
+from dva_cards.scheduler import START_EASE
 from dva_cards.store import Store, _bucket_sql
 from tests.bench.generate import History, SimCard, simulate_history, write_history
 
@@ -34,12 +38,10 @@ def summarize(
         interval_edges=stats.INTERVAL_EDGES,
         mature_days=stats.MATURE_DAYS,
         learning_reps=stats.LEARNING_REPS,
-        start_ease=stats.START_EASE,
+        start_ease=START_EASE,
         hardest_limit=stats.HARDEST_LIMIT,
     )
-    return stats.summarize(
-        stats.rows_from_store(raw), win, new_per_day=new_per_day, rollover_hour=4, deck=deck
-    )
+    return stats.summarize(raw, win, new_per_day=new_per_day, rollover_hour=4, deck=deck)
 
 
 @pytest.fixture(scope="module")
@@ -394,10 +396,10 @@ def test_heatmap_is_53_weeks_of_7_days_ending_today(weekday: int) -> None:
 
 def test_retention_splits_young_and_mature() -> None:
     rows = [
-        stats.RetentionRow("EC2 › A", 8, 10, 0, 0),
-        stats.RetentionRow("S3", 0, 0, 3, 4),
-        stats.RetentionRow(None, 1, 2, 0, 0),
-        stats.RetentionRow("EC2 › B", 0, 0, 0, 1),
+        RetentionRow("EC2 › A", 8, 10, 0, 0),
+        RetentionRow("S3", 0, 0, 3, 4),
+        RetentionRow(None, 1, 2, 0, 0),
+        RetentionRow("EC2 › B", 0, 0, 0, 1),
     ]
     retention = stats.retention(rows, stats.window(TODAY, 30))
     assert retention.young == stats.Rate(9, 12) and retention.mature == stats.Rate(3, 5)
@@ -407,12 +409,12 @@ def test_retention_splits_young_and_mature() -> None:
 
 def test_sections_group_contexts_by_their_top_heading_weakest_first() -> None:
     rows = [
-        stats.RetentionRow("EC2 › Purchasing › On-Demand", 9, 10, 0, 0),
-        stats.RetentionRow("EC2 › Storage", 0, 0, 4, 10),
-        stats.RetentionRow("IAM", 19, 20, 0, 0),
-        stats.RetentionRow("S3 › Classes", 1, 4, 0, 0),
-        stats.RetentionRow(None, 0, 50, 0, 0),  # pruned cards: in the totals only
-        stats.RetentionRow("", 1, 1, 0, 0),
+        RetentionRow("EC2 › Purchasing › On-Demand", 9, 10, 0, 0),
+        RetentionRow("EC2 › Storage", 0, 0, 4, 10),
+        RetentionRow("IAM", 19, 20, 0, 0),
+        RetentionRow("S3 › Classes", 1, 4, 0, 0),
+        RetentionRow(None, 0, 50, 0, 0),  # pruned cards: in the totals only
+        RetentionRow("", 1, 1, 0, 0),
     ]
     sections = stats.sections(rows)
     assert [(s.name, s.retention.passed, s.retention.reviews, s.lapses) for s in sections] == [
@@ -432,12 +434,12 @@ def test_section_of_is_the_first_part_of_the_context() -> None:
 
 def test_categories_partition_the_cards_and_histograms_cover_learned_ones() -> None:
     groups = [
-        stats.CardGroup(1, "new", 25, 0, stats.TODAY_NONE, False, 4),
-        stats.CardGroup(1, "learning", 25, 1, stats.TODAY_REVIEW, False, 2),
-        stats.CardGroup(1, "young", 21, 4, stats.TODAY_DRILL, False, 3),
-        stats.CardGroup(2, "mature", 14, 7, stats.TODAY_BURIED, True, 1),
-        stats.CardGroup(2, "suspended", 13, 6, stats.TODAY_REVIEW, True, 5),
-        stats.CardGroup(2, "retired", 30, 11, stats.TODAY_NONE, True, 6),
+        CardGroup(1, StatsCategory.NEW, 25, 0, CardState.NEW, False, 4),
+        CardGroup(1, StatsCategory.LEARNING, 25, 1, CardState.REVIEW, False, 2),
+        CardGroup(1, StatsCategory.YOUNG, 21, 4, CardState.DRILL, False, 3),
+        CardGroup(2, StatsCategory.MATURE, 14, 7, CardState.BURIED, True, 1),
+        CardGroup(2, StatsCategory.SUSPENDED, 13, 6, CardState.SUSPENDED, True, 5),
+        CardGroup(2, StatsCategory.RETIRED, 30, 11, CardState.RETIRED, True, 6),
     ]
     decks, total = stats.collection(groups, {1: "b-deck", 2: "a-deck", 3: "empty"})
     assert [counts.deck for counts in decks] == ["a-deck", "b-deck", "empty"]
@@ -446,7 +448,7 @@ def test_categories_partition_the_cards_and_histograms_cover_learned_ones() -> N
     assert total.leeches == 6  # leech-flagged and not retired, whatever else they are
     assert total.due == 5  # review 2 + drill 3; the buried and the suspended are not due
     assert decks[2].total == 0
-    today = stats.today_figures(groups, stats.TodayRow(new_seen=18), TODAY, 20)
+    today = stats.today_figures(groups, TodayRow(new_seen=18), TODAY, 20)
     assert (today.due_review, today.due_drill, today.new_available) == (2, 3, 2)
     assert stats.ease_histogram(groups) == (
         stats.Bar(1400, 1499, 1),
@@ -483,7 +485,7 @@ def test_window_bounds() -> None:
 
 
 def test_to_json_is_plain_data() -> None:
-    rows = stats.StatsRows({}, [], [], [], [], stats.TodayRow(), [], [])
+    rows = StatsRows({}, [], [], [], [], TodayRow(), [], [])
     result = stats.to_json(stats.summarize(rows, stats.window(TODAY), new_per_day=20, rollover_hour=4))
     assert result["date"] == "2025-03-12" and result["schema"] == stats.SCHEMA_VERSION
     assert len(result["heatmap"]["weeks"]) == 53 and result["retention"]["total"]["retention"] is None
@@ -506,10 +508,11 @@ def local_zone(monkeypatch: pytest.MonkeyPatch) -> Any:
 @pytest.mark.parametrize(
     "zone", ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"]
 )
-def test_learner_day_matches_the_clock_in_the_local_zone(local_zone: Any, zone: str) -> None:
+def test_learner_day_in_the_local_zone_matches_the_explicit_zone(local_zone: Any, zone: str) -> None:
     if not os.path.exists(f"/usr/share/zoneinfo/{zone}"):
         pytest.skip(f"no zone data for {zone}")
     local_zone(zone)
+    explicit = dateutil_tz.gettz(zone)
     # Every 20 minutes across both 2025 DST changes of the northern and the southern hemisphere.
     starts = [
         datetime(2025, 3, 29, tzinfo=UTC),
@@ -520,9 +523,9 @@ def test_learner_day_matches_the_clock_in_the_local_zone(local_zone: Any, zone: 
         for step in range(0, 4 * 24 * 3):
             now = start + timedelta(minutes=20 * step)
             for hour in (0, 4, 23):
-                assert stats.learner_day(now, hour) == learner_today(now, hour), (zone, now, hour)
+                assert learner_today(now, hour) == learner_today(now, hour, explicit), (zone, now, hour)
 
 
 def test_learner_day_wants_an_aware_time() -> None:
     with pytest.raises(ValueError):
-        stats.learner_day(datetime(2025, 1, 1, 12))
+        learner_today(datetime(2025, 1, 1, 12))

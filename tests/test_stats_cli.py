@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +15,9 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from dva_cards import render_stats, stats
-from dva_cards.cli import app
+from dva_cards.cli import AppState, app
 from dva_cards.humanize import duration
+from dva_cards.scheduler import START_EASE
 from dva_cards.store import Store
 from tests.bench.generate import make_collection, simulate_history, write_history
 
@@ -99,13 +100,13 @@ def check_shape(value: Any, shape: Any, where: str = "$") -> None:
         assert isinstance(value, shape) and not (shape is int and isinstance(value, bool)), (where, value)
 
 
-@pytest.fixture(autouse=True)
-def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(stats, "learner_day", lambda now, rollover_hour=4: TODAY)
+def at_noon_today() -> datetime:
+    """Noon of TODAY in the local zone: the learner's day is TODAY whatever the rollover hour."""
+    return datetime(TODAY.year, TODAY.month, TODAY.day, 12).astimezone()
 
 
 def run(*args: str) -> Any:
-    return runner.invoke(app, ["stats", *args])
+    return runner.invoke(app, ["stats", *args], obj=AppState(now=at_noon_today))
 
 
 def stats_json(*args: str) -> dict[str, Any]:
@@ -239,7 +240,7 @@ def test_settings_feed_the_figures(unreviewed: Path) -> None:
 
 def test_the_generated_benchmark_collection_works(tmp_path: Path) -> None:
     path = make_collection(tmp_path / "bench.db", cards=300, reviews=3000, seed=1, today=TODAY)
-    result = runner.invoke(app, ["--db", str(path), "stats", "--json"])
+    result = runner.invoke(app, ["--db", str(path), "stats", "--json"], obj=AppState(now=at_noon_today))
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["collection"]["total"]["total"] == 300
@@ -335,10 +336,10 @@ def _figures(db_path: Path) -> stats.Stats:
         raw = store.stats_rows(
             today=win.today, retention_start=win.retention_start, forecast_end=win.forecast_end,
             heat_start=win.heat_start, deck_id=None, interval_edges=stats.INTERVAL_EDGES,
-            mature_days=stats.MATURE_DAYS, learning_reps=stats.LEARNING_REPS, start_ease=stats.START_EASE,
+            mature_days=stats.MATURE_DAYS, learning_reps=stats.LEARNING_REPS, start_ease=START_EASE,
             hardest_limit=stats.HARDEST_LIMIT,
         )  # fmt: skip
-    return stats.summarize(stats.rows_from_store(raw), win, new_per_day=20, rollover_hour=4)
+    return stats.summarize(raw, win, new_per_day=20, rollover_hour=4)
 
 
 # -- formatting helpers -----------------------------------------------------------------------------------------

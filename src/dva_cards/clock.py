@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from dateutil import tz as dateutil_tz
-
-DEFAULT_ROLLOVER_HOUR = 4
+DEFAULT_ROLLOVER_HOUR = 4  # the learner's day begins at 4:00 local time
 
 
 def learner_today(
@@ -24,7 +22,8 @@ def learner_today(
     _check_rollover_hour(rollover_hour)
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be a timezone-aware datetime")
-    local = now.astimezone(_zone(tz))
+    # Without a zone, the standard library's local time (the same rules as dateutil's tzlocal).
+    local = now.astimezone() if tz is None else now.astimezone(tz)
     if local.hour < rollover_hour:
         return local.date() - timedelta(days=1)
     return local.date()
@@ -57,6 +56,9 @@ def add_days(day: date, n: int) -> date:
 
 
 def _first_real_instant(wall: datetime) -> datetime:
+    # dateutil is imported only where a day's bounds are computed: `stats` and `review` start without it.
+    from dateutil import tz as dateutil_tz
+
     # A wall time inside a spring-forward gap never happens; dateutil moves it forward by the gap's length.
     wall = dateutil_tz.resolve_imaginary(wall)
     # A wall time inside a fall-back fold happens twice; fold=0 picks the earlier occurrence.
@@ -66,6 +68,8 @@ def _first_real_instant(wall: datetime) -> datetime:
 
 
 def _zone(tz: tzinfo | None) -> tzinfo:
+    from dateutil import tz as dateutil_tz
+
     return dateutil_tz.tzlocal() if tz is None else tz
 
 

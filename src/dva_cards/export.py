@@ -19,12 +19,13 @@ import re
 import sqlite3
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from .domain import CardRow
 from .errors import UserError
 from .identity import CONTEXT_SEPARATOR, context_parts
 
@@ -116,33 +117,33 @@ def format_for(path: Path, requested: str | None = None) -> str:
 # -- cards -> notes (pure) -----------------------------------------------------------------------------------
 
 
-def anki_notes(cards: Iterable[Mapping[str, Any]]) -> list[AnkiNote]:
+def anki_notes(cards: Iterable[CardRow]) -> list[AnkiNote]:
     """The notes for these cards, in the same order. Retired cards are left out; suspended ones are kept."""
-    return [anki_note(card) for card in cards if not card.get("retired")]
+    return [anki_note(card) for card in cards if not card.retired]
 
 
-def anki_note(card: Mapping[str, Any]) -> AnkiNote:
-    parts = context_parts(card["context"])
+def anki_note(card: CardRow) -> AnkiNote:
+    parts = context_parts(card.context)
     tags: list[str] = []
     context_tag = anki_tag(parts)
     if context_tag:
         tags.append(context_tag)
-    if card.get("suspended"):
+    if card.suspended:
         tags.append(SUSPENDED_TAG)
-    if card.get("leech"):
+    if card.leech:
         tags.append(LEECH_TAG)
     fields = (
-        html.escape(card["front"]),
-        render_back(card["back"]),
+        html.escape(card.front),
+        render_back(card.back),
         html.escape(CONTEXT_SEPARATOR.join(parts)),
-        html.escape(source_label(card["source"], card["line"])),
+        html.escape(source_label(card.source, card.line)),
     )
     return AnkiNote(
-        guid=note_guid(card["id"]),
-        deck=anki_deck_name(card["deck"], parts),
+        guid=note_guid(card.id),
+        deck=anki_deck_name(card.deck, parts),
         fields=fields,
         tags=tuple(tags),
-        suspended=bool(card.get("suspended")),
+        suspended=card.suspended,
     )
 
 
@@ -301,7 +302,7 @@ def _text_field(value: str) -> str:
 
 
 def export_cards(
-    cards: Iterable[Mapping[str, Any]], path: Path, fmt: str, *, timestamp: float, deck: str | None = None
+    cards: Iterable[CardRow], path: Path, fmt: str, *, timestamp: float, deck: str | None = None
 ) -> ExportSummary:
     """Write the cards to `path` in `fmt` ('apkg' or 'csv'). Nothing is written when nothing is selected.
 

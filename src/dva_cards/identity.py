@@ -1,6 +1,6 @@
 """Card identity and content fingerprints. Pure.
 
-A card's id depends on where its term sits in the notes, never on its answer: editing a definition and
+A card's id depends on where its term sits in the notes, never on its answer (docs/rules.md): editing a definition and
 re-importing updates the card in place and keeps its schedule.
 """
 

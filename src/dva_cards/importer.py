@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from .domain import CardRow, SkippedRow
 from .extract import Extraction, extract
 from .identity import file_hash
+from .reconcile import Counts, DeckPlan, FileExists, FileInput, FilePlan, reconcile_deck
 from .sources import NotesFile, find_notes, read_notes
-from .store import DeckSync, Store, SyncCounts
+from .store import Store
 
 # Bump when extraction rules change, so every file is read again instead of skipped as unchanged.
 EXTRACTOR_VERSION = "1"
@@ -24,6 +29,29 @@ def load_notes(paths: list[Path]) -> list[NotesFile]:
     return [read_notes(path) for path in find_notes(paths)]
 
 
+@dataclass(frozen=True)
+class ImportResult:
+    counts: Counts
+    skipped: tuple[SkippedRow, ...]
+    cards: tuple[CardRow, ...]  # the cards a dry run would add (empty for a real import)
+    dry_run: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "added": self.counts.added,
+            "updated": self.counts.updated,
+            "unchanged": self.counts.unchanged,
+            "retired": self.counts.retired,
+            "restored": self.counts.restored,
+            "pruned": self.counts.pruned,
+            "skipped": [item.to_json() for item in self.skipped],
+        }
+        if self.dry_run:
+            result["dry_run"] = True
+            result["cards"] = [card.to_json() for card in self.cards]
+        return result
+
+
 def import_notes(
     store: Store,
     notes: list[NotesFile],
@@ -33,26 +61,64 @@ def import_notes(
     dry_run: bool = False,
     prune: bool = False,
     progress: Progress | None = None,
-) -> SyncCounts:
-    total = SyncCounts()
+    file_exists: FileExists = os.path.exists,
+) -> ImportResult:
     # Parsing is the slow part: it runs before the write lock is taken, so a review answering meanwhile waits
     # only for the writes, never for seconds of markdown.
-    parsed: list[tuple[str, Extraction | None]] = []
+    digests = [file_hash(note.data, EXTRACTOR_VERSION) for note in notes]
+    parsed: list[Extraction | None] = []
     with _collector_paused():
-        for done, note in enumerate(notes, start=1):
-            digest = file_hash(note.data, EXTRACTOR_VERSION)
-            recorded = (
-                None if dry_run else store.unchanged_file(deck or note.path.stem, str(note.path), digest)
-            )
-            parsed.append((digest, None if recorded is not None else extract(note.text)))
+        for done, (note, digest) in enumerate(zip(notes, digests, strict=True), start=1):
+            recorded = None if dry_run else store.unchanged_file(_deck_of(note, deck), str(note.path), digest)
+            parsed.append(None if recorded is not None else extract(note.text))
             if progress is not None:
                 progress(note, done)
     with store.transaction(rollback=dry_run):
-        decks: dict[str, DeckSync] = {}
-        for note, (digest, extraction) in zip(notes, parsed, strict=True):
-            deck_name = deck or note.path.stem
-            total.add(_import_one(store, note, deck_name, digest, extraction, decks, now, dry_run, prune))
-    return total
+        # Read inside the write lock: another import may have changed a file's record since parsing.
+        inputs: dict[str, list[FileInput]] = {}
+        for note, digest, extraction in zip(notes, digests, parsed, strict=True):
+            name = _deck_of(note, deck)
+            recorded = None if dry_run else store.unchanged_file(name, str(note.path), digest)
+            if recorded is not None:
+                item = FileInput(str(note.path), None, recorded_skips=recorded, prune=prune)
+            else:
+                if extraction is None:  # unchanged when parsed, changed since by another import: parsed now
+                    extraction = extract(note.text)
+                item = FileInput(str(note.path), extraction.cards, extraction.skipped, prune=prune)
+            inputs.setdefault(name, []).append(item)
+        plans: dict[str, tuple[int, Iterator[FilePlan], DeckPlan]] = {}
+        for name, files in inputs.items():
+            deck_id, snapshot = store.deck_snapshot(name)
+            plan = reconcile_deck(snapshot, files, file_exists)
+            plans[name] = (deck_id, iter(plan.files), plan)
+        # Applied in the order the files were given, as reconciled: each deck's plans stay in their order.
+        for note, digest in zip(notes, digests, strict=True):
+            deck_id, file_plans, _ = plans[_deck_of(note, deck)]
+            store.apply_file_plan(deck_id, next(file_plans), digest, now)
+    return _result(notes, deck, plans, dry_run)
+
+
+def _deck_of(note: NotesFile, deck: str | None) -> str:
+    """The deck a file's cards go to: the one given, else the file's name without its extension."""
+    return deck or note.path.stem
+
+
+def _result(
+    notes: list[NotesFile],
+    deck: str | None,
+    plans: dict[str, tuple[int, Iterator[FilePlan], DeckPlan]],
+    dry_run: bool,
+) -> ImportResult:
+    by_source = {(name, each.source): each for name, (_, _, plan) in plans.items() for each in plan.files}
+    named = [(_deck_of(note, deck), str(note.path)) for note in notes]
+    ordered = [(name, by_source[(name, source)]) for name, source in named]
+    counts = Counts()
+    for _, each in ordered:
+        counts += each.counts
+    cards = [card for name, each in ordered for card in each.new_cards(name)] if dry_run else []
+    return ImportResult(
+        counts, tuple(item for _, each in ordered for item in each.skipped), tuple(cards), dry_run
+    )
 
 
 @contextmanager
@@ -68,37 +134,3 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _import_one(
-    store: Store,
-    note: NotesFile,
-    deck: str,
-    digest: str,
-    extraction: Extraction | None,
-    decks: dict[str, DeckSync],
-    now: datetime,
-    dry_run: bool,
-    prune: bool,
-) -> SyncCounts:
-    source = str(note.path)
-    if not dry_run:
-        recorded_skips = store.unchanged_file(deck, source, digest)
-        if recorded_skips is not None:
-            counts = SyncCounts(unchanged=store.active_card_count(deck, source), skipped=recorded_skips)
-            if prune:
-                counts.pruned = store.prune(deck, source)
-                if deck in decks:
-                    decks[deck].forget_retired(source)
-            return counts
-    if extraction is None:  # unchanged when parsed, changed since by another import: parsed now
-        extraction = extract(note.text)
-    if deck not in decks:
-        decks[deck] = store.deck_sync(deck)
-    counts = store.sync_file(
-        decks[deck], source, digest, extraction.cards, extraction.skipped, now, collect_cards=dry_run
-    )
-    if prune:
-        counts.pruned = store.prune(deck, source)
-        decks[deck].forget_retired(source)
-    return counts

@@ -12,6 +12,8 @@ from datetime import date, datetime
 from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
+from .scheduler import START_EASE
+
 
 class Deck(SQLModel, table=True):
     __tablename__ = "deck"
@@ -69,7 +71,7 @@ class Card(SQLModel, table=True):
     leech: bool = False
     # SM-2 state
     reps: int = 0
-    ease: int = 2500  # thousandths
+    ease: int = START_EASE  # thousandths
     interval: int = 0
     due: date | None = None
     drill: bool = False

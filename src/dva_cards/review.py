@@ -19,7 +19,7 @@ import shutil
 import subprocess
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Literal
 
@@ -29,14 +29,17 @@ from rich.table import Table
 from rich.text import Text
 
 from . import scheduler
+from .card_state import state_of
 from .clock import add_days, learner_today
+from .domain import ReviewCard
 from .errors import CardGone, UserError
+from .grading import LeechPolicy, grade
 from .humanize import duration
-from .identity import context_parts
+from .identity import CONTEXT_SEPARATOR, context_parts
 from .keys import ENTER, ESCAPE, REVEAL, KeyReader
-from .session import DailyLimits, Queue, after_answer, build_queue, kind_of, without
+from .session import DailyLimits, Queue, after_answer, build_queue, facts_of, without
 from .settings import Settings
-from .store import Answer, ReviewCard, Store
+from .store import Store
 
 Clock = Callable[[], datetime]
 Editor = Callable[[Path, int], None]
@@ -207,7 +210,7 @@ class _Session:
         random.Random(self.options.seed).shuffle(chosen)
         if self.options.review_limit is not None:
             chosen = chosen[: self.options.review_limit]
-        what = " › ".join(part for part in (self.options.deck, section) if part) or "all decks"
+        what = CONTEXT_SEPARATOR.join(part for part in (self.options.deck, section) if part) or "all decks"
         self._say(f"Cram: {len(chosen)} cards from {what}. The schedule is not changed.", "bold")
         return Queue(reviews=tuple(chosen))
 
@@ -258,9 +261,9 @@ class _Session:
             return False
         if self.options.cram:
             return True
-        schedule, today = card.schedule, self._today()
-        buried = schedule.buried_until is not None and today < schedule.buried_until
-        return not schedule.suspended and not buried and kind_of(schedule.state, today) is not None
+        schedule = card.schedule
+        facts = facts_of(schedule.state, suspended=schedule.suspended, buried_until=schedule.buried_until)
+        return state_of(facts, self._today()).queued
 
     def _show_front(self, card: ReviewCard) -> None:
         self.console.print()
@@ -273,7 +276,7 @@ class _Session:
     def _header(self, card: ReviewCard) -> Table:
         where = Text(card.deck, style="bold")
         if card.context:
-            where.append(" › ")
+            where.append(CONTEXT_SEPARATOR)
             where.append(card.context)
         if self.options.cram:
             counts = Text(f"cram · {len(self.queue)} left", style="magenta")
@@ -306,19 +309,13 @@ class _Session:
     def _answer(self, card: ReviewCard, quality: int, shown_at: datetime) -> None:
         at = self.now()
         today = self._today(at)
-        before = card.schedule
-        after, leech, suspended, kind = before.state, before.leech, before.suspended, "cram"
-        became_leech = False
-        if not self.options.cram:
-            after = scheduler.review(before.state, quality, today)
-            # Drilling and re-learning answers are the day's repeats, logged apart from its reviews.
-            kind = "drill" if kind_of(before.state, today) == "drill" else "review"
-            if scheduler.is_lapse(before.state, quality) and after.lapses >= self.settings.leech_threshold:
-                became_leech = True
-                leech = True
-                suspended = suspended or self.settings.leech_action == "suspend"
-        duration_ms = max(0, round((at - shown_at).total_seconds() * 1000))
-        answer = Answer(card.id, quality, kind, before, after, leech, suspended, at, today, duration_ms)
+        leeches = LeechPolicy(self.settings.leech_threshold, self.settings.leech_action == "suspend")
+        graded = grade(
+            card.id, card.schedule, quality, today=today, at=at,
+            duration_ms=round((at - shown_at).total_seconds() * 1000), leeches=leeches, cram=self.options.cram,
+        )  # fmt: skip
+        answer, became_leech = graded.answer, graded.became_leech
+        after = answer.after
         try:
             review_id = self.store.record_answer(answer)
         except CardGone:
@@ -336,11 +333,11 @@ class _Session:
             self.queue = rest
             return
         self.queue = after_answer(self.queue, card.id, after, today)
-        if suspended:
+        if answer.suspended:
             self.queue = without(self.queue, card.id)
         self._say(describe_outcome(quality, after, today), "dim")
         if became_leech:
-            action = "suspended" if suspended else "flagged"
+            action = "suspended" if answer.suspended else "flagged"
             self._say(f"Leech: this card has lapsed {after.lapses} times; {action}.", "bold yellow")
 
     # -- other keys ------------------------------------------------------------------------------------------
@@ -389,8 +386,7 @@ class _Session:
                 self.edit(path, card.line)
             from .importer import import_notes, load_notes
 
-            at = self.now().astimezone(UTC).replace(tzinfo=None)
-            counts = import_notes(self.store, load_notes([path]), at, deck=card.deck)
+            counts = import_notes(self.store, load_notes([path]), self.now(), deck=card.deck).counts
         except UserError as error:
             self._say(f"Edit: {error.message}", "red")
             return

@@ -1,4 +1,4 @@
-"""SM-2 exactly as DESIGN.md states it, with integer arithmetic. Pure: state, grade and today in; state out.
+"""SM-2 exactly as docs/rules.md states it, with integer arithmetic. Pure: state, grade and today in; state out.
 
 Ease is kept in integer thousandths (2500 is EF 2.5). SM-2 moves EF on a 0.02 grid, so thousandths are exact
 and ``ceil(I * EF)`` never suffers from binary rounding: with floats, five 5s give 151 days instead of 150.
@@ -9,17 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from .card_state import Grade
+
 MAX_INTERVAL = 36_500  # days: 100 years, as Anki caps it, so a long run of 5s never overflows a date
 MIN_EASE = 1300  # EF 1.3, SM-2's floor
-PASSING_GRADE = 3  # 3 and above count as recalled
-DRILL_EXIT_GRADE = 4  # a drilled card leaves today's session on 4 or 5
-GRADES = range(6)
+PASSING_GRADE = int(Grade.HARD)  # 3 and above count as recalled
+DRILL_EXIT_GRADE = int(Grade.GOOD)  # a drilled card leaves today's session on 4 or 5
+GRADES = range(len(Grade))
+START_EASE = 2500  # EF 2.5: every card starts here; below it, a card has been graded 3 or lower
 
 
 @dataclass(frozen=True)
 class SM2State:
     reps: int = 0
-    ease: int = 2500  # thousandths: 2500 is EF 2.5
+    ease: int = START_EASE  # thousandths: 2500 is EF 2.5
     interval: int = 0  # days
     due: date | None = None
     drill: bool = False  # graded 3: shown again the same day, and every session after, until a grade >= 4

@@ -6,6 +6,8 @@ A card lands in at most one of three lists:
   broken by source order; at most ``reviews_per_day - reviews_done_today`` of them.
 * ``new``: cards never scheduled (``due is None``), in source order (deck, path, line); at most
   ``new_per_day - new_seen_today`` of them.
+Which list a card belongs to is `card_state.CardState` (the rules are in docs/rules.md):
+
 * ``drills``: cards to see again today whatever the limits say: cards graded 3 and still drilling
   (SM-2 step 7, whatever their due date) and cards re-learning after a failing grade (reps == 0 with a due
   date up to today). A failed card has already used its place in today's limits, so drills are never capped.
@@ -21,9 +23,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from dva_cards.card_state import CardFacts, CardState, state_of
 from dva_cards.scheduler import SM2State
 
 Kind = Literal["new", "review", "drill"]
+
+DEFAULT_NEW_PER_DAY = 20
+DEFAULT_REVIEWS_PER_DAY = 200
 
 
 @dataclass(frozen=True)
@@ -40,8 +46,8 @@ class CardInfo:
 
 @dataclass(frozen=True)
 class DailyLimits:
-    new_per_day: int = 20
-    reviews_per_day: int = 200
+    new_per_day: int = DEFAULT_NEW_PER_DAY
+    reviews_per_day: int = DEFAULT_REVIEWS_PER_DAY
 
 
 @dataclass(frozen=True)
@@ -79,16 +85,11 @@ def build_queue(
     reviews: list[CardInfo] = []
     new: list[CardInfo] = []
     drills: list[CardInfo] = []
+    lists = {CardState.DRILL: drills, CardState.NEW: new, CardState.REVIEW: reviews}
     for card in cards:
-        if not is_available(card, today):
-            continue
-        kind = kind_of(card.state, today)
-        if kind == "drill":
-            drills.append(card)
-        elif kind == "new":
-            new.append(card)
-        elif kind == "review":
-            reviews.append(card)
+        chosen = lists.get(state_today(card, today))
+        if chosen is not None:
+            chosen.append(card)
     reviews.sort(key=_most_overdue_first)
     new.sort(key=_source_order)
     drills.sort(key=_failed_first)
@@ -117,23 +118,19 @@ def without(queue: Queue, card_id: str) -> Queue:
     )
 
 
-def is_available(card: CardInfo, today: date) -> bool:
-    """Whether the card may be shown at all today: not suspended, not retired, not buried."""
-    buried = card.buried_until is not None and today < card.buried_until
-    return not (card.suspended or card.retired or buried)
+def facts_of(
+    state: SM2State, *, suspended: bool = False, buried_until: date | None = None, retired: bool = False
+) -> CardFacts:
+    """The columns the card-state rules read, from a schedule and its flags."""
+    return CardFacts(retired, suspended, buried_until, state.drill, state.due, state.reps, state.interval)
 
 
-def kind_of(state: SM2State, today: date) -> Kind | None:
-    """Which list a card in ``state`` belongs to today, or None if it is not due."""
-    if state.drill:
-        return "drill"
-    if state.due is None:
-        return "new"
-    if state.due > today:
-        return None
-    if state.reps == 0:
-        return "drill"  # failed earlier and not yet passed again: a re-learning step, not a review
-    return "review"
+def state_today(card: CardInfo, today: date) -> CardState:
+    """What the card is on ``today`` (see `card_state.STATE_RULES`)."""
+    facts = facts_of(
+        card.state, suspended=card.suspended, buried_until=card.buried_until, retired=card.retired
+    )
+    return state_of(facts, today)
 
 
 def _most_overdue_first(card: CardInfo) -> tuple[date, tuple[str, str, int], str]:

@@ -11,10 +11,14 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from .clock import DEFAULT_ROLLOVER_HOUR
 from .errors import UserError
+from .session import DEFAULT_NEW_PER_DAY, DEFAULT_REVIEWS_PER_DAY
 
 LEECH_ACTIONS = ("flag", "suspend")
 MAX_DAILY_LIMIT = 1_000_000  # far beyond anyone's day, and small enough for an SQL LIMIT
+DEFAULT_LEECH_THRESHOLD = 8  # lapses
+DEFAULT_LEECH_ACTION = "flag"
 
 
 @dataclass(frozen=True)
@@ -29,11 +33,11 @@ class Setting:
 class Settings:
     """The effective settings of a collection: stored values over defaults."""
 
-    new_per_day: int = 20
-    reviews_per_day: int = 200
-    rollover_hour: int = 4
-    leech_threshold: int = 8
-    leech_action: str = "flag"
+    new_per_day: int = DEFAULT_NEW_PER_DAY
+    reviews_per_day: int = DEFAULT_REVIEWS_PER_DAY
+    rollover_hour: int = DEFAULT_ROLLOVER_HOUR
+    leech_threshold: int = DEFAULT_LEECH_THRESHOLD
+    leech_action: str = DEFAULT_LEECH_ACTION
 
 
 class SettingError(UserError):
@@ -68,31 +72,31 @@ SETTINGS: dict[str, Setting] = {
     for setting in (
         Setting(
             "new-per-day",
-            "20",
+            str(DEFAULT_NEW_PER_DAY),
             "new cards introduced per day (all decks together)",
             _integer(0, MAX_DAILY_LIMIT),
         ),
         Setting(
             "reviews-per-day",
-            "200",
+            str(DEFAULT_REVIEWS_PER_DAY),
             "due reviews shown per day at most (all decks together)",
             _integer(0, MAX_DAILY_LIMIT),
         ),
         Setting(
             "rollover-hour",
-            "4",
+            str(DEFAULT_ROLLOVER_HOUR),
             "local hour (0-23) at which a new learner day begins",
             _integer(0, 23),
         ),
         Setting(
             "leech-threshold",
-            "8",
+            str(DEFAULT_LEECH_THRESHOLD),
             "lapses that make a card a leech",
             _integer(1, MAX_DAILY_LIMIT),
         ),
         Setting(
             "leech-action",
-            "flag",
+            DEFAULT_LEECH_ACTION,
             "what happens to a leech: flag (keep reviewing it) or suspend",
             _choice(*LEECH_ACTIONS),
         ),

@@ -35,10 +35,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple
+from datetime import date, timedelta
+from typing import Any, NamedTuple, Protocol
 
+from .card_state import CardState, StatsCategory
+from .domain import CardGroup, HardCard, RetentionRow, StatsRows, TodayRow
 from .identity import context_parts
+from .scheduler import START_EASE
 
 SCHEMA_VERSION = 1
 DEFAULT_DAYS = 30
@@ -50,31 +53,11 @@ EASE_BUCKET = 100  # thousandths: histogram bars of 0.1 EF
 # Lower bounds (days) of the interval histogram's bars; the last bar is open-ended. 21 starts "mature".
 INTERVAL_EDGES = (0, 1, 2, 4, 8, 15, 21, 31, 61, 91, 181, 366)
 HARDEST_LIMIT = 10
-START_EASE = 2500  # thousandths: every card starts at EF 2.5; below it, a card has been graded 3
 
-CATEGORIES = ("new", "learning", "young", "mature", "suspended", "retired")
-SEEN_CATEGORIES = frozenset({"learning", "young", "mature"})
-# What a card is today, as the store reports it (an int column, so SQL can group by it).
-TODAY_NONE, TODAY_REVIEW, TODAY_DRILL, TODAY_BURIED = 0, 1, 2, 3
-
-DEFAULT_ROLLOVER_HOUR = 4
+CATEGORIES = tuple(category.name.lower() for category in StatsCategory)  # the JSON keys, in this order
 
 
 # -- inputs -------------------------------------------------------------------------------------------------------
-
-
-def learner_day(now: datetime, rollover_hour: int = DEFAULT_ROLLOVER_HOUR) -> date:
-    """The learner's day at ``now`` (aware) in the system's local zone: `clock.learner_today` with ``tz=None``.
-
-    Computed with the standard library (``astimezone()`` without an argument uses the same local time rules as
-    dateutil's ``tzlocal``), so `stats` does not pay for importing dateutil.
-    """
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("now must be a timezone-aware datetime")
-    local = now.astimezone()
-    if local.hour < rollover_hour:
-        return local.date() - timedelta(days=1)
-    return local.date()
 
 
 class Window(NamedTuple):
@@ -98,89 +81,6 @@ def window(today: date, days: int = DEFAULT_DAYS) -> Window:
         forecast_end=today + timedelta(days=days),
         heat_start=monday - timedelta(weeks=HEATMAP_WEEKS - 1),
     )
-
-
-class CardGroup(NamedTuple):
-    """Cards sharing deck, category, ease bucket, interval bucket, today's status and leech flag."""
-
-    deck_id: int
-    category: str
-    ease_bucket: int  # ease // EASE_BUCKET
-    interval_bucket: int  # index into INTERVAL_EDGES
-    today: int  # TODAY_*
-    leech: bool
-    cards: int
-
-
-class TodayRow(NamedTuple):
-    answers: int = 0  # review and drill answers today (in scope)
-    cram: int = 0  # cram answers today (in scope)
-    cards: int = 0  # distinct cards answered today, cram aside (in scope)
-    time_ms: int = 0  # time spent answering today, all kinds (in scope)
-    new_seen: int = 0  # new cards first answered today in the whole collection (the new-card limit is global)
-
-
-class HardCard(NamedTuple):
-    id: str
-    deck_id: int
-    front: str
-    context: str
-    source: str
-    line: int
-    lapses: int
-    ease: int
-    interval: int
-    leech: bool
-    suspended: bool
-
-
-class RetentionRow(NamedTuple):
-    """Due-review answers of the window for the cards of one context (None: cards since pruned)."""
-
-    context: str | None
-    young_passed: int
-    young: int
-    mature_passed: int
-    mature: int
-
-
-class StatsRows(NamedTuple):
-    """Everything the store reads for one stats screen."""
-
-    decks: Mapping[int, str]  # decks in scope, id -> name
-    card_groups: Sequence[CardGroup]
-    due_by_day: Sequence[tuple[date, int]]  # active scheduled cards by due date, before window.forecast_end
-    review_days: Sequence[tuple[date, int]]  # review+drill answers per day, heat_start..today
-    older_days: Sequence[date]  # days before heat_start with at least one review or drill answer
-    today: TodayRow
-    retention: Sequence[RetentionRow]
-    hardest: Sequence[HardCard]
-
-
-def rows_from_store(raw: Mapping[str, Any]) -> StatsRows:
-    """`StatsRows` from `Store.stats_rows`'s plain lists of tuples (ISO strings become dates)."""
-    today = raw["today"]
-    return StatsRows(
-        decks={int(deck_id): str(name) for deck_id, name in raw["decks"]},
-        card_groups=[
-            CardGroup(int(deck), CATEGORIES[int(cat)], int(ease), int(ivl), int(now), bool(leech), int(n))
-            for deck, cat, ease, ivl, now, leech, n in raw["card_groups"]
-        ],
-        due_by_day=[(date.fromisoformat(day), int(n)) for day, n in raw["due_by_day"]],
-        review_days=[(date.fromisoformat(day), int(n)) for day, n in raw["review_days"]],
-        older_days=[date.fromisoformat(day) for day in raw["older_days"]],
-        today=TodayRow(*(int(value or 0) for value in today)),
-        retention=[RetentionRow(row[0], *(int(value or 0) for value in row[1:])) for row in raw["retention"]],
-        hardest=[_hard_card(row) for row in raw["hardest"]],
-    )
-
-
-def _hard_card(row: Sequence[Any]) -> HardCard:
-    id_, deck_id, front, context, source, line, lapses, ease, interval, leech, suspended = row
-    return HardCard(
-        str(id_), int(deck_id), str(front), str(context), str(source), int(line), int(lapses), int(ease),
-        int(interval), bool(leech), bool(suspended),
-    )  # fmt: skip
 
 
 # -- outputs ------------------------------------------------------------------------------------------------------
@@ -217,8 +117,9 @@ class DeckCounts:
     due: int = 0  # review + drill cards due now, available today
     total: int = 0
 
-    def add(self, category: str, count: int) -> None:
-        setattr(self, category, getattr(self, category) + count)
+    def add(self, category: StatsCategory, count: int) -> None:
+        name = category.name.lower()
+        setattr(self, name, getattr(self, name) + count)
         self.total += count
 
 
@@ -312,6 +213,51 @@ class Stats(NamedTuple):
     rollover_hour: int
 
 
+# -- the use-case ---------------------------------------------------------------------------------------------------
+
+
+class StatsSource(Protocol):
+    """What `compute` reads from: the store (or anything that answers the same way)."""
+
+    def require_deck(self, name: str) -> int: ...
+
+    def stats_rows(
+        self,
+        *,
+        today: date,
+        retention_start: date,
+        forecast_end: date,
+        heat_start: date,
+        deck_id: int | None,
+        interval_edges: Sequence[int],
+        mature_days: int,
+        learning_reps: int,
+        start_ease: int,
+        hardest_limit: int,
+    ) -> StatsRows: ...
+
+
+def compute(
+    store: StatsSource, *, today: date, days: int, deck: str | None, new_per_day: int, rollover_hour: int
+) -> Stats:
+    """Every figure of the stats screen for `today`, all decks or one (an unknown deck is an error)."""
+    deck_id = None if deck is None else store.require_deck(deck)
+    win = window(today, days)
+    rows = store.stats_rows(
+        today=win.today,
+        retention_start=win.retention_start,
+        forecast_end=win.forecast_end,
+        heat_start=win.heat_start,
+        deck_id=deck_id,
+        interval_edges=INTERVAL_EDGES,
+        mature_days=MATURE_DAYS,
+        learning_reps=LEARNING_REPS,
+        start_ease=START_EASE,
+        hardest_limit=HARDEST_LIMIT,
+    )
+    return summarize(rows, win, new_per_day=new_per_day, rollover_hour=rollover_hour, deck=deck)
+
+
 # -- aggregation --------------------------------------------------------------------------------------------------
 
 
@@ -352,8 +298,8 @@ def collection(
         if counts is None:
             counts = per_deck[group.deck_id] = DeckCounts(decks.get(group.deck_id, "?"))
         category, cards = group.category, group.cards
-        leech = group.leech and category != "retired"
-        due = category not in ("suspended", "retired") and group.today in (TODAY_REVIEW, TODAY_DRILL)
+        leech = group.leech and category is not StatsCategory.RETIRED
+        due = group.today.due_today
         for target in (counts, total):
             target.add(category, cards)
             if leech:
@@ -367,13 +313,13 @@ def collection(
 def today_figures(groups: Iterable[CardGroup], row: TodayRow, today: date, new_per_day: int) -> Today:
     due_review = due_drill = new_cards = 0
     for group in groups:
-        if group.category in ("suspended", "retired") or group.today == TODAY_BURIED:
+        if group.today in (CardState.RETIRED, CardState.SUSPENDED, CardState.BURIED):
             continue
-        if group.category == "new":
+        if group.category is StatsCategory.NEW:
             new_cards += group.cards
-        elif group.today == TODAY_REVIEW:
+        elif group.today is CardState.REVIEW:
             due_review += group.cards
-        elif group.today == TODAY_DRILL:
+        elif group.today is CardState.DRILL:
             due_drill += group.cards
     return Today(
         day=today,
@@ -481,7 +427,7 @@ def ease_histogram(groups: Iterable[CardGroup]) -> tuple[Bar, ...]:
     """Learned active cards by ease, in bars of EASE_BUCKET thousandths from the lowest to the highest seen."""
     counts: dict[int, int] = {}
     for group in groups:
-        if group.category in SEEN_CATEGORIES:
+        if group.category.learned:
             counts[group.ease_bucket] = counts.get(group.ease_bucket, 0) + group.cards
     if not counts:
         return ()
@@ -495,7 +441,7 @@ def interval_histogram(groups: Iterable[CardGroup]) -> tuple[Bar, ...]:
     """Learned active cards by interval, in the fixed bars of INTERVAL_EDGES (all of them, empty ones too)."""
     counts = [0] * len(INTERVAL_EDGES)
     for group in groups:
-        if group.category in SEEN_CATEGORIES:
+        if group.category.learned:
             counts[group.interval_bucket] += group.cards
     highs: list[int | None] = [edge - 1 for edge in INTERVAL_EDGES[1:]]
     highs.append(None)

@@ -7,28 +7,57 @@ waits on the busy timeout instead of failing, and a failure anywhere rolls the w
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .card_state import (
+    ACTIVE,
+    AVAILABLE,
+    CATEGORY_RULES,
+    DUE_BY_DAY,
+    NEVER_SCHEDULED,
+    SELECTS,
+    STATE_RULES,
+    AnswerKind,
+    CardState,
+    Grade,
+    StatsCategory,
+    case_sql,
+)
 from .collection import connect
+from .domain import (
+    Answer,
+    CardGroup,
+    CardRow,
+    CardSchedule,
+    HardCard,
+    RetentionRow,
+    ReviewCard,
+    SkippedRow,
+    StatsRows,
+    TodayRow,
+)
 from .errors import CardGone, CollectionError, UserError
-from .identity import card_id, content_hash, join_context, normalize_term
-from .scheduler import SM2State
+from .identity import CONTEXT_SEPARATOR
+from .scheduler import START_EASE, SM2State
 from .session import CardInfo
 
-if TYPE_CHECKING:  # markdown-it costs ~30 ms to import: only `import` needs it, not every command
-    from .extract import CardDraft, Skipped
+if TYPE_CHECKING:  # only `import` reconciles: reading commands start without it
+    from .reconcile import DeckSnapshot, FilePlan
+
+
+# -- the one place where dates and instants become stored text and back ------------------------------------------
 
 
 def sql_datetime(moment: datetime) -> str:
-    """UTC timestamps as SQLAlchemy writes them for SQLite, so both sides read each other's rows."""
-    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+    """An aware instant as the UTC text SQLAlchemy writes for SQLite, so both sides read each other's rows."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("timestamps must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def sql_date(day: date | None) -> str | None:
@@ -36,71 +65,12 @@ def sql_date(day: date | None) -> str | None:
 
 
 def parse_date(value: str | None) -> date | None:
-    return None if value is None else date.fromisoformat(value)
+    return None if value is None else read_date(value)
 
 
-@dataclass
-class SyncCounts:
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    retired: int = 0
-    restored: int = 0
-    pruned: int = 0
-    skipped: list[dict[str, Any]] = field(default_factory=list)
-    cards: list[dict[str, Any]] = field(default_factory=list)  # what a dry run would write
-
-    def add(self, other: SyncCounts) -> None:
-        for name in ("added", "updated", "unchanged", "retired", "restored", "pruned"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.skipped.extend(other.skipped)
-        self.cards.extend(other.cards)
-
-
-@dataclass(frozen=True)
-class _Existing:
-    source: str
-    line: int
-    content_hash: str
-    retired: bool
-    context: str
-    front: str
-
-
-@dataclass
-class DeckSync:
-    """One deck's cards during an import: read once, then kept in step with every file's writes."""
-
-    name: str
-    deck_id: int
-    cards: dict[str, _Existing] = field(default_factory=dict)
-    by_source: dict[str, set[str]] = field(default_factory=dict)
-    claimed: set[str] = field(default_factory=set)  # ids the files of this import already took
-
-    def remember(self, identity: str, card: _Existing) -> None:
-        previous = self.cards.get(identity)
-        if previous is not None and previous.source != card.source:
-            self.by_source[previous.source].discard(identity)
-        self.cards[identity] = card
-        self.by_source.setdefault(card.source, set()).add(identity)
-
-    def forget_retired(self, source: str) -> None:
-        """After a prune: the file's retired cards are gone from the collection."""
-        for identity in [i for i in self.by_source.get(source, ()) if self.cards[i].retired]:
-            del self.cards[identity]
-            self.by_source[source].discard(identity)
-
-    def own_cards_by_key(self, source: str) -> dict[tuple[str, str], list[str]]:
-        """This file's cards (retired ones too) by context and normalized term, in line order."""
-        own: dict[tuple[str, str], list[str]] = {}
-        ids = sorted(
-            self.by_source.get(source, ()), key=lambda identity: (self.cards[identity].line, identity)
-        )
-        for identity in ids:
-            if identity not in self.claimed:
-                card = self.cards[identity]
-                own.setdefault((card.context, normalize_term(card.front)), []).append(identity)
-        return own
+def read_date(value: str) -> date:
+    """A stored day (ISO text, compared as text in SQL: the order of the dates)."""
+    return date.fromisoformat(value)
 
 
 class Store:
@@ -111,6 +81,22 @@ class Store:
     @classmethod
     def open(cls, path: Path) -> Store:
         return cls(connect(path), path)
+
+    @classmethod
+    @contextmanager
+    def for_dry_run(cls, path: Path) -> Iterator[Store]:
+        """The collection at `path`, or, when there is none yet, a throwaway one: a dry run creates nothing."""
+        if path.exists():
+            with cls.open(path) as store:
+                yield store
+            return
+        import tempfile
+
+        with (
+            tempfile.TemporaryDirectory(prefix="dva-cards-dry-run-") as tmp,
+            cls.open(Path(tmp) / "collection.db") as store,
+        ):
+            yield store
 
     def close(self) -> None:
         self.connection.close()
@@ -173,7 +159,7 @@ class Store:
 
     # -- import ---------------------------------------------------------------------------------------------
 
-    def unchanged_file(self, deck: str, source: str, file_hash: str) -> list[dict[str, Any]] | None:
+    def unchanged_file(self, deck: str, source: str, file_hash: str) -> list[SkippedRow] | None:
         """The skipped items recorded for this file if it was imported with exactly these bytes, else None."""
         row = self.connection.execute(
             "SELECT s.content_hash, s.skipped_json FROM source_file s JOIN deck d ON d.id = s.deck_id "
@@ -182,135 +168,79 @@ class Store:
         ).fetchone()
         if row is None or row[0] != file_hash:
             return None
-        skipped: list[dict[str, Any]] = json.loads(row[1])
-        return skipped
+        return [SkippedRow.from_json(item) for item in json.loads(row[1])]
 
-    def active_card_count(self, deck: str, source: str) -> int:
-        row = self.connection.execute(
-            "SELECT count(*) FROM card c JOIN deck d ON d.id = c.deck_id "
-            "WHERE d.name = ? AND c.source = ? AND c.retired_at IS NULL",
-            (deck, source),
-        ).fetchone()
-        return int(row[0])
+    def deck_snapshot(self, deck: str) -> tuple[int, DeckSnapshot]:
+        """The deck's id (created if new) and its cards, read once for an import of its files."""
+        from .reconcile import DeckSnapshot, ExistingCard
 
-    def deck_sync(self, deck: str) -> DeckSync:
-        """The deck's cards, read once for an import that syncs one or more of its files."""
         deck_id = self.ensure_deck(deck)
         rows = self.connection.execute(
             "SELECT id, source, line, content_hash, retired_at IS NOT NULL, context, front FROM card "
             "WHERE deck_id = ?",
             (deck_id,),
         )
-        sync = DeckSync(deck, deck_id)
-        for row in rows:
-            sync.remember(row[0], _Existing(row[1], row[2], row[3], bool(row[4]), row[5], row[6]))
-        return sync
+        cards = tuple(ExistingCard(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6]) for r in rows)
+        return deck_id, DeckSnapshot(deck, cards)
 
-    def sync_file(
-        self,
-        sync: DeckSync,
-        source: str,
-        file_hash: str,
-        drafts: Sequence[CardDraft],
-        skipped: Sequence[Skipped],
-        now: datetime,
-        *,
-        collect_cards: bool = False,
-    ) -> SyncCounts:
-        """Bring the cards of one notes file in line with its drafts. Runs inside the caller's transaction.
-
-        `sync` carries the deck's cards from file to file of one import (read once, kept in step with what
-        each file writes) and the ids the import's files already took, so equal terms in equal contexts of
-        two files in one deck stay two cards.
-        """
+    def apply_file_plan(self, deck_id: int, plan: FilePlan, file_hash: str, now: datetime) -> None:
+        """Write one file's reconciliation plan. Runs inside the caller's transaction."""
         stamp = sql_datetime(now)
-        counts = SyncCounts()
-        inserts: list[tuple[Any, ...]] = []
-        updates: list[tuple[Any, ...]] = []
-        written: dict[str, _Existing] = {}
-        own = sync.own_cards_by_key(source)
-        for draft in drafts:
-            context = join_context(draft.context)
-            term = normalize_term(draft.front)
-            # The file's own card for this term keeps its id (and so its schedule), whatever else changed.
-            mine = own.get((context, term))
-            identity = mine.pop(0) if mine else self._free_id(sync, draft, term)
-            sync.claimed.add(identity)
-            digest = content_hash(draft.front, draft.back)
-            written[identity] = _Existing(source, draft.line, digest, False, context, draft.front)
-            before = sync.cards.get(identity)
-            if before is None:
-                counts.added += 1
-                if collect_cards:
-                    counts.cards.append(_draft_json(identity, sync.name, context, draft, source))
-                inserts.append(
-                    (identity, sync.deck_id, source, draft.line, context, draft.front, draft.back, digest, stamp,
-                     stamp)
-                )  # fmt: skip
-                continue
-            if before.retired:
-                counts.restored += 1
-            elif before.content_hash != digest:
-                counts.updated += 1
-            else:
-                counts.unchanged += 1
-                if before.source == source and before.line == draft.line:
-                    continue
-            updates.append((source, draft.line, context, draft.front, draft.back, digest, stamp, identity))
-        self.connection.executemany(
-            "INSERT INTO card (id, deck_id, source, line, context, front, back, content_hash, created_at, "
-            "updated_at, suspended, leech, reps, ease, interval, drill, lapses) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 2500, 0, 0, 0)",
-            inserts,
-        )
-        # The schedule columns are left alone: an edited definition keeps its history.
-        self.connection.executemany(
-            "UPDATE card SET source = ?, line = ?, context = ?, front = ?, back = ?, content_hash = ?, "
-            "updated_at = ?, retired_at = NULL WHERE id = ?",
-            updates,
-        )
-        gone = [
-            identity
-            for identity in sync.by_source.get(source, ())
-            if identity not in written and not sync.cards[identity].retired
-        ]
-        self.connection.executemany("UPDATE card SET retired_at = ? WHERE id = ?", [(stamp, i) for i in gone])
-        counts.retired = len(gone)
-        for identity in gone:
-            sync.cards[identity] = replace(sync.cards[identity], retired=True)
-        for identity, card in written.items():
-            sync.remember(identity, card)
-        counts.skipped = [_skipped_json(item, source) for item in skipped]
-        self.connection.execute(
-            "INSERT INTO source_file (deck_id, path, content_hash, skipped_json, imported_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (deck_id, path) DO UPDATE SET "
-            "content_hash = excluded.content_hash, skipped_json = excluded.skipped_json, "
-            "imported_at = excluded.imported_at",
-            (sync.deck_id, source, file_hash, json.dumps(counts.skipped), stamp),
-        )
-        return counts
+        if plan.changed:
+            self.connection.executemany(
+                "INSERT INTO card (id, deck_id, source, line, context, front, back, content_hash, created_at, "
+                "updated_at, suspended, leech, reps, ease, interval, drill, lapses) "
+                f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, {START_EASE}, 0, 0, 0)",
+                [
+                    (
+                        c.id,
+                        deck_id,
+                        c.source,
+                        c.line,
+                        c.context,
+                        c.front,
+                        c.back,
+                        c.content_hash,
+                        stamp,
+                        stamp,
+                    )
+                    for c in plan.inserts
+                ],
+            )
+            # The schedule columns are left alone: an edited definition keeps its history.
+            self.connection.executemany(
+                "UPDATE card SET source = ?, line = ?, context = ?, front = ?, back = ?, content_hash = ?, "
+                "updated_at = ?, retired_at = NULL WHERE id = ?",
+                [
+                    (c.source, c.line, c.context, c.front, c.back, c.content_hash, stamp, c.id)
+                    for c in plan.updates
+                ],
+            )
+            self.connection.executemany(
+                "UPDATE card SET retired_at = ? WHERE id = ?", [(stamp, i) for i in plan.retirements]
+            )
+            self.connection.execute(
+                "INSERT INTO source_file (deck_id, path, content_hash, skipped_json, imported_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (deck_id, path) DO UPDATE SET "
+                "content_hash = excluded.content_hash, skipped_json = excluded.skipped_json, "
+                "imported_at = excluded.imported_at",
+                (
+                    deck_id,
+                    plan.source,
+                    file_hash,
+                    json.dumps([item.to_json() for item in plan.skipped]),
+                    stamp,
+                ),
+            )
+        if plan.prune:
+            self.prune(deck_id, plan.source)
 
-    def prune(self, deck: str, source: str) -> int:
+    def prune(self, deck_id: int, source: str) -> int:
         """Delete the retired cards of one file. Their review rows stay, so past work still counts."""
         cursor = self.connection.execute(
-            "DELETE FROM card WHERE retired_at IS NOT NULL AND source = ? "
-            "AND deck_id = (SELECT id FROM deck WHERE name = ?)",
-            (source, deck),
+            "DELETE FROM card WHERE retired_at IS NOT NULL AND source = ? AND deck_id = ?", (source, deck_id)
         )
         return cursor.rowcount
-
-    def _free_id(self, sync: DeckSync, draft: CardDraft, term: str) -> str:
-        """An id for a draft the file holds no card for: the first one along its occurrence chain that no
-        live card of another existing file holds. A retired card, or one whose file is gone (renamed or moved
-        notes), is taken over with its history."""
-        occurrence = draft.occurrence
-        while True:
-            identity = card_id(sync.name, draft.context, term, occurrence)
-            holder = sync.cards.get(identity)
-            taken = holder is not None and not holder.retired and os.path.exists(holder.source)
-            if identity not in sync.claimed and not taken:
-                return identity
-            occurrence += 1
 
     # -- browsing -------------------------------------------------------------------------------------------
 
@@ -323,7 +253,7 @@ class Store:
         only_suspended: bool = False,
         only_leeches: bool = False,
         limit: int | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[CardRow]:
         where: list[str] = []
         params: list[Any] = []
         if deck is not None:
@@ -352,17 +282,26 @@ class Store:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        keys = (
-            "id", "deck", "context", "front", "back", "source", "line", "reps", "ease", "interval", "due",
-            "lapses", "suspended", "retired", "leech",
-        )  # fmt: skip
-        result = []
-        for row in self.connection.execute(sql, params):
-            card = dict(zip(keys, row, strict=True))
-            for flag in ("suspended", "retired", "leech"):
-                card[flag] = bool(card[flag])
-            result.append(card)
-        return result
+        return [
+            CardRow(
+                id=row[0],
+                deck=row[1],
+                context=row[2],
+                front=row[3],
+                back=row[4],
+                source=row[5],
+                line=row[6],
+                reps=row[7],
+                ease=row[8],
+                interval=row[9],
+                due=parse_date(row[10]),
+                lapses=row[11],
+                suspended=bool(row[12]),
+                retired=bool(row[13]),
+                leech=bool(row[14]),
+            )  # fmt: skip
+            for row in self.connection.execute(sql, params)
+        ]
 
     def resolve_card_ids(self, prefixes: Sequence[str]) -> list[str]:
         """Full ids for ids or unique id prefixes (at least 4 hex digits), as `cards` shows them."""
@@ -439,34 +378,32 @@ class Store:
         Suspended, retired and buried cards are never fetched. The orders match `session.build_queue`, so
         cutting with SQL LIMIT keeps exactly the cards it would keep.
         """
-        params: dict[str, Any] = {"today": today.isoformat(), "deck": deck_id}
+        params: dict[str, Any] = {"today": sql_date(today), "deck": deck_id}
         columns = (
             "c.id, d.name, c.source, c.line, c.reps, c.ease, c.interval, c.due, c.drill, c.lapses, "
             "c.buried_until"
         )
-        shown = (
-            "WHERE c.retired_at IS NULL AND c.suspended = 0 "
-            "AND (c.buried_until IS NULL OR c.buried_until <= :today) "
-        )
-        select = f"SELECT {columns} FROM card c JOIN deck d ON d.id = c.deck_id {shown}"
+        select = f"SELECT {columns} FROM card c JOIN deck d ON d.id = c.deck_id WHERE {AVAILABLE.sql('c')} "
         in_deck = "AND c.deck_id = :deck " if deck_id is not None else ""
         rows: list[Any] = []
         if review_limit > 0:
-            due = "AND c.due <= :today AND c.reps > 0 AND c.drill = 0 "
+            (reviews,) = SELECTS[CardState.REVIEW]
+            due = f"AND {reviews.sql('c')} "
             order = "ORDER BY c.due, d.name, c.source, c.line, c.id LIMIT :limit"
             # `+c.deck_id`: walk ix_card_due in due order, stop at the limit; never sort a whole deck.
             query = select + due + in_deck.replace("c.deck_id", "+c.deck_id") + order
             rows += self.connection.execute(query, {**params, "limit": review_limit}).fetchall()
         # Drilling cards can be due any day: only ix_card_drill bounds them (the planner would rather walk
         # ix_card_due through the whole collection). Re-learning cards are due by today.
-        drilling = select.replace("FROM card c", "FROM card c INDEXED BY ix_card_drill") + "AND c.drill = 1 "
-        relearning = select + "AND c.due <= :today AND c.reps = 0 AND c.drill = 0 "
-        for drills in (drilling, relearning):
+        drilling, relearning = SELECTS[CardState.DRILL]
+        indexed = select.replace("FROM card c", "FROM card c INDEXED BY ix_card_drill")
+        for drills in (f"{indexed}AND {drilling.sql('c')} ", f"{select}AND {relearning.sql('c')} "):
             rows += self.connection.execute(drills + in_deck, params).fetchall()
         if new_limit > 0:
             # One deck at a time, in name order, so each query walks ix_card_new in (source, line) order.
             decks = [deck_id] if deck_id is not None else self._deck_ids_by_name()
-            new = "AND c.deck_id = :deck AND c.due IS NULL ORDER BY c.source, c.line, c.id LIMIT :limit"
+            (never,) = SELECTS[CardState.NEW]
+            new = f"AND c.deck_id = :deck AND {never.sql('c')} ORDER BY c.source, c.line, c.id LIMIT :limit"
             left = new_limit
             for each in decks:
                 query_params = {**params, "deck": each, "limit": left}
@@ -491,11 +428,12 @@ class Store:
         Both count cards, not answers, from the review log: an undone answer's row is gone, so it gives its
         place back. Drill and cram answers use up no limit.
         """
+        introduced = AnswerKind.introduces_card_sql()
         row = self.connection.execute(
-            "SELECT count(DISTINCT CASE WHEN due_before IS NULL THEN card_id END), "
+            f"SELECT count(DISTINCT CASE WHEN {introduced} THEN card_id END), "
             "count(DISTINCT CASE WHEN due_before IS NOT NULL THEN card_id END) "
-            "FROM review WHERE day = ? AND kind = 'review'",
-            (day.isoformat(),),
+            f"FROM review WHERE day = ? AND kind = '{AnswerKind.REVIEW.value}'",
+            (sql_date(day),),
         ).fetchone()
         return int(row[0]), int(row[1])
 
@@ -504,17 +442,17 @@ class Store:
 
         A cram answer logs the card's state as both before and after and leaves the card row untouched.
         """
-        if answer.kind not in ("review", "drill", "cram"):
+        if answer.kind not in tuple(AnswerKind):
             raise ValueError(f"unknown review kind {answer.kind!r}")
         before = answer.before
         after, leech, suspended = answer.after, answer.leech, answer.suspended
-        if answer.kind == "cram" and (after, leech, suspended) != (
+        if answer.kind == AnswerKind.CRAM and (after, leech, suspended) != (
             before.state,
             before.leech,
             before.suspended,
         ):
             raise ValueError("a cram answer must leave the card's state as it was")
-        stamp = sql_datetime(_utc(answer.reviewed_at))
+        stamp = sql_datetime(answer.reviewed_at)
         with self.transaction():
             cursor = self.connection.execute(
                 "INSERT INTO review (card_id, reviewed_at, day, quality, kind, duration_ms, reps_before, "
@@ -525,7 +463,7 @@ class Store:
                 (
                     answer.card_id,
                     stamp,
-                    answer.day.isoformat(),
+                    sql_date(answer.day),
                     answer.quality,
                     answer.kind,
                     max(0, answer.duration_ms),
@@ -535,7 +473,7 @@ class Store:
                     *_state_values(after),
                 ),
             )
-            if answer.kind != "cram":
+            if answer.kind != AnswerKind.CRAM:
                 schedule = CardSchedule(after, leech, suspended, before.buried_until, stamp)
                 if not self._write_schedule(answer.card_id, schedule):
                     raise CardGone(f"card {answer.card_id} is no longer in the collection")
@@ -561,7 +499,7 @@ class Store:
         """Hide a card until the learner's day `until` (exclusive: it shows again on that day)."""
         with self.transaction():
             self.connection.execute(
-                "UPDATE card SET buried_until = ? WHERE id = ?", (until.isoformat(), card_id)
+                "UPDATE card SET buried_until = ? WHERE id = ?", (sql_date(until), card_id)
             )
 
     def due_count(self, day: date, *, deck_id: int | None = None) -> int:
@@ -569,22 +507,21 @@ class Store:
 
         New cards are not counted. Buried cards are: a bury lasts until the next learner day.
         """
-        params = {"day": day.isoformat(), "deck": deck_id}
-        active = "c.retired_at IS NULL AND c.suspended = 0"
+        params = {"day": sql_date(day), "deck": deck_id}
         in_deck = "" if deck_id is None else "AND +c.deck_id = :deck"
+        due_by, drilling = DUE_BY_DAY
         due = self.connection.execute(
-            f"SELECT count(*) FROM card c WHERE {active} AND c.due <= :day {in_deck}", params
+            f"SELECT count(*) FROM card c WHERE {due_by.sql('c')} {in_deck}", params
         )
-        drilling = self.connection.execute(
-            f"SELECT count(*) FROM card c INDEXED BY ix_card_drill WHERE {active} AND c.drill = 1 "
-            f"AND c.due > :day {in_deck}",
+        drills = self.connection.execute(
+            f"SELECT count(*) FROM card c INDEXED BY ix_card_drill WHERE {drilling.sql('c')} {in_deck}",
             params,
         )
-        return int(due.fetchone()[0]) + int(drilling.fetchone()[0])
+        return int(due.fetchone()[0]) + int(drills.fetchone()[0])
 
     def has_new_cards(self, deck_id: int | None = None) -> bool:
         """Whether any new card could be introduced (to explain an empty queue)."""
-        sql = "SELECT 1 FROM card c WHERE c.due IS NULL AND c.retired_at IS NULL AND c.suspended = 0"
+        sql = f"SELECT 1 FROM card c WHERE {(ACTIVE & NEVER_SCHEDULED).sql('c')}"
         if deck_id is not None:
             sql += " AND c.deck_id = :deck"
         return self.connection.execute(sql + " LIMIT 1", {"deck": deck_id}).fetchone() is not None
@@ -633,8 +570,8 @@ class Store:
         )
         return cursor.rowcount == 1
 
-    # -- stats (issue #4: `dva-cards stats`) ----------------------------------------------------------------
-    # Read-only grouping for `stats.rows_from_store`. SQL does the grouping with integer arithmetic and ISO
+    # -- stats (`dva-cards stats`) ----------------------------------------------------------------------------
+    # Read-only grouping for `stats.compute`. SQL does the grouping with integer arithmetic and ISO
     # day strings compared as text, so Python only sees a few thousand rows: the cards in one scan of the
     # covering ix_card_stats (a twelfth of the table's bytes) grouped by one packed integer key (one sort key
     # costs far less than six), the hardest cards from the end of that same index, due dates through
@@ -655,12 +592,11 @@ class Store:
         learning_reps: int,
         start_ease: int,
         hardest_limit: int,
-    ) -> dict[str, Any]:
+    ) -> StatsRows:
         """The grouped rows behind the stats screen, for all decks or one (`deck_id`), in one read snapshot.
 
-        Keys: decks (id, name); card_groups (deck_id, category, ease // 100, interval bucket, today, leech,
-        count) where category is 0 new, 1 learning, 2 young, 3 mature, 4 suspended, 5 retired and today is
-        0 nothing, 1 review due, 2 drilling or re-learning, 3 buried; due_by_day (due, count) of active
+        Fields (see `domain.StatsRows`): decks (id, name); card_groups (deck_id, `StatsCategory`, ease // 100,
+        interval bucket, `CardState` today, leech, count); due_by_day (due, count) of active
         scheduled cards; review_days (day, answers: heat_start to today, or a deck's whole history) and
         older_days (days before heat_start) for review and drill answers;
         today (answers, cram, cards, time_ms, new cards introduced in the whole collection); retention
@@ -669,10 +605,10 @@ class Store:
         hardest (id, deck_id, front, context, source, line, lapses, ease, interval, leech, suspended).
         """
         params: dict[str, Any] = {
-            "today": today.isoformat(),
-            "start": retention_start.isoformat(),
-            "end": forecast_end.isoformat(),
-            "heat": heat_start.isoformat(),
+            "today": sql_date(today),
+            "start": sql_date(retention_start),
+            "end": sql_date(forecast_end),
+            "heat": sql_date(heat_start),
             "deck": deck_id,
             "mature": mature_days,
             "learning": learning_reps,
@@ -683,17 +619,16 @@ class Store:
         review_in_deck = ""
         if deck_id is not None:
             review_in_deck = "AND +card_id IN (SELECT id FROM card WHERE deck_id = :deck) "
-        answered = "kind IN ('review', 'drill') "
+        answered = AnswerKind.study_sql() + " "
         # A context's first part, as `stats.section_of` reads it before trimming: what retention groups by.
-        first = "substr(context, 1, instr(context, ' › ') - 1)"
-        section = f"CASE WHEN instr(context, ' › ') THEN {first} ELSE context END"
-        # Packed key: deck_id << 40 | (ease // 100) << 16 | leech << 9 | today << 7 | category << 4 | bucket.
+        separator = f"'{CONTEXT_SEPARATOR}'"
+        first = f"substr(context, 1, instr(context, {separator}) - 1)"
+        section = f"CASE WHEN instr(context, {separator}) THEN {first} ELSE context END"
+        passed = Grade.passing_sql("r.quality")
+        # Packed key: deck_id << 40 | (ease // 100) << 16 | leech << 10 | state << 7 | category << 4 | bucket.
         card_groups = (
-            "SELECT deck_id * 1099511627776 + (ease / 100) * 65536 + leech * 512 + "
-            "(CASE WHEN buried_until > :today THEN 3 WHEN drill OR (reps = 0 AND due <= :today) THEN 2 "
-            "WHEN due <= :today THEN 1 ELSE 0 END) * 128 + "
-            "(CASE WHEN retired_at IS NOT NULL THEN 5 WHEN suspended THEN 4 WHEN due IS NULL THEN 0 "
-            "WHEN reps < :learning THEN 1 WHEN interval < :mature THEN 2 ELSE 3 END) * 16 + "
+            "SELECT deck_id * 1099511627776 + (ease / 100) * 65536 + leech * 1024 + "
+            f"{case_sql(STATE_RULES)} * 128 + {case_sql(CATEGORY_RULES)} * 16 + "
             f"{_bucket_sql('interval', [int(edge) for edge in interval_edges])} AS k, count(*) "
             f"FROM card INDEXED BY ix_card_stats WHERE 1 {in_deck}GROUP BY k"
         )
@@ -703,7 +638,7 @@ class Store:
             review_days = (
                 "WITH RECURSIVE d(day) AS (SELECT :heat UNION ALL SELECT date(day, '+1 day') FROM d "
                 "WHERE day < :today) SELECT day, (SELECT count(*) FROM review WHERE review.day = d.day) "
-                "- (SELECT count(*) FROM review WHERE review.day = d.day AND kind = 'cram') FROM d"
+                f"- (SELECT count(*) FROM review WHERE review.day = d.day AND kind = '{AnswerKind.CRAM.value}') FROM d"
             )
             # Each step seeks the latest study day before the previous one: a few hundred index seeks.
             older_days = (
@@ -740,14 +675,13 @@ class Store:
             "review_days": review_days,
             "older_days": older_days,
             "today": (
-                f"SELECT sum({answered}), sum(kind = 'cram'), "
+                f"SELECT sum({answered}), sum(kind = '{AnswerKind.CRAM.value}'), "
                 f"count(DISTINCT CASE WHEN {answered}THEN card_id END), sum(duration_ms) "
                 f"FROM review WHERE day = :today {review_in_deck}"
             ),
             # The daily new-card limit is the whole collection's, whatever the deck.
             "new_seen": (
-                "SELECT count(DISTINCT card_id) FROM review WHERE day = :today AND kind = 'review' "
-                "AND due_before IS NULL"
+                f"SELECT count(DISTINCT card_id) FROM review WHERE day = :today AND {AnswerKind.introduces_card_sql()}"
             ),
             # Due-review answers (kind review, reps >= 1) are each card's first answer of its day. Each one
             # finds its card's context in ix_card_context (no card row read) and counts for the context's
@@ -756,29 +690,54 @@ class Store:
             "retention": (
                 f"SELECT {section}, sum(y >> 32), sum(y & 4294967295), sum(m >> 32), sum(m & 4294967295) "
                 "FROM (SELECT k.context AS context, "
-                "CASE WHEN r.interval_before < :mature THEN 1 + (r.quality >= 3) * 4294967296 ELSE 0 END AS y, "
-                "CASE WHEN r.interval_before < :mature THEN 0 ELSE 1 + (r.quality >= 3) * 4294967296 END AS m "
+                f"CASE WHEN r.interval_before < :mature THEN 1 + {passed} * 4294967296 ELSE 0 END AS y, "
+                f"CASE WHEN r.interval_before < :mature THEN 0 ELSE 1 + {passed} * 4294967296 END AS m "
                 f"FROM review r {'LEFT' if deck_id is None else 'CROSS'} JOIN card k INDEXED BY ix_card_context "
                 "ON k.id = r.card_id "
-                "WHERE r.day >= :start AND r.day <= :today AND r.kind = 'review' AND r.reps_before >= 1 "
+                f"WHERE r.day >= :start AND r.day <= :today AND r.kind = '{AnswerKind.REVIEW.value}' "
+                "AND r.reps_before >= 1 "
                 f"AND r.drill_before = 0 {in_deck.replace('deck_id', 'k.deck_id')}) GROUP BY 1"
             ),
         }
         # One read snapshot for every figure.
         result = _read_snapshot(self.connection, {**card_queries, **review_queries}, params)
-        result["card_groups"] = [
-            (key >> 40, (key >> 4) & 7, (key >> 16) & 0xFFFFFF, key & 15, (key >> 7) & 3, (key >> 9) & 1, n)
-            for key, n in result["card_groups"]
-        ]
-        result["older_days"] = [row[0] for row in result["older_days"]]
-        result["today"] = (*result["today"][0], result["new_seen"][0][0])
-        del result["new_seen"]
-        return result
+        today_row = (*result["today"][0], result["new_seen"][0][0])
+        return StatsRows(
+            decks={int(deck_id): str(name) for deck_id, name in result["decks"]},
+            card_groups=[
+                CardGroup(
+                    key >> 40,
+                    StatsCategory((key >> 4) & 7),
+                    (key >> 16) & 0xFFFFFF,
+                    key & 15,
+                    CardState((key >> 7) & 7),
+                    bool((key >> 10) & 1),
+                    n,
+                )  # fmt: skip
+                for key, n in result["card_groups"]
+            ],
+            due_by_day=[(read_date(day), int(n)) for day, n in result["due_by_day"]],
+            review_days=[(read_date(day), int(n)) for day, n in result["review_days"]],
+            older_days=[read_date(row[0]) for row in result["older_days"]],
+            today=TodayRow(*(int(value or 0) for value in today_row)),
+            retention=[
+                RetentionRow(row[0], *(int(value or 0) for value in row[1:])) for row in result["retention"]
+            ],
+            hardest=[_hard_card(row) for row in result["hardest"]],
+        )
 
     # -- end of stats ---------------------------------------------------------------------------------------
 
 
-# -- stats helpers (issue #4) ---------------------------------------------------------------------------------
+# -- stats helpers ----------------------------------------------------------------------------------------
+
+
+def _hard_card(row: Sequence[Any]) -> HardCard:
+    id_, deck_id, front, context, source, line, lapses, ease, interval, leech, suspended = row
+    return HardCard(
+        str(id_), int(deck_id), str(front), str(context), str(source), int(line), int(lapses), int(ease),
+        int(interval), bool(leech), bool(suspended),
+    )  # fmt: skip
 
 
 def _read_snapshot(
@@ -817,63 +776,6 @@ def _busy(path: Path, error: sqlite3.OperationalError) -> CollectionError:
     return CollectionError(f"collection {path}: {error}")
 
 
-def _draft_json(identity: str, deck: str, context: str, draft: CardDraft, source: str) -> dict[str, Any]:
-    return {
-        "id": identity, "deck": deck, "context": context, "front": draft.front, "back": draft.back,
-        "source": source, "line": draft.line, "reps": 0, "ease": 2500, "interval": 0, "due": None,
-        "lapses": 0, "suspended": False, "retired": False,
-    }  # fmt: skip
-
-
-def _skipped_json(item: Skipped, source: str) -> dict[str, Any]:
-    return {"source": source, "line": item.line, "reason": item.reason, "text": item.text}
-
-
-# -- review records ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CardSchedule:
-    """What answering, suspending or burying a card may change, exactly as stored: undo writes it back."""
-
-    state: SM2State
-    leech: bool = False
-    suspended: bool = False
-    buried_until: date | None = None
-    last_review: str | None = None  # as stored (sql_datetime, UTC), so it round-trips byte for byte
-
-
-@dataclass(frozen=True)
-class ReviewCard:
-    """A card as the review loop shows it."""
-
-    id: str
-    deck: str
-    context: str
-    front: str
-    back: str
-    source: str
-    line: int
-    retired: bool
-    schedule: CardSchedule
-
-
-@dataclass(frozen=True)
-class Answer:
-    """One grade to log: the card's schedule before, and its SM-2 state and flags after."""
-
-    card_id: str
-    quality: int
-    kind: str  # review | drill | cram
-    before: CardSchedule
-    after: SM2State
-    leech: bool
-    suspended: bool
-    reviewed_at: datetime  # timezone-aware, or naive UTC
-    day: date  # the learner's day it counts for
-    duration_ms: int = 0
-
-
 def _schedule(row: Sequence[Any]) -> CardSchedule:
     reps, ease, interval, due, drill, lapses, leech, suspended, buried_until, last_review = row
     return CardSchedule(
@@ -887,9 +789,3 @@ def _schedule(row: Sequence[Any]) -> CardSchedule:
 
 def _state_values(state: SM2State) -> tuple[Any, ...]:
     return state.reps, state.ease, state.interval, sql_date(state.due), int(state.drill), state.lapses
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)

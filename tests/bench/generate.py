@@ -28,8 +28,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from dva_cards.card_state import CardState, state_of
 from dva_cards.identity import CONTEXT_SEPARATOR
 from dva_cards.scheduler import SM2State, review
+from dva_cards.session import facts_of
 from dva_cards.store import Store
 
 HISTORY_DAYS = 400
@@ -206,7 +208,7 @@ def _day_of_reviews(rng: random.Random, card_ids: list[str], day: date, quota: i
             before = after
             after = review(before, quality, day)
             seconds += rng.randint(3, 40)
-            kind = "drill" if before.drill or before.reps == 0 else "review"
+            kind = "drill" if _drilling(before, day) else "review"
             rows.append(_review_row(rng, card, day, seconds, quality, kind, before, after))
             if rng.random() < 0.5:
                 break
@@ -370,17 +372,16 @@ def simulate_history(
 
 
 def _due_review(state: SM2State, day: date) -> bool:
-    return not state.drill and state.reps > 0 and state.due is not None and state.due <= day
+    return state_of(facts_of(state), day) is CardState.REVIEW
 
 
 def _drilling(state: SM2State, day: date) -> bool:
-    return state.drill or (state.reps == 0 and state.due is not None and state.due <= day)
+    return state_of(facts_of(state), day) is CardState.DRILL
 
 
 def _answer(rng: random.Random, card: SimCard, day: date, seconds: int, quality: int) -> SimReview:
     before = card.state
-    relearning = before.reps == 0 and before.due is not None
-    kind = "drill" if before.drill or relearning else "review"
+    kind = "drill" if _drilling(before, day) else "review"
     card.state = review(before, quality, day)
     return SimReview(card.id, day, quality, kind, before, card.state, rng.randint(1500, 20_000), seconds)
 

@@ -1,0 +1,136 @@
+"""The application object every command registers on: global options, the shared state and error handling."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+from typer.core import TyperGroup
+
+from .. import __version__
+from .output import reader_went_away
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+
+def _system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class AppState:
+    """What every command shares: the collection's path, --debug, and the clock (injected by tests)."""
+
+    db: Path | None = None
+    debug: bool = False
+    now: Callable[[], datetime] = _system_clock
+
+    def collection_path(self) -> Path:
+        if self.db is not None:
+            return self.db
+        from ..collection import default_collection_path
+
+        return default_collection_path()
+
+    def open_store(self) -> Store:
+        from ..store import Store
+
+        return Store.open(self.collection_path())
+
+
+class _Commands(TyperGroup):
+    """Turns anticipated failures into one line on stderr and a non-zero exit, for every command."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except KeyboardInterrupt:
+            _fail(ctx, "interrupted; nothing was left half-written", 130)
+        except BrokenPipeError:
+            reader_went_away()
+        except Exception as error:
+            state = ctx.obj if isinstance(ctx.obj, AppState) else AppState()
+            if state.debug:
+                raise
+            message, code = _describe(error)
+            _fail(ctx, message, code)
+
+
+def _describe(error: Exception) -> tuple[str, int]:
+    from ..errors import UserError
+
+    if isinstance(error, UserError):
+        return error.message, error.exit_code
+    sqlite3 = sys.modules.get("sqlite3")
+    if sqlite3 is not None and isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+        return "the collection is busy: another dva-cards is writing to it; try again", 2
+    if sqlite3 is not None and isinstance(error, sqlite3.DatabaseError):
+        if any(cause in str(error) for cause in ("full", "readonly", "disk I/O")):
+            return f"could not write to the collection, the change in progress was not saved: {error}", 2
+        return f"the collection cannot be read: {error}", 2
+    if isinstance(error, OSError):
+        return f"{error.strerror or error}: {error.filename or ''}".rstrip(": "), 1
+    return f"unexpected {type(error).__name__}: {error} (run with --debug for the traceback)", 70
+
+
+def _fail(ctx: Any, message: str, code: int) -> NoReturn:
+    flat = " ".join(str(message).split())
+    typer.echo(f"dva-cards: error: {flat}", err=True)
+    ctx.exit(code)
+    raise AssertionError("unreachable")  # ctx.exit raises
+
+
+app = typer.Typer(
+    cls=_Commands,
+    name="dva-cards",
+    help="Spaced-repetition flashcards from your own markdown notes.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"dva-cards {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            envvar="DVA_CARDS_DB",
+            help="Collection file (default: the platform data dir, or $DVA_CARDS_DB).",
+            dir_okay=False,
+        ),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    # A caller (a test) may hand in its own state, with its own clock: keep it.
+    state = ctx.obj if isinstance(ctx.obj, AppState) else AppState()
+    state.db, state.debug = db, debug
+    ctx.obj = state
+
+
+def state_of(ctx: typer.Context) -> AppState:
+    state = ctx.find_root().obj
+    assert isinstance(state, AppState)
+    return state

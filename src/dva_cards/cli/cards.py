@@ -1,0 +1,109 @@
+"""`dva-cards cards`, `suspend` and `unsuspend`: browse cards and set them aside."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from .app import app, state_of
+from .output import first_line, make_console, plain, print_json
+
+if TYPE_CHECKING:
+    from ..domain import CardRow
+
+
+@app.command("cards")
+def cards_command(
+    ctx: typer.Context,
+    deck: Annotated[str | None, typer.Option("--deck", help="Only this deck.")] = None,
+    search: Annotated[
+        str | None, typer.Option("--search", "-s", help="Text in front, back or context.")
+    ] = None,
+    include_retired: Annotated[bool, typer.Option("--retired", help="Include retired cards.")] = False,
+    only_suspended: Annotated[bool, typer.Option("--suspended", help="Only suspended cards.")] = False,
+    only_leeches: Annotated[bool, typer.Option("--leeches", help="Only leeches.")] = False,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many cards.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+) -> None:
+    """Browse the cards in the collection."""
+    with state_of(ctx).open_store() as store:
+        cards = store.cards(
+            deck=deck,
+            search=search,
+            include_retired=include_retired,
+            only_suspended=only_suspended,
+            only_leeches=only_leeches,
+            limit=limit,
+        )
+    if as_json:
+        print_json([card.to_json() for card in cards])
+        return
+    from rich.table import Table
+
+    console = make_console()
+    if not cards:
+        console.print("no cards match", markup=False)
+        return
+    table = Table(expand=True)
+    # One line a card: long contexts and answers are cut with an ellipsis rather than wrapped.
+    table.add_column("id", no_wrap=True)
+    table.add_column("deck", no_wrap=True, overflow="ellipsis", max_width=16)
+    table.add_column("context", no_wrap=True, overflow="ellipsis", ratio=2)
+    table.add_column("front", no_wrap=True, overflow="ellipsis", ratio=2)
+    table.add_column("back", no_wrap=True, overflow="ellipsis", ratio=3)
+    table.add_column("due", no_wrap=True)
+    table.add_column("ivl", no_wrap=True, justify="right")
+    for card in cards:
+        table.add_row(
+            card.id[:8],
+            plain(card.deck),
+            plain(card.context),
+            plain(card.front),
+            plain(first_line(card.back)),
+            _card_status(card),
+            str(card.interval),
+        )
+    console.print(table)
+    console.print(f"{len(cards)} card{'s' if len(cards) != 1 else ''}", style="dim")
+
+
+def _card_status(card: CardRow) -> str:
+    if card.retired:
+        return "retired"
+    if card.suspended:
+        return "suspended"
+    return str(card.due or "new")
+
+
+@app.command("suspend")
+def suspend_command(
+    ctx: typer.Context,
+    card_ids: Annotated[
+        list[str], typer.Argument(help="Card ids (or their first digits, as `cards` shows).")
+    ],
+) -> None:
+    """Take cards out of review until they are unsuspended."""
+    _set_suspended(ctx, card_ids, suspended=True)
+
+
+@app.command("unsuspend")
+def unsuspend_command(
+    ctx: typer.Context,
+    card_ids: Annotated[
+        list[str], typer.Argument(help="Card ids (or their first digits, as `cards` shows).")
+    ],
+) -> None:
+    """Bring suspended cards back into review (`cards --suspended` lists them)."""
+    _set_suspended(ctx, card_ids, suspended=False)
+
+
+def _set_suspended(ctx: typer.Context, card_ids: list[str], *, suspended: bool) -> None:
+    with state_of(ctx).open_store() as store:
+        resolved = store.resolve_card_ids(card_ids)  # every id checked before anything changes
+        changed = store.set_suspended_many(resolved, suspended)
+    verb = "suspended" if suspended else "unsuspended"
+    typer.echo(
+        f"{verb} {changed} card{'s' if changed != 1 else ''}"
+        + (f" ({len(resolved) - changed} already {verb})" if changed != len(resolved) else "")
+    )

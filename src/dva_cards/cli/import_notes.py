@@ -1,0 +1,116 @@
+"""`dva-cards import`: parse the options, import, render the summary."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from .app import app, state_of
+from .output import first_line, make_console, plain, print_json, user_error
+
+if TYPE_CHECKING:
+    from ..importer import ImportResult
+
+
+@app.command("import")
+def import_command(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Markdown files, or directories searched for *.md.")],
+    deck: Annotated[str | None, typer.Option("--deck", help="Deck name (default: each file's stem).")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; change nothing.")
+    ] = False,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Delete cards whose bullet is gone (retired).")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object instead of a table.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every skipped item.")] = False,
+) -> None:
+    """Turn the bullet definitions of markdown notes into cards (one transaction)."""
+
+    from ..importer import import_notes, load_notes
+    from ..store import Store
+
+    state = state_of(ctx)
+    path = state.collection_path()
+    if deck is not None and not deck.strip():
+        raise user_error("--deck must not be empty")
+    notes = load_notes(paths)
+    now = state.now()
+    store_cm = Store.for_dry_run(path) if dry_run else Store.open(path)
+    with store_cm as store, _import_progress(notes, quiet=as_json) as progress:
+        result = import_notes(store, notes, now, deck=deck, dry_run=dry_run, prune=prune, progress=progress)
+    if as_json:
+        print_json(result.to_json())
+    else:
+        _render_import(result, dry_run=dry_run, verbose=verbose, files=len(notes))
+
+
+def _import_progress(notes: list[Any], *, quiet: bool) -> Any:
+    """A Rich progress bar on a terminal, for imports big enough to wait for."""
+    from contextlib import nullcontext
+
+    total_bytes = sum(len(note.data) for note in notes)
+    if quiet or not sys.stderr.isatty() or (len(notes) < 2 and total_bytes < 1_000_000):
+        return nullcontext(None)
+    from contextlib import contextmanager
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    @contextmanager
+    def bar() -> Any:
+        with Progress(
+            TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=Console(stderr=True), transient=True,
+        ) as progress:  # fmt: skip
+            task = progress.add_task("import", total=len(notes))
+            yield lambda note, done: progress.update(task, completed=done)
+
+    return bar()
+
+
+def _render_import(result: ImportResult, *, dry_run: bool, verbose: bool, files: int) -> None:
+    from rich.table import Table
+
+    counts = result.counts
+
+    console = make_console()
+    title = f"{'would import' if dry_run else 'imported'} {files} file{'s' if files != 1 else ''}"
+    console.print(title, markup=False)  # not a table title: that would wrap to the narrow table's width
+    table = Table(show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("", justify="right")
+    for label, value in (
+        ("added", counts.added),
+        ("updated", counts.updated),
+        ("unchanged", counts.unchanged),
+        ("retired", counts.retired),
+        ("restored", counts.restored),
+        ("pruned", counts.pruned),
+        ("skipped", len(result.skipped)),
+    ):
+        if value or label in ("added", "updated", "unchanged", "retired", "skipped"):
+            table.add_row(label, str(value))
+    console.print(table)
+    if verbose:
+        for item in result.skipped:
+            console.print(
+                f"skipped {item.source}:{item.line}: {item.reason}: {item.text}",
+                markup=False,
+                soft_wrap=True,
+            )
+    elif result.skipped:
+        console.print(f"{len(result.skipped)} skipped (empty definitions); --verbose lists them", style="dim")
+    if dry_run and result.cards:
+        cards = Table("front", "context", "back", title="cards it would add", title_justify="left")
+        for card in result.cards:
+            cards.add_row(plain(card.front), plain(card.context), plain(first_line(card.back)))
+        console.print(cards)
+    if dry_run:
+        console.print("dry run: the collection was not changed", style="dim")
