@@ -19,7 +19,7 @@ Figures and their floors (ratio = value / floor; the target is the highest accep
 * peak RSS of the import process: at most 4x the input size + 150 MB (the floor column shows that budget);
 * `--help` and `--version`: at most 1.3x the `--help` of a bare Typer app with three commands;
 * next card in a review session at 100,000 cards, in process: `Store.queue_candidates` + `build_queue` once,
-  then per card `review_card` + `scheduler.review` + `record_answer` + `after_answer`; median per card
+  then per card `review_card` + `grading.grade` + `record_answer` + `after_answer`; median per card
   at most 10 ms (an absolute target: there is no floor);
 * `dva-cards stats` (and `--json`) on 50,000 cards / 500,000 reviews: at most 2x the bare Typer app running a
   command given the same kinds of options (a path, a name, a number, a flag), which Typer converts alike.
@@ -433,14 +433,14 @@ def review_rounds(db: Path, today: date, answers: int, rounds: int) -> tuple[lis
     Returns the seconds of each answered card (fetch it, grade it, write the answer, next queue) and of each
     round's queue building (today's answer counts, candidates, `build_queue`).
     """
-    from dva_cards import scheduler
-    from dva_cards.domain import Answer
+    from dva_cards.grading import LeechPolicy, grade
     from dva_cards.session import DailyLimits, after_answer, build_queue
     from dva_cards.store import Store
 
     per_card: list[float] = []
     queue_times: list[float] = []
     clock = time.perf_counter
+    leeches = LeechPolicy(threshold=8, suspend=False)
     with Store.open(db) as store:
         for _ in range(rounds):
             start = clock()
@@ -457,18 +457,13 @@ def review_rounds(db: Path, today: date, answers: int, rounds: int) -> tuple[lis
                 card = store.review_card(head[0])
                 if card is None:
                     raise CommandFailed(f"card {head[0]} of the queue is missing")
-                before = card.schedule
                 quality = GRADES[count % len(GRADES)]
-                after = scheduler.review(before.state, quality, today)
-                relearning = before.state.reps == 0 and before.state.due is not None
-                kind = "drill" if before.state.drill or relearning else "review"
-                at = datetime.now(UTC)
-                store.record_answer(
-                    Answer(
-                        card.id, quality, kind, before, after, before.leech, before.suspended, at, today, 3000
-                    )
-                )
-                queue = after_answer(queue, card.id, after, today)
+                graded = grade(
+                    card.id, card.schedule, quality, today=today, at=datetime.now(UTC), duration_ms=3000,
+                    leeches=leeches,
+                )  # fmt: skip
+                store.record_answer(graded.answer)
+                after_answer(queue, card.id, graded.answer.after, today)
                 per_card.append(clock() - start)
     if not per_card:
         raise CommandFailed(f"nothing to review in {db}")

@@ -128,16 +128,17 @@ def anki_answers(path: Path, count: int) -> dict[str, Any]:
 
 def dva_answers(path: Path, count: int, today: date, *, cram: bool) -> dict[str, Any]:
     """The review loop's work per answer, without the screen: fetch the card, grade it, record the answer,
-    remember what undo needs, move the queue on."""
-    from dva_cards import scheduler
-    from dva_cards.session import DailyLimits, Queue, after_answer, build_queue, without
-    from dva_cards.store import Answer, Store
+    move the queue on and keep what undo needs (the card as it was, the queue's step, the review id)."""
+    from dva_cards.grading import LeechPolicy, grade
+    from dva_cards.session import DailyLimits, Queue, QueueStep, after_answer, build_queue
+    from dva_cards.store import Store
 
     times: list[float] = []
-    history: list[tuple[Any, Queue, int]] = []  # what the review loop keeps for undo: card, queue, review id
+    history: list[tuple[Any, QueueStep, int]] = []  # as the review loop's undo history
+    leeches = LeechPolicy(threshold=8, suspend=False)
     with Store.open(path) as store:
         if cram:
-            queue = Queue(reviews=tuple(card_id for card_id, _ in store.cram_candidates(None)))
+            queue = Queue(reviews=[card_id for card_id, _ in store.cram_candidates(None)])
         else:
             new_seen, reviews_done = store.answers_today(today)
             limits = DailyLimits(new_per_day=20, reviews_per_day=count)
@@ -153,34 +154,16 @@ def dva_answers(path: Path, count: int, today: date, *, cram: bool) -> dict[str,
             if card is None:
                 raise SystemExit(f"card {head[0]} of the queue is missing")
             quality = GRADES[index % len(GRADES)]
-            before = card.schedule
-            if cram:
-                after, kind = before.state, "cram"
+            graded = grade(
+                card.id, card.schedule, quality, today=today, at=datetime.now(UTC), duration_ms=3000,
+                leeches=leeches, cram=cram,
+            )  # fmt: skip
+            review_id = store.record_answer(graded.answer)
+            if cram:  # wrong: once more at the end, as the review loop does
+                step = queue.take(card.id, again=quality < 3)
             else:
-                after = scheduler.review(before.state, quality, today)
-                relearning = before.state.reps == 0 and before.state.due is not None
-                kind = "drill" if before.state.drill or relearning else "review"
-            answer = Answer(
-                card.id,
-                quality,
-                kind,
-                before,
-                after,
-                before.leech,
-                before.suspended,
-                datetime.now(UTC),
-                today,
-                3000,
-            )
-            review_id = store.record_answer(answer)
-            history.append((card, queue, review_id))
-            if cram:
-                rest = without(queue, card.id)
-                if quality < scheduler.PASSING_GRADE:
-                    rest = Queue(rest.reviews, rest.new, (*rest.drills, card.id))
-                queue = rest
-            else:
-                queue = after_answer(queue, card.id, after, today)
+                step = after_answer(queue, card.id, graded.answer.after, today)
+            history.append((card, step, review_id))
             times.append(clock() - start)
     return _answer_report(times, base)
 
