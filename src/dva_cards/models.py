@@ -89,6 +89,8 @@ class Review(SQLModel, table=True):
     __table_args__ = (
         Index("ix_review_day", "day", "kind"),
         Index("ix_review_card", "card_id", "id"),
+        # `stats --deck`: one deck's answers day by day in one index range.
+        Index("ix_review_deck_day", "deck_id", "day", "kind"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -112,6 +114,9 @@ class Review(SQLModel, table=True):
     due_after: date | None = None
     drill_after: bool
     lapses_after: int
+    # Its card's deck, filled in by the database when the row is written (trigger review_deck); it stays
+    # when the card is pruned. NULL for answers of cards pruned before this column existed.
+    deck_id: int | None = None
 
 
 class SourceFile(SQLModel, table=True):

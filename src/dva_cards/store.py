@@ -577,7 +577,9 @@ class Store:
     # costs far less than six), the hardest cards from the end of that same index, due dates through
     # ix_card_due, answers per day by one ix_review_day seek per day (cheaper than a GROUP BY over the
     # year), older study days by index seeks, the retention window through ix_review_day with each
-    # answer's context from the covering ix_card_context.
+    # answer's context from the covering ix_card_context. One deck's answers come from ix_review_deck_day:
+    # each answer row carries its card's deck (filled in by the trigger review_deck), so a deck's figures
+    # read only its own answers.
 
     def stats_rows(
         self,
@@ -618,7 +620,7 @@ class Store:
         in_deck = "" if deck_id is None else "AND deck_id = :deck "
         review_in_deck = ""
         if deck_id is not None:
-            review_in_deck = "AND +card_id IN (SELECT id FROM card WHERE deck_id = :deck) "
+            review_in_deck = "AND deck_id = :deck "
         answered = AnswerKind.study_sql() + " "
         # A context's first part, as `stats.section_of` reads it before trimming: what retention groups by.
         separator = f"'{CONTEXT_SEPARATOR}'"
@@ -649,11 +651,10 @@ class Store:
                 "SELECT day FROM studied WHERE day IS NOT NULL"
             )
         else:
-            # One deck: every day of its history in one pass along ix_review_day, each answer's card checked
-            # against the deck's cards (`+card_id`: walking ix_review_card card by card would then sort them).
+            # One deck: every day of its history in one range of ix_review_deck_day, already in day order.
             review_days = (
-                f"SELECT day, count(*) FROM review WHERE day <= :today AND {answered}"
-                "AND +card_id IN (SELECT id FROM card WHERE deck_id = :deck) GROUP BY day"
+                "SELECT day, count(*) FROM review INDEXED BY ix_review_deck_day "
+                f"WHERE deck_id = :deck AND day <= :today AND {answered}GROUP BY day"
             )
             older_days = "SELECT NULL WHERE 0"  # review_days holds them all
         card_queries = {

@@ -304,7 +304,7 @@ class Side:
         dva_db = bench._collection(name, cards, reviews, fresh=self.fresh)
         stem = dva_db.name.removesuffix(".db")
         twin = bench.work / f"anki-{stem}-m{MIRROR_VERSION}" / "collection.anki2"
-        if self.fresh or not twin.exists() or twin.stat().st_mtime < dva_db.stat().st_mtime:
+        if self.fresh or not twin.exists():  # the stem names the generator's version and day
             for stale in bench.work.glob(f"anki-{name}-{cards}c-{reviews}r-*"):
                 shutil.rmtree(stale, ignore_errors=True)
             print(f"building the Anki twin of {dva_db.name} ...", file=sys.stderr)
