@@ -134,7 +134,7 @@ def _parse_in_sections(lines: list[str], env: dict[str, Any]) -> Iterator[tuple[
     while start < len(lines):
         end = _next_boundary(lines, start + _SECTION_LINES)
         tokens = md.parse("\n".join(lines[start:end]), env)
-        if end < len(lines) and _runs_to_end(tokens, end - start):
+        if end < len(lines) and _runs_to_end(tokens, _content_end(lines, start, end)):
             end = len(lines)
             tokens = md.parse("\n".join(lines[start:]), env)
         yield start, tokens
@@ -589,3 +589,35 @@ def _dedent(block: list[str]) -> list[str]:
         else:
             dedented.append(line[cut:])
     return dedented
+
+
+def extract_part(text: str) -> tuple[Extraction, bool, bool]:
+    """`extract` of normalized text, with whether it defines link references (which markdown lets any part
+    of a file use) and whether a fenced code or HTML block runs to its end (and would run on into text
+    after it)."""
+    lines = text.split("\n")
+    env: dict[str, Any] = {}
+    walk = _Walk(lines, env)
+    open_end = False
+    for start, tokens in _parse_in_sections(lines, env):
+        walk.run(tokens, start)
+        open_end = _runs_to_end(tokens, _content_end(lines, start, len(lines)))
+    return (
+        Extraction(cards=tuple(walk.cards), skipped=tuple(walk.skipped)),
+        bool(env.get("references")),
+        open_end,
+    )
+
+
+def normalize_source(text: str) -> str:
+    """The text exactly as markdown-it sees it, so token line maps index our own line list."""
+    return _normalize_source(text)
+
+
+def _content_end(lines: list[str], start: int, end: int) -> int:
+    """The line after the last non-blank one of `lines[start:end]`, counted from `start`. A fence or HTML
+    block reaching it is still open there, whatever blank lines follow (markdown-it's line maps do not count
+    the empty line after a final newline)."""
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return end - start

@@ -131,6 +131,18 @@ class SourceFile(SQLModel, table=True):
     imported_at: datetime
 
 
+class SourceSection(SQLModel, table=True):
+    """What one section of a notes file yielded (JSON, see sections.py), under the hash of its text: a
+    changed file parses only the sections whose hash is new."""
+
+    __tablename__ = "source_section"
+
+    deck_id: int = Field(foreign_key="deck.id", primary_key=True)
+    path: str = Field(primary_key=True)
+    hash: str = Field(primary_key=True)
+    result: str
+
+
 class Setting(SQLModel, table=True):
     __tablename__ = "setting"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -48,6 +48,7 @@ from .session import CardInfo
 
 if TYPE_CHECKING:  # only `import` reconciles: reading commands start without it
     from .reconcile import DeckSnapshot, FilePlan
+    from .sections import SectionResult
 
 
 # -- the one place where dates and instants become stored text and back ------------------------------------------
@@ -234,6 +235,40 @@ class Store:
             )
         if plan.prune:
             self.prune(deck_id, plan.source)
+
+    def section_results(self, deck: str, source: str) -> dict[str, SectionResult]:
+        """What each section of the file yielded at its last import, by section hash."""
+        from .sections import result_from_json
+
+        rows = self.connection.execute(
+            "SELECT s.hash, s.result FROM source_section s JOIN deck d ON d.id = s.deck_id "
+            "WHERE d.name = ? AND s.path = ?",
+            (deck, source),
+        )
+        return {digest: result_from_json(json.loads(result)) for digest, result in rows}
+
+    def keep_section_results(self, deck_id: int, source: str, results: Mapping[str, SectionResult]) -> None:
+        """The file's stored section results become `results`. Runs inside the caller's transaction."""
+        from .sections import result_to_json
+
+        stored = {
+            row[0]
+            for row in self.connection.execute(
+                "SELECT hash FROM source_section WHERE deck_id = ? AND path = ?", (deck_id, source)
+            )
+        }
+        self.connection.executemany(
+            "DELETE FROM source_section WHERE deck_id = ? AND path = ? AND hash = ?",
+            [(deck_id, source, digest) for digest in stored - results.keys()],
+        )
+        self.connection.executemany(
+            "INSERT INTO source_section (deck_id, path, hash, result) VALUES (?, ?, ?, ?)",
+            [
+                (deck_id, source, digest, json.dumps(result_to_json(result), ensure_ascii=False))
+                for digest, result in results.items()
+                if digest not in stored
+            ],
+        )
 
     def prune(self, deck_id: int, source: str) -> int:
         """Delete the retired cards of one file. Their review rows stay, so past work still counts."""

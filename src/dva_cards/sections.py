@@ -1,0 +1,150 @@
+"""A notes file as sections that open with a top-level heading, each extracted on its own. Pure.
+
+A top-level heading (`# Title` at the start of a line) empties the heading path and ends every list, quote,
+paragraph and table, so what a section yields depends on its own text only, with two exceptions: which
+occurrence of a term in a context a card is (counted over the whole file), and link reference definitions
+(usable anywhere in a file). So a section's result is kept under the hash of its text, with lines and
+occurrences counted from the section's own start. Re-extracting an edited file parses only the sections
+whose hash is new, then numbers lines and occurrences over the whole file: the same drafts as `extract` of
+the whole text. A file that defines link references is extracted whole; from a section whose fenced code or
+HTML block runs on past its end (markdown would let it swallow the next heading), the rest of the file is
+extracted in one piece.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .extract import CardDraft, Extraction, Skipped, extract, extract_part, normalize_source
+from .identity import normalize_term
+
+# `# Title`, or a lone `#`, at the very start of a line.
+_TOP_HEADING = re.compile(r"#(?:[ \t]|\Z)")
+# A line that may open or close a fenced code block, at any indentation (inside list items too).
+_FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})(.*)")
+
+
+@dataclass(frozen=True)
+class SectionResult:
+    """What one section yields, its lines counted from 1 at its first line, occurrences within it alone."""
+
+    line_count: int
+    cards: tuple[CardDraft, ...]
+    skipped: tuple[Skipped, ...]
+    references: bool  # it defines link references, which other sections may use
+    open_end: bool  # a fenced code or HTML block runs to its end: markdown would carry it on
+
+
+def split_sections(lines: Sequence[str]) -> list[tuple[int, int]]:
+    """(start, end) line ranges that together cover `lines`, each after the first opening with a top-level
+    heading outside what looks like fenced code.
+
+    Notes often hold shell snippets whose `# comment` lines would otherwise look like headings. Fences are
+    tracked loosely (any indentation): a heading wrongly passed over only makes a section longer, and a
+    boundary wrongly taken is caught when its section is parsed (see `extract_sections`).
+    """
+    starts = [0]
+    fence = ""  # the opening fence while inside one
+    for index, line in enumerate(lines):
+        opener = _FENCE.match(line)
+        if fence:
+            closing = opener is not None and not opener.group(2).strip()
+            if (
+                closing
+                and opener is not None
+                and opener.group(1)[0] == fence[0]
+                and len(opener.group(1)) >= len(fence)
+            ):
+                fence = ""
+        elif opener is not None and not (opener.group(1)[0] == "`" and "`" in opener.group(2)):
+            fence = opener.group(1)
+        elif index and _TOP_HEADING.match(line):
+            starts.append(index)
+    ends = [*starts[1:], len(lines)]
+    return list(zip(starts, ends, strict=True))
+
+
+def section_hash(text: str, version: str) -> str:
+    return hashlib.blake2b(f"{version}\x00{text}".encode(), digest_size=16).hexdigest()
+
+
+def extract_sections(
+    text: str, known: Mapping[str, SectionResult], version: str
+) -> tuple[Extraction, dict[str, SectionResult]]:
+    """The drafts of `text` (equal to `extract(text)`), reusing `known` results by section hash.
+
+    Returns the extraction and the result of every section it is made of, by hash, to keep for next time.
+    """
+    lines = normalize_source(text).split("\n")
+    used: dict[str, SectionResult] = {}
+    placed: list[tuple[int, SectionResult]] = []
+    ranges = split_sections(lines)
+    for start, end in ranges:
+        if placed and placed[-1][0] + placed[-1][1].line_count > start:
+            continue  # taken in by the part before, whose last block ran on
+        part = "\n".join(lines[start:end])
+        digest = section_hash(part, version)
+        result = known.get(digest) or used.get(digest) or parse_section(part)
+        if result.open_end and end < len(lines):
+            # A fenced code or HTML block runs on past the section's end: the rest of the file is one part,
+            # as a whole-file parse would see it.
+            part = "\n".join(lines[start:])
+            digest = section_hash(part, version)
+            result = known.get(digest) or parse_section(part)
+        used[digest] = result
+        placed.append((start, result))
+    if any(result.references for _, result in placed):
+        return extract(text), {}
+    return _assemble(placed), used
+
+
+def parse_section(part: str) -> SectionResult:
+    """Extract one section (normalized text) on its own."""
+    extraction, references, open_end = extract_part(part)
+    return SectionResult(part.count("\n") + 1, extraction.cards, extraction.skipped, references, open_end)
+
+
+def _assemble(placed: Sequence[tuple[int, SectionResult]]) -> Extraction:
+    """Sections' results as one file's: lines moved to where each section starts, occurrences renumbered."""
+    cards: list[CardDraft] = []
+    skipped: list[Skipped] = []
+    seen: dict[tuple[tuple[str, ...], str], int] = {}
+    for start, result in placed:
+        for card in result.cards:
+            key = (card.context, normalize_term(card.front))
+            occurrence = seen.get(key, 0)
+            seen[key] = occurrence + 1
+            cards.append(CardDraft(card.context, card.front, card.back, card.line + start, occurrence))
+        skipped.extend(Skipped(item.line + start, item.reason, item.text) for item in result.skipped)
+    return Extraction(tuple(cards), tuple(skipped))
+
+
+# -- storage: a section's result as JSON ------------------------------------------------------------------
+
+
+def result_to_json(result: SectionResult) -> list[Any]:
+    return [
+        result.line_count,
+        [[list(card.context), card.front, card.back, card.line, card.occurrence] for card in result.cards],
+        [[item.line, item.reason, item.text] for item in result.skipped],
+        result.references,
+        result.open_end,
+    ]
+
+
+def result_from_json(value: list[Any]) -> SectionResult:
+    line_count, cards, skipped, references, open_end = value
+    return SectionResult(
+        int(line_count),
+        tuple(
+            CardDraft(tuple(context), front, back, int(line), int(occ))
+            for context, front, back, line, occ in cards
+        ),
+        tuple(Skipped(int(line), reason, text) for line, reason, text in skipped),
+        bool(references),
+        bool(open_end),
+    )

@@ -1,0 +1,105 @@
+"""Sections: extracting a file section by section, reusing unchanged sections, gives exactly `extract`."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dva_cards import sections
+from dva_cards.extract import extract
+from dva_cards.sections import extract_sections, result_from_json, result_to_json, split_sections
+
+VERSION = "test"
+FRAGMENTS = st.sampled_from(
+    ["* ", "- ", "1. ", "    ", "\t", "**", "*", "`", " - ", " = ", ": ", "# ", "## ", "Term", "answer",
+     "Lambda", "22", "\n", "\n", "\n", "\n\n# EC2\n", "\n\n# S3\n", "\n\n#\n", "\n# Lambda\n", "```\n",
+     "~~~\n", "<!--\n", "-->\n", "<!-- x -->", "| a | b |\n|---|---|\n", "> ", "é", "\r\n", "[x]: /u\n",
+     "[x]", "* **Term** - answer\n", "&nbsp;\n# EC2\n", "<div>\n", "  * *Sub* - nested\n", "\n\n"]
+)  # fmt: skip
+MARKDOWNISH = st.lists(FRAGMENTS, max_size=80).map("".join)
+NOTES = """# EC2
+* **EC2** - virtual machines
+* **AMI** - an image
+
+# S3
+* **Bucket** - a container
+* **EC2** - not this one
+
+# EC2
+* **EC2** - again, a second occurrence
+"""
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=MARKDOWNISH)
+def test_section_by_section_is_the_whole_file(text: str) -> None:
+    assert extract_sections(text, {}, VERSION)[0] == extract(text)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    parts=st.lists(MARKDOWNISH, min_size=1, max_size=6),
+    edit=st.integers(min_value=0, max_value=5),
+    replacement=MARKDOWNISH,
+)
+def test_an_edited_file_reusing_the_old_sections_is_extracted_as_a_whole(
+    parts: list[str], edit: int, replacement: str
+) -> None:
+    original = "\n\n# Part\n".join(parts)
+    _, known = extract_sections(original, {}, VERSION)
+    parts[edit % len(parts)] = replacement
+    edited = "\n\n# Part\n".join(parts)
+    assert extract_sections(edited, known, VERSION)[0] == extract(edited)
+
+
+def test_only_the_changed_section_is_parsed_again(monkeypatch: object) -> None:
+    import pytest
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    first, known = extract_sections(NOTES, {}, VERSION)
+    parsed: list[str] = []
+    real = sections.parse_section
+
+    def spy(part: str) -> sections.SectionResult:
+        parsed.append(part)
+        return real(part)
+
+    monkeypatch.setattr(sections, "parse_section", spy)
+    edited = NOTES.replace("a container", "a container of objects")
+    second, _ = extract_sections(edited, known, VERSION)
+    assert parsed == ["# S3\n* **Bucket** - a container of objects\n* **EC2** - not this one\n"]
+    assert second == extract(edited)
+    assert [card.occurrence for card in second.cards if card.front == "EC2"] == [0, 0, 1]
+    assert [card.line for card in second.cards] == [card.line for card in first.cards]
+
+
+def test_a_fence_open_at_a_section_end_takes_the_next_heading_in() -> None:
+    text = "# A\n* **X** - x\n\n```\n\n# B\n* **Y** - y\n```\n\n# C\n* **Z** - z\n"
+    result = extract_sections(text, {}, VERSION)[0]
+    assert result == extract(text)
+    assert [card.front for card in result.cards] == ["X", "Z"]
+
+
+def test_link_references_make_the_whole_file_one_piece() -> None:
+    text = "# A\n* **[x]** - see\n\n# B\n[x]: https://example.com\n"
+    extraction, kept = extract_sections(text, {}, VERSION)
+    assert extraction == extract(text)
+    assert kept == {}
+
+
+def test_sections_start_at_top_level_headings() -> None:
+    lines = ["intro", "", "# A", "text", "&nbsp;", "# B", "", "## sub", " # indented", "#", "x", "#hashtag"]
+    assert split_sections(lines) == [(0, 2), (2, 5), (5, 9), (9, 12)]
+
+
+def test_comments_in_fenced_shell_snippets_are_no_sections() -> None:
+    lines = ["# A", "```bash", "", "# list functions", "aws lambda list-functions", "```", "", "# B", "x"]
+    assert split_sections(lines) == [(0, 7), (7, 9)]
+    text = "\n".join(lines)
+    assert extract_sections(text, {}, VERSION)[0] == extract(text)
+
+
+def test_a_section_result_survives_json() -> None:
+    _, known = extract_sections(NOTES, {}, VERSION)
+    for result in known.values():
+        assert result_from_json(result_to_json(result)) == result
