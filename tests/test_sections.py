@@ -103,3 +103,14 @@ def test_a_section_result_survives_json() -> None:
     _, known = extract_sections(NOTES, {}, VERSION)
     for result in known.values():
         assert result_from_json(result_to_json(result)) == result
+
+
+def test_a_large_file_keeps_every_card_when_a_fence_spans_a_parsing_boundary() -> None:
+    from tests.conftest import BUNDLED_DECK
+
+    deck = BUNDLED_DECK.read_text(encoding="utf-8")
+    deck = deck if deck.endswith("\n") else deck + "\n"
+    # Five copies run past the 4,000 lines a large file is parsed in; the deck's shell snippets hold
+    # `# comment` lines that must not become headings.
+    assert len(extract(deck * 5).cards) == 5 * len(extract(deck).cards)
+    assert extract_sections(deck * 5, {}, VERSION)[0] == extract(deck * 5)
