@@ -634,7 +634,7 @@ class Store:
 
         Fields (see `domain.StatsRows`): decks (id, name); card_groups (deck_id, `StatsCategory`, ease // 100,
         interval bucket, `CardState` today, leech, count); due_by_day (due, count) of active
-        scheduled cards; review_days (day, answers: heat_start to today, or a deck's whole history) and
+        scheduled cards; review_days (day, answers: heat_start to today) and
         older_days (days before heat_start) for review and drill answers;
         today (answers, cram, cards, time_ms, new cards introduced in the whole collection); retention
         (section: the first part of a context, or None; young passed, young answers, mature passed, mature
@@ -669,29 +669,26 @@ class Store:
             f"{_bucket_sql('interval', [int(edge) for edge in interval_edges])} AS k, count(*) "
             f"FROM card INDEXED BY ix_card_stats WHERE 1 {in_deck}GROUP BY k"
         )
-        if deck_id is None:
-            # Counting one day's entries of ix_review_day is a short index walk; a GROUP BY over the whole
-            # year costs twice as much. Record kinds are review, drill or cram (record_answer checks).
-            review_days = (
-                "WITH RECURSIVE d(day) AS (SELECT :heat UNION ALL SELECT date(day, '+1 day') FROM d "
-                "WHERE day < :today) SELECT day, (SELECT count(*) FROM review WHERE review.day = d.day) "
-                f"- (SELECT count(*) FROM review WHERE review.day = d.day AND kind = '{AnswerKind.CRAM.value}') FROM d"
-            )
-            # Each step seeks the latest study day before the previous one: a few hundred index seeks.
-            older_days = (
-                "WITH RECURSIVE studied(day) AS ("
-                f"SELECT (SELECT day FROM review WHERE day < :heat AND {answered}ORDER BY day DESC LIMIT 1) "
-                f"UNION ALL SELECT (SELECT day FROM review WHERE day < studied.day AND {answered}"
-                "ORDER BY day DESC LIMIT 1) FROM studied WHERE studied.day IS NOT NULL) "
-                "SELECT day FROM studied WHERE day IS NOT NULL"
-            )
-        else:
-            # One deck: every day of its history in one range of ix_review_deck_day, already in day order.
-            review_days = (
-                "SELECT day, count(*) FROM review INDEXED BY ix_review_deck_day "
-                f"WHERE deck_id = :deck AND day <= :today AND {answered}GROUP BY day"
-            )
-            older_days = "SELECT NULL WHERE 0"  # review_days holds them all
+        # Counting one day's entries of an index is a short walk; a GROUP BY over the whole year costs twice as
+        # much. Record kinds are review, drill or cram (record_answer checks). One deck's answers are counted
+        # along ix_review_deck_day (deck_id, day, kind), the same way.
+        answers = "review" if deck_id is None else "review INDEXED BY ix_review_deck_day"
+        of_deck = "" if deck_id is None else "deck_id = :deck AND "
+        review_days = (
+            "WITH RECURSIVE d(day) AS (SELECT :heat UNION ALL SELECT date(day, '+1 day') FROM d "
+            f"WHERE day < :today) SELECT day, (SELECT count(*) FROM {answers} WHERE {of_deck}day = d.day) "
+            f"- (SELECT count(*) FROM {answers} WHERE {of_deck}day = d.day "
+            f"AND kind = '{AnswerKind.CRAM.value}') FROM d"
+        )
+        # Each step seeks the latest study day before the previous one: a few hundred index seeks.
+        older_days = (
+            "WITH RECURSIVE studied(day) AS ("
+            f"SELECT (SELECT day FROM {answers} WHERE {of_deck}day < :heat AND {answered}"
+            "ORDER BY day DESC LIMIT 1) "
+            f"UNION ALL SELECT (SELECT day FROM {answers} WHERE {of_deck}day < studied.day AND {answered}"
+            "ORDER BY day DESC LIMIT 1) FROM studied WHERE studied.day IS NOT NULL) "
+            "SELECT day FROM studied WHERE day IS NOT NULL"
+        )
         card_queries = {
             "decks": f"SELECT id, name FROM deck WHERE 1 {in_deck.replace('deck_id', 'id')}ORDER BY name",
             "card_groups": card_groups,
