@@ -8,7 +8,8 @@ Inputs are built here and cached in the temp dir (`--work` elsewhere, `--fresh` 
 * the bundled deck (decks/aws-dva.md) 100 times in one file, and the same 100 copies as 100 files in a
   directory (10.7 MB each way);
 * a collection of 50,000 cards with 500,000 reviews (stats), one of 100,000 cards and 100,000 reviews
-  (review latency), both from tests/bench/generate.py.
+  (review latency), and for the Anki comparison one of 200,000 cards with 2,000,000 reviews, all from
+  tests/bench/generate.py (and their Anki twins, from tests/bench/anki_mirror.py).
 
 Figures and their floors (ratio = value / floor; the target is the highest acceptable ratio):
 
