@@ -39,7 +39,8 @@ __all__ = ["bundled_template"]
 COPIES = 20  # the bundled deck 20 times over, one deck per file: 11,000 cards, a few seconds of import
 IMPORT_SEEDS = range(6)
 REVIEW_SEEDS = range(5)
-SCHEDULE_COLUMNS = ("reps", "ease", "interval", "due", "drill", "lapses")
+# Each logged with its value before and after the answer (the FSRS memory too), so the log chains them.
+SCHEDULE_COLUMNS = ("reps", "ease", "interval", "due", "drill", "lapses", "stability", "difficulty")
 
 
 @pytest.fixture(scope="module")
@@ -294,15 +295,20 @@ def _assert_cards_agree_with_the_log(template: Path, db: Path) -> None:
     assert cards.keys() == old_cards.keys()
     state = {card_id: [card[name] for name in SCHEDULE_COLUMNS] for card_id, card in old_cards.items()}
     last_review = {card_id: card["last_review"] for card_id, card in old_cards.items()}
+    memory_day = {card_id: card["memory_day"] for card_id, card in old_cards.items()}
     for row in reviews[len(old_reviews) :]:
         assert [row[f"{name}_before"] for name in SCHEDULE_COLUMNS] == state[row["card_id"]], row
         state[row["card_id"]] = [row[f"{name}_after"] for name in SCHEDULE_COLUMNS]
         last_review[row["card_id"]] = row["reviewed_at"]
+        memory_day[row["card_id"]] = row["day"]
     for card_id, card in cards.items():
         assert [card[name] for name in SCHEDULE_COLUMNS] == state[card_id], card_id
         assert card["last_review"] == last_review[card_id]
+        assert card["memory_day"] == memory_day[card_id]
         untouched = {
-            name: value for name, value in card.items() if name not in (*SCHEDULE_COLUMNS, "last_review")
+            name: value
+            for name, value in card.items()
+            if name not in (*SCHEDULE_COLUMNS, "last_review", "memory_day")
         }
         original = old_cards[card_id]
         assert untouched == {name: original[name] for name in untouched}, card_id

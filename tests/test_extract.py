@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dva_cards import extract as extract_module
 from dva_cards.extract import CardDraft, Extraction, Skipped, extract, normalize_term
 
 SEED = Path(__file__).parent.parent / "decks" / "aws-dva.md"
@@ -40,8 +38,37 @@ def seed() -> Extraction:
 
 
 def test_seed_totals(seed: Extraction) -> None:
-    assert len(seed.cards) == 469
-    assert len(seed.skipped) == 21
+    # 499 before code terms defined by `is a ...` were read (`appspec.yml` is a specification...): 500.
+    assert len(seed.cards) == 500
+    assert len(seed.skipped) == 199
+
+
+# Cards the earlier rules made from the bundled deck that the current rules deliberately leave out, each
+# with its reason: stress, questions, values, link lists (the labelled notes call none of them definitions).
+DROPPED_SEED_CARDS = {
+    258: "a list of names, not an explanation",  # `*OS* - Linux, Windows, Mac OS, Amazon OS`
+    386: "bold inside a sentence",  # `**locked** to *instance family*...`
+    542: "bold inside a sentence",  # `**security groups** for loadbalancers should be...`
+    776: "question, not a term",  # `**How it works**`
+    883: "bold inside a sentence",  # `**Wordpress** on AWS`
+    946: "question, not a term",
+    1146: "a list of names, not an explanation",  # `*Code* - [AWS CodeCommit](#codecommit) or [Github](...)`
+    1147: "a list of names, not an explanation",
+    1148: "a list of names, not an explanation",
+    1149: "back only points elsewhere",  # `*Deploy* - [AWS CodeDeploy](#codedeploy)`
+    1300: "whole sentence in bold",  # `**To make it work**`
+    1466: "question, not a term",
+    1500: "question, not a term",  # `**Why is monitoring important**`
+    1552: "question, not a term",
+}
+
+
+def test_seed_cards_left_out_on_purpose(seed: Extraction) -> None:
+    reasons = {skipped.line: skipped.reason for skipped in seed.skipped}
+    carded = {card.line for card in seed.cards}
+    for line, reason in DROPPED_SEED_CARDS.items():
+        assert line not in carded
+        assert reasons[line] == reason, line
 
 
 def test_seed_cards_are_in_source_order_with_content(seed: Extraction) -> None:
@@ -128,7 +155,6 @@ def test_seed_asg_keeps_its_expansion_and_sub_bullets(seed: Extraction) -> None:
             ("Lambda", "Lambda Limits and Best Practices", "Limits"),
             "512 MB",
         ),
-        ("Code", ("CICD",), "[AWS CodeCommit](#codecommit) or [Github](https://github.com/)"),
         (
             "VM",
             ("Docker", "Docker"),
@@ -238,8 +264,8 @@ def test_seed_equal_terms_count_occurrences(seed: Extraction) -> None:
     assert [(card.back, card.occurrence) for card in env_vars] == [("up to 4 KB", 0), ("5 KB", 1)]
 
 
-def test_seed_skipped_definitions(seed: Extraction) -> None:
-    assert seed.skipped == (
+def test_seed_empty_definitions_are_reported(seed: Extraction) -> None:
+    assert tuple(skipped for skipped in seed.skipped if skipped.reason == "empty definition") == (
         Skipped(808, "empty definition", "* `CAA` -"),
         Skipped(809, "empty definition", "* `DS` -"),
         Skipped(810, "empty definition", "* `MX` -"),
@@ -321,8 +347,19 @@ def test_strong_term_then_running_text(term: str) -> None:
 
 @pytest.mark.parametrize("term", STRESSED_WORDS.values(), ids=STRESSED_WORDS.keys())
 def test_emphasis_or_code_then_running_text_is_stress_not_a_term(term: str) -> None:
-    assert extract(f"* {term} is the answer\n").cards == ()
+    assert extract(f"* {term} holds the answer\n").cards == ()
     assert extract(f"* {term} - is the answer\n").cards == (CardDraft((), "Term", "is the answer", 1, 0),)
+
+
+def test_emphasis_then_a_defining_verb_defines() -> None:
+    # `*Hashing* is used to map data...`: an emphasised name followed by `is`/`are`/`means` opens a definition.
+    assert extract("* *Term* is the answer\n").cards == (CardDraft((), "Term", "is the answer", 1, 0),)
+
+
+def test_code_then_a_copula_defines_only_with_an_article() -> None:
+    # `` `appspec.yml` is a specification... `` defines; `` `images` are stored on... `` states a fact.
+    assert extract("* `Term` is the answer\n").cards == (CardDraft((), "Term", "is the answer", 1, 0),)
+    assert extract("* `Term` is stored here\n").cards == ()
 
 
 @pytest.mark.parametrize("term", TERMS.values(), ids=TERMS.keys())
@@ -451,11 +488,8 @@ def test_bare_term_is_a_plain_list_item() -> None:
         pytest.param("<div>\n* **X** - y\n</div>\n", id="html block"),
         pytest.param("| a | b |\n|---|---|\n| * **X** - y | c |\n", id="table"),
         pytest.param("* [IAM](#iam)\n    * [IAM Policies](#iam-policies)\n", id="table of contents"),
-        pytest.param("* [**X**](#x) - y\n", id="link around a term"),
-        pytest.param("* **[X](#x)** - y\n", id="link inside a term"),
-        pytest.param("* <b>X</b> - y\n", id="raw html term"),
-        pytest.param("* the **root** account\n", id="bold mid-sentence"),
-        pytest.param("* **S3**'s buckets\n* `a`,`b` - c\n", id="term glued to text"),
+        pytest.param("* [IAM](#iam)\n* [S3](#s3)\n", id="link list"),
+        pytest.param("* **S3**'s buckets\n", id="term glued to text"),
         pytest.param("**X** - not in a list\n", id="paragraph"),
         pytest.param("# **X** - y\n", id="heading"),
         pytest.param("* ** ** - y\n* `` - y\n", id="no term"),
@@ -631,50 +665,6 @@ def test_markdownish_text_never_raises_and_is_deterministic(text: str) -> None:
     result = extract(text)
     check_invariants(text, result)
     assert extract(text) == result
-
-
-@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.lists(
-        st.sampled_from(
-            [
-                "**",
-                "__",
-                "*",
-                "_",
-                "`",
-                "``",
-                " ",
-                " - ",
-                ": ",
-                " = ",
-                " -> ",
-                "(",
-                ")",
-                "x",
-                "y z",
-                "日本",
-                "\n  ",
-                "!",
-                "[",
-                "]",
-                "<",
-                "&",
-                "\\",
-                ".",
-                ",",
-                "'",
-                "\u00a0",
-            ]
-        ),
-        max_size=14,
-    ).map(lambda parts: "* " + "".join(parts))
-)
-def test_simple_lines_read_like_fully_parsed_ones(text: str) -> None:
-    # One-line definitions skip the inline parser; they must come out exactly as if it had run.
-    fast = extract(text)
-    with mock.patch.object(extract_module, "_split_simple_term", return_value=None):
-        assert extract(text) == fast
 
 
 def test_deeply_nested_list() -> None:

@@ -381,7 +381,7 @@ CASES = [
     ),
     Case(
         "only tables",
-        _file("table.md", "| term | answer |\n|---|---|\n| **A** - b | * **C** - d |\n"),
+        _file("table.md", "| left | right |\n|---|---|\n| **A** - b | * **C** - d |\n"),
         check=_no_cards,
     ),
     Case(

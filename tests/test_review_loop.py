@@ -12,10 +12,12 @@ from dva_cards.errors import UserError
 from dva_cards.review import (
     SessionOptions,
     Summary,
+    chosen_editor,
     describe_outcome,
     editor_command,
     format_days,
     grade_line,
+    launch_editor,
     run_session,
     section_matches,
 )
@@ -94,9 +96,9 @@ def test_new_cards_in_source_order_each_answer_logged(store: Store) -> None:
     timeout = store.review_card(ids["Timeout"])
     assert timeout is not None and timeout.schedule.state == SM2State(0, 2500, 0, TODAY)
     assert (summary.reviewed, summary.correct, summary.correct_percent) == (3, 2, 67)
-    assert summary.seconds == 14.0  # seven keys
+    assert summary.seconds == 12.0  # the three answers, card shown to grade, as `stats` counts time today
     assert summary.due_tomorrow == 3  # EC2 and Lambda tomorrow, Timeout still due from today
-    assert "Reviewed 3 · correct 67% · time 14 s · due tomorrow 3" in out
+    assert "Reviewed 3 · correct 67% · time 12 s · due tomorrow 3" in out
 
 
 def test_header_shows_deck_context_and_counts(store: Store) -> None:
@@ -108,13 +110,13 @@ def test_header_shows_deck_context_and_counts(store: Store) -> None:
     assert any(
         line.startswith("aws › Compute") and line.endswith("5 new · 0 review · 1 drill") for line in lines
     )
-    assert "0 today  1 today  2 today  3 today  4 1d  5 1d" in out
+    assert "0 blackout · 1 wrong · 2 almost · 3 hard today · 4 good 1d · 5 easy 1d" in out
 
 
 def test_grades_shown_with_their_intervals(store: Store) -> None:
     set_card(store, ids_by_front(store)["EC2"], reps=2, ease=2500, interval=6, due="2026-03-10")
     _, out, _ = session(store, [" ", "q"])
-    assert "0 today  1 today  2 today  3 today  4 15d  5 16d" in out
+    assert "0 blackout · 1 wrong · 2 almost · 3 hard today · 4 good 15d · 5 easy 16d" in out
 
 
 def test_drills_come_back_until_graded_4(store: Store) -> None:
@@ -230,7 +232,8 @@ def test_suspend_and_bury_leave_the_session_and_can_be_undone(store: Store) -> N
     assert ec2 is not None and ec2.schedule.suspended
     lambda_ = store.review_card(ids["Lambda"])
     assert lambda_ is not None and lambda_.schedule.state.reps == 1 and lambda_.schedule.buried_until is None
-    assert card_row(store.connection, ids["Lambda"])[:-9] == before[:-9]  # content untouched
+    schedule_columns = 12  # the trailing columns: SM-2 state, flags, last review, FSRS memory
+    assert card_row(store.connection, ids["Lambda"])[:-schedule_columns] == before[:-schedule_columns]
 
 
 def test_buried_card_is_back_tomorrow_and_suspended_is_not(store: Store) -> None:
@@ -393,7 +396,9 @@ def test_section_matches() -> None:
 
 def test_formatting() -> None:
     assert [format_days(d) for d in (0, 1, 30, 45, 400)] == ["today", "1d", "30d", "1.5mo", "1.1y"]
-    assert grade_line({0: 0, 5: 6}).plain == "0 today  5 6d"
+    assert (
+        grade_line({0: 0, 5: 6}).plain == "0 blackout · 1 wrong · 2 almost · 3 hard · 4 good · 5 easy 6d"
+    )  # 3 and 4 not in the preview
     assert describe_outcome(3, SM2State(1, 2360, 1, TODAY + timedelta(1), drill=True), TODAY).endswith(
         "4 or 5."
     )
@@ -432,3 +437,40 @@ def test_card_deleted_while_shown_is_left_and_the_session_goes_on(store: Store) 
     assert summary.reviewed == 1
     rows = review_rows(store.connection)
     assert len(rows) == 1 and rows[0]["card_id"] != first_id
+
+
+def test_no_editor_is_one_clear_line_naming_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(UserError, match=r"set \$EDITOR \(or \$VISUAL\)"):
+        chosen_editor({})
+    with pytest.raises(UserError):
+        chosen_editor({"EDITOR": "  "})
+    assert chosen_editor({"EDITOR": "nano", "VISUAL": "code -w"}) == ("VISUAL", "code -w")
+    assert chosen_editor({"EDITOR": "nano"}) == ("EDITOR", "nano")
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.delenv("EDITOR", raising=False)
+    with pytest.raises(UserError, match="no editor"):
+        launch_editor(Path("/n/aws.md"), 3)
+
+
+def test_an_unclosed_quote_in_editor_is_a_message(
+    store: Store, notes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(UserError, match=r"\$EDITOR is not a valid command line"):
+        editor_command('vim "', Path("/n/aws.md"), 3)
+    monkeypatch.setenv("EDITOR", 'vim "')
+    monkeypatch.delenv("VISUAL", raising=False)
+    summary, out, _ = session(store, ["e", " ", "4", "q"], edit=launch_editor)
+    assert "Edit: $EDITOR is not a valid command line" in out  # the session goes on
+    assert summary.reviewed == 1
+
+
+def test_editor_time_is_not_review_time(store: Store, notes: Path) -> None:
+    clock = Clock()
+
+    def slow_editor(path: Path, line: int) -> None:
+        clock.advance(600)  # ten minutes in the editor
+
+    summary, _, _ = session(store, ["e", " ", "4", "q"], edit=slow_editor, clock=clock)
+    [row] = review_rows(store.connection)
+    assert row["duration_ms"] == 4000  # shown again after the edit: reveal, grade
+    assert summary.milliseconds == 4000

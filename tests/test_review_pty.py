@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from dva_cards.keys import ESCAPE, REVEAL, LineKeys, TerminalKeys, open_keys
+from dva_cards.keys import ESCAPE, PAGE_DOWN, REVEAL, UP, LineKeys, TerminalKeys, open_keys
 from tests.helpers import run_json, write
 from tests.review_fixtures import NOTES, review_rows
 
 pexpect = pytest.importorskip("pexpect")
 termios = pytest.importorskip("termios")
 
-PROMPT = "space: show answer"
+PROMPT = "space show the answer"
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def test_reveal_grade_undo_suspend_quit(spawn, collection: Path) -> None:  # typ
     child.expect(PROMPT)
     child.send(" ")  # a single key, no Enter
     child.expect("virtual machines")
-    child.expect("4 1d  5 1d")
+    child.expect("4 good 1d · 5 easy 1d")
     child.send("4")
     child.expect("Lambda")
     child.expect(PROMPT)
@@ -198,7 +198,11 @@ def test_terminal_keys_single_keys_and_restore(pty_pair: tuple[int, int]) -> Non
         os.write(master, b"\r")
         assert keys.read_key() == "\n"
         os.write(master, b"\x1b[A")
-        assert keys.read_key() == ESCAPE  # the whole arrow-key sequence
+        assert keys.read_key() == UP  # the whole arrow-key sequence, named
+        os.write(master, b"\x1b[6~")
+        assert keys.read_key() == PAGE_DOWN
+        os.write(master, b"\x1b[Z")
+        assert keys.read_key() == ESCAPE  # any other sequence: ignored whole
         os.write(master, b"q")
         assert keys.read_key() == "q"
         with keys.paused():

@@ -330,7 +330,7 @@ def test_due_counts_and_stats_groups_equal_the_python_rules(tmp_path: Path) -> N
             assert store.due_count(day) == expected, day
         raw = store.stats_rows(
             today=TODAY, retention_start=TODAY, forecast_end=TODAY + timedelta(days=1), heat_start=TODAY,
-            deck_id=None, interval_edges=(0, 1), mature_days=21, learning_reps=2, start_ease=2500,
+            deck_id=None, interval_edges=(0, 1), mature_days=21, learning_reps=2, low_ease=2500,
             hardest_limit=1,
         )  # fmt: skip
         grouped: Counter[tuple[int, int]] = Counter()

@@ -380,3 +380,22 @@ def test_every_history_follows_the_design_exactly(steps: list[tuple[int, int]]) 
 @given(histories)
 def test_ease_stays_on_the_two_hundredths_grid(steps: list[tuple[int, int]]) -> None:
     assert all(after.ease % 20 == 0 for _, _, _, after in replay(steps))
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_replay_is_review_answer_after_answer(seed: int) -> None:
+    import random
+
+    from dva_cards.scheduler import replay
+
+    rng = random.Random(seed)
+    start = SM2State(reps=2, ease=2200, interval=6, due=DAY, drill=rng.random() < 0.5, lapses=1)
+    day, answers, state = DAY, [], start
+    for _ in range(60):
+        day += timedelta(days=rng.choice([0, 0, 1, 3, 20]))
+        quality = rng.choice([0, 1, 2, 3, 3, 4, 5])
+        answers.append((day, quality))
+        state = review(state, quality, day)
+    assert replay(answers, start) == state
+    with pytest.raises(ValueError, match="a grade is an integer from 0 to 5"):
+        replay([(DAY, True)])  # type: ignore[list-item]

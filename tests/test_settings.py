@@ -7,21 +7,44 @@ from pathlib import Path
 
 import pytest
 
-from dva_cards.settings import SETTINGS, SettingError, Settings, effective, normalize_key, parse_value
+from dva_cards.fsrs import DEFAULT_PARAMETERS
+from dva_cards.scheduling import SchedulerName
+from dva_cards.settings import (
+    FSRS_PARAMETERS_KEY,
+    SETTINGS,
+    SettingError,
+    Settings,
+    effective,
+    normalize_key,
+    parameters_text,
+    parse_value,
+)
 from tests.helpers import dump, run
 
 
 def test_defaults() -> None:
     assert effective({}) == Settings(
-        new_per_day=20, reviews_per_day=200, rollover_hour=4, leech_threshold=8, leech_action="flag"
-    )
+        new_per_day=20, reviews_per_day=200, rollover_hour=4, leech_threshold=8, leech_action="flag",
+        scheduler=SchedulerName.SM2, desired_retention=0.9, maximum_interval=36_500,
+        fsrs_parameters=DEFAULT_PARAMETERS,
+    )  # fmt: skip
     assert set(SETTINGS) == {
         "new-per-day",
         "reviews-per-day",
         "rollover-hour",
         "leech-threshold",
         "leech-action",
+        "scheduler",
+        "desired-retention",
+        "maximum-interval",
     }
+
+
+def test_fitted_parameters_read_back_bit_for_bit_and_bad_ones_are_refused() -> None:
+    fitted = tuple(value * 1.0001 for value in DEFAULT_PARAMETERS[:20]) + (0.2,)
+    assert effective({FSRS_PARAMETERS_KEY: parameters_text(fitted)}).fsrs_parameters == fitted
+    with pytest.raises(SettingError, match="optimize"):
+        effective({FSRS_PARAMETERS_KEY: "[1, 2]"})
 
 
 def test_stored_values_override_defaults_and_unknown_keys_are_ignored() -> None:
@@ -106,6 +129,9 @@ def test_config_set_get_list_unset(db_path: Path) -> None:
         "rollover-hour": 4,
         "leech-threshold": 8,
         "leech-action": "suspend",
+        "scheduler": "sm2",
+        "desired-retention": 0.9,
+        "maximum-interval": 36_500,
     }
 
     result = run("config", "unset", "new-per-day")

@@ -27,18 +27,32 @@ except SystemExit as exit:
 else:
     code = 0
 loaded = sorted({name.split(".")[0] for name in sys.modules})
-print(json.dumps({"code": code, "loaded": loaded}), file=sys.stderr)
+print(json.dumps({"code": code, "loaded": loaded, "modules": sorted(sys.modules)}), file=sys.stderr)
 """
 
 
 def loaded_by(*args: str) -> set[str]:
     """Top-level packages imported by `dva-cards ARGS` in a fresh interpreter."""
+    return set(_probe(*args)["loaded"])
+
+
+def modules_loaded_by(*args: str) -> set[str]:
+    """Every module (`sys.modules`) imported by `dva-cards ARGS` in a fresh interpreter."""
+    return set(_probe(*args)["modules"])
+
+
+def _probe(*args: str) -> dict[str, list[str]]:
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=False, timeout=120
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        stdin=subprocess.DEVNULL,  # `review` reads keys: end of input ends the session at once
     )
     report = json.loads(done.stderr.strip().splitlines()[-1])
     assert report["code"] in (0, None), done.stderr
-    return set(report["loaded"])
+    return dict(report)
 
 
 @pytest.fixture
@@ -80,3 +94,20 @@ def test_import_loads_markdown_but_not_sqlalchemy(collection: Path, tmp_path: Pa
     loaded = loaded_by("--db", str(collection), "import", str(notes), "--deck", "d")
     assert "markdown_it" in loaded  # creating a collection would load SQLModel and Alembic: not here
     assert not loaded & {"sqlalchemy", "alembic"}
+
+
+FITTING = {"numpy", "dva_cards.fsrs_optimizer"}  # `optimize` alone needs them
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["review"], ["stats"], ["stats", "--json"]])
+def test_help_version_review_and_stats_never_load_the_optimizer(collection: Path, args: list[str]) -> None:
+    modules = modules_loaded_by("--db", str(collection), *args)
+    assert not modules & FITTING
+
+
+def test_review_under_fsrs_loads_the_model_but_not_the_optimizer(collection: Path) -> None:
+    from tests.helpers import run
+
+    assert run("--db", str(collection), "config", "set", "scheduler", "fsrs").exit_code == 0
+    modules = modules_loaded_by("--db", str(collection), "review")
+    assert "dva_cards.fsrs" in modules and not modules & FITTING

@@ -38,7 +38,7 @@ def summarize(
         interval_edges=stats.INTERVAL_EDGES,
         mature_days=stats.MATURE_DAYS,
         learning_reps=stats.LEARNING_REPS,
-        start_ease=START_EASE,
+        low_ease=START_EASE,
         hardest_limit=stats.HARDEST_LIMIT,
     )
     return stats.summarize(raw, win, new_per_day=new_per_day, rollover_hour=4, deck=deck)

@@ -83,6 +83,13 @@ SHAPE: dict[str, Any] = {
     ],
     "ease": [{"low": int, "high": int, "cards": int}],
     "intervals": [{"low": int, "high": (int, type(None)), "cards": int}],
+    "recall": {
+        "desired_retention": float,
+        "cards": int,
+        "mean": (float, type(None)),
+        "below_desired": int,
+        "sections": [{"section": str, "cards": int, "mean": float}],
+    },
 }
 
 
@@ -336,7 +343,7 @@ def _figures(db_path: Path) -> stats.Stats:
         raw = store.stats_rows(
             today=win.today, retention_start=win.retention_start, forecast_end=win.forecast_end,
             heat_start=win.heat_start, deck_id=None, interval_edges=stats.INTERVAL_EDGES,
-            mature_days=stats.MATURE_DAYS, learning_reps=stats.LEARNING_REPS, start_ease=START_EASE,
+            mature_days=stats.MATURE_DAYS, learning_reps=stats.LEARNING_REPS, low_ease=START_EASE,
             hardest_limit=stats.HARDEST_LIMIT,
         )  # fmt: skip
     return stats.summarize(raw, win, new_per_day=20, rollover_hour=4)

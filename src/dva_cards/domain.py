@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from .card_state import AnswerKind, CardState, StatsCategory
+from .fsrs import CardMemory
 from .scheduler import START_EASE, SM2State
 
 
@@ -73,6 +74,9 @@ class CardSchedule:
     suspended: bool = False
     buried_until: date | None = None
     last_review: str | None = None  # as stored (sql_datetime, UTC), so it round-trips byte for byte
+    memory: CardMemory | None = (
+        None  # FSRS stability and difficulty, and their learner day (None: unanswered)
+    )
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ class ReviewCard:
 
 @dataclass(frozen=True)
 class Answer:
-    """One grade to log: the card's schedule before, and its SM-2 state and flags after."""
+    """One grade to log: the card's schedule before, and its state, FSRS memory and flags after."""
 
     card_id: str
     quality: int
@@ -104,6 +108,7 @@ class Answer:
     reviewed_at: datetime  # timezone-aware
     day: date  # the learner's day it counts for
     duration_ms: int = 0
+    memory_after: CardMemory | None = None  # None only for a cram answer of a never-answered card
 
 
 # -- the stats screen's rows ----------------------------------------------------------------------------------------
@@ -153,6 +158,14 @@ class RetentionRow(NamedTuple):
     mature: int
 
 
+class MemoryRow(NamedTuple):
+    """An active card's FSRS memory, for today's predicted recall."""
+
+    context: str  # the first part of the card's context (its section, untrimmed)
+    elapsed: int  # learner days from the answer that set the memory to today
+    stability: float
+
+
 class StatsRows(NamedTuple):
     """Everything the store reads for one stats screen."""
 
@@ -164,3 +177,4 @@ class StatsRows(NamedTuple):
     today: TodayRow
     retention: Sequence[RetentionRow]
     hardest: Sequence[HardCard]
+    memories: Sequence[MemoryRow] = ()  # active cards with an FSRS memory

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from . import scheduler
+from . import scheduling as schedulers
 from .card_state import AnswerKind, CardState, state_of
 from .domain import Answer, CardSchedule
+from .scheduling import Scheduling
 from .session import facts_of
 
 
@@ -37,24 +38,30 @@ def grade(
     duration_ms: int,
     leeches: LeechPolicy,
     cram: bool = False,
+    scheduling: Scheduling = schedulers.SM2_DEFAULTS,
 ) -> Graded:
     """The record of grading the card `quality` on the learner's day `today` at the instant `at`.
 
-    A cram answer changes nothing: it is logged with the card's state as both before and after.
+    A cram answer changes nothing: it is logged with the card's state as both before and after. ``scheduling``
+    says which scheduler sets the next state (SM-2 unless given).
     """
     duration = max(0, duration_ms)
     if cram:
         answer = Answer(
             card_id, quality, AnswerKind.CRAM, before, before.state, before.leech, before.suspended, at, today,
-            duration,
+            duration, before.memory,
         )  # fmt: skip
         return Graded(answer, became_leech=False)
-    after = scheduler.review(before.state, quality, today)
+    following = schedulers.answer(before.state, before.memory, quality, today, scheduling)
+    after = following.state
     # Drilling and re-learning answers are the day's repeats, logged apart from its reviews.
     drilling = state_of(facts_of(before.state), today) is CardState.DRILL
     kind = AnswerKind.DRILL if drilling else AnswerKind.REVIEW
-    became_leech = scheduler.is_lapse(before.state, quality) and after.lapses >= leeches.threshold
+    # A lapse is what the scheduler counted as one (failing a drill is none).
+    became_leech = after.lapses > before.state.lapses and after.lapses >= leeches.threshold
     leech = before.leech or became_leech
     suspended = before.suspended or (became_leech and leeches.suspend)
-    answer = Answer(card_id, quality, kind, before, after, leech, suspended, at, today, duration)
+    answer = Answer(
+        card_id, quality, kind, before, after, leech, suspended, at, today, duration, following.memory
+    )
     return Graded(answer, became_leech)

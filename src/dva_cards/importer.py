@@ -12,15 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from .domain import CardRow, SkippedRow
-from .extract import Extraction
+from .extract import EXTRACTOR_VERSION, Extraction
 from .identity import file_hash
 from .reconcile import Counts, DeckPlan, FileExists, FileInput, FilePlan, reconcile_deck
 from .sections import SectionResult, extract_sections
 from .sources import NotesFile, find_notes, read_notes
 from .store import Store
-
-# Bump when extraction rules change, so every file is read again instead of skipped as unchanged.
-EXTRACTOR_VERSION = "1"
 
 Progress = Callable[[NotesFile, int], None]  # called after each file with the number of bytes done
 # A file's drafts, and what each of its sections yielded (kept for the file's next import).

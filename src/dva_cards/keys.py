@@ -21,6 +21,14 @@ ENTER = "\n"
 ESCAPE = "\x1b"
 CTRL_C = "\x03"
 CTRL_D = "\x04"
+# Named keys the review screen scrolls with (escape sequences of xterm-like terminals).
+UP = "up"
+DOWN = "down"
+PAGE_UP = "page-up"
+PAGE_DOWN = "page-down"
+ESCAPE_SEQUENCES = {
+    b"[A": UP, b"OA": UP, b"[B": DOWN, b"OB": DOWN, b"[5~": PAGE_UP, b"[6~": PAGE_DOWN,
+}  # fmt: skip
 
 # Whole words a script may write instead of the key.
 WORDS = {
@@ -87,8 +95,8 @@ class TerminalKeys:
     def read_key(self) -> str:
         first = self._read_byte()
         if first == b"\x1b":
-            self._drain()  # the rest of an escape sequence (arrow keys...): ignored as a whole
-            return ESCAPE
+            # The rest of an escape sequence: arrows and page keys are named, anything else is ignored whole.
+            return ESCAPE_SEQUENCES.get(self._drain(), ESCAPE)
         if first == CTRL_C.encode():  # only when ISIG is off; normally Ctrl-C arrives as SIGINT
             raise KeyboardInterrupt
         if first == CTRL_D.encode():
@@ -113,12 +121,16 @@ class TerminalKeys:
             raise EOFError
         return data
 
-    def _drain(self) -> None:
+    def _drain(self) -> bytes:
         import select
 
+        rest = b""
         while select.select([self.fd], [], [], 0.03)[0]:
-            if not os.read(self.fd, 64):
-                return
+            data = os.read(self.fd, 64)
+            if not data:
+                break
+            rest += data
+        return rest
 
     def _cbreak(self) -> None:
         import termios

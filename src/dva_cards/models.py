@@ -53,6 +53,15 @@ class Card(SQLModel, table=True):
             "retired_at",
         ),
         Index("ix_card_context", "id", "context", "deck_id"),
+        # Stats: today's predicted recall from the index alone.
+        Index(
+            "ix_card_memory",
+            "deck_id",
+            "context",
+            "stability",
+            "memory_day",
+            sqlite_where=text("stability IS NOT NULL AND retired_at IS NULL AND suspended = 0"),
+        ),
     )
 
     id: str = Field(primary_key=True, max_length=16)  # digest of deck, context, term, occurrence
@@ -77,6 +86,10 @@ class Card(SQLModel, table=True):
     drill: bool = False
     lapses: int = 0
     last_review: datetime | None = None
+    # FSRS memory (null until the card's first non-cram answer), kept under either scheduler
+    stability: float | None = None  # days until predicted recall falls to 90 %
+    difficulty: float | None = None  # 1-10
+    memory_day: date | None = None  # the learner day of the answer that set them
 
 
 class Review(SQLModel, table=True):
@@ -114,6 +127,10 @@ class Review(SQLModel, table=True):
     due_after: date | None = None
     drill_after: bool
     lapses_after: int
+    stability_before: float | None = None
+    difficulty_before: float | None = None
+    stability_after: float | None = None
+    difficulty_after: float | None = None
     # Its card's deck, filled in by the database when the row is written (trigger review_deck); it stays
     # when the card is pruned. NULL for answers of cards pruned before this column existed.
     deck_id: int | None = None

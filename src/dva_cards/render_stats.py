@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.text import Text
 
 from .humanize import duration
-from .stats import HEATMAP_WEEKS, Bar, DeckCounts, Heatmap, Rate, Stats
+from .stats import HEATMAP_WEEKS, LOW_EASE, Bar, DeckCounts, Heatmap, Rate, Stats
 
 BLOCKS = " ▏▎▍▌▋▊▉█"  # eighths of a character cell, for smooth bars
 HEAT_GLYPHS = ("·", "░", "▒", "▓", "█")  # no answers, then four levels of activity
@@ -46,6 +46,7 @@ def render(stats: Stats, console: Console) -> None:
         *_heatmap(stats.heatmap, width),
         *_retention(stats, width),
         *_sections(stats, width),
+        *_recall(stats, width),
         *_hardest(stats, width),
         *_distributions(stats, width),
     ]
@@ -133,7 +134,7 @@ def _forecast(stats: Stats, width: int) -> Lines:
     days = stats.forecast.days
     rows: list[tuple[str, int]]
     if len(days) <= MAX_FORECAST_ROWS:
-        rows = [(_day_label(day, stats.window.today), count) for day, count in days]
+        rows = forecast_day_rows(days, stats.window.today)
         unit = "day"
     else:
         rows = []
@@ -147,6 +148,24 @@ def _forecast(stats: Stats, width: int) -> Lines:
     if not stats.forecast.total:
         return [*heading, Text("nothing due", style="dim")]
     return [*heading, *bar_lines(rows, width)]
+
+
+def forecast_day_rows(days: Sequence[tuple[date, int]], today: date) -> list[tuple[str, int]]:
+    """One row a day, except that a run of two or more days with nothing due is one row, `Thu 12-03 – Wed 12-30`:
+    a young collection's forecast is mostly empty days, which say nothing one per line."""
+    rows: list[tuple[str, int]] = []
+    index = 0
+    while index < len(days):
+        day, count = days[index]
+        end = index
+        while count == 0 and end + 1 < len(days) and days[end + 1][1] == 0:
+            end += 1
+        if end > index:
+            rows.append((f"{_day_label(day, today)} – {_day_label(days[end][0], today)}", 0))
+        else:
+            rows.append((_day_label(day, today), count))
+        index = end + 1
+    return rows
 
 
 def _day_label(day: date, today: date) -> str:
@@ -231,9 +250,21 @@ def _heatmap(heatmap: Heatmap, width: int) -> Lines:
         legend.append(glyph, style=HEAT_STYLES[level])
     legend.append(" more", style="dim")
     if heatmap.active_days:
-        first, second, third = thresholds
-        legend.append(f"   (░ ≤ {first} · ▒ ≤ {second} · ▓ ≤ {third} · █ more)", style="dim")
+        legend.append(f"   ({heat_legend(thresholds, heatmap.max)})", style="dim")
     return [*heading, *lines, legend]
+
+
+def heat_legend(thresholds: tuple[int, int, int], most: int) -> str:
+    """What each shade stands for, only the shades in use: `░ 1-5 answers` for a single day of 5 answers,
+    `░ 1-3 · ▒ 4-6 · ▓ 7-9 · █ 10-24 answers` with a year of them."""
+    parts = []
+    low = 1
+    for glyph, high in zip(HEAT_GLYPHS[1:], (*thresholds, most), strict=True):
+        high = min(high, most)
+        if high >= low:
+            parts.append(f"{glyph} {low}" if high == low else f"{glyph} {low}-{high}")
+            low = high + 1
+    return " · ".join(parts) + f" answer{_s(most)} a day"
 
 
 def _month_row(first_monday: date, weeks: int, label_width: int) -> Text:
@@ -289,10 +320,31 @@ def _sections(stats: Stats, width: int) -> Lines:
     return lines
 
 
+def _recall(stats: Stats, width: int) -> Lines:
+    recall = stats.recall
+    heading = _heading("Predicted recall today", "FSRS's chance you would recall each card now")
+    if recall.mean is None:
+        return [*heading, Text("no card answered yet", style="dim")]
+    summary = Text(f"{recall.mean:.1%} on average over {recall.cards} cards · ")
+    summary.append(f"{recall.below} below", style="bold" if recall.below else "")
+    summary.append(f" the desired retention {recall.desired_retention:.0%}")
+    rows = [
+        [Text(section.name), Text(f"{section.mean:.1%}"), Text(str(section.cards))]
+        for section in recall.sections[:SECTION_ROWS]
+    ]
+    lines = [*heading, summary, *table_lines(width, ["section", "recall", "cards"], rows, text_columns={0})]
+    if len(recall.sections) > SECTION_ROWS:
+        lines.append(Text(f"{len(recall.sections) - SECTION_ROWS} more sections in --json", style="dim"))
+    return lines
+
+
 def _hardest(stats: Stats, width: int) -> Lines:
-    heading = _heading("Hardest cards", "most lapses, then lowest ease")
+    heading = _heading("Hardest cards", f"with lapses or ease below {ease_text(LOW_EASE)}: most lapses first")
     if not stats.hardest:
-        return [*heading, Text("none yet: no card has lapsed or lost ease", style="dim")]
+        return [
+            *heading,
+            Text(f"none: no card has lapsed or fallen below ease {ease_text(LOW_EASE)}", style="dim"),
+        ]
     rows = []
     for card, _deck in stats.hardest:
         front = Text(" ".join(card.front.split()))

@@ -1,12 +1,15 @@
-"""The interactive review loop: the day's SM-2 session, or cram practice that leaves the schedule alone.
+"""The interactive review loop: the day's session (SM-2 or FSRS), or cram practice that leaves the schedule alone.
 
 Everything it touches is handed in: the store, a clock (``now()``, timezone-aware), a Rich console and a key
 reader, so tests drive a whole session with scripted keys and a fixed clock. Each answer is committed (review
 row and card state, one transaction) before the next card shows; undo puts back the exact state it replaced.
 
 Keys: Space/Enter reveal · 0-5 grade · u undo · s suspend · b bury until tomorrow · e edit the source line in
-$EDITOR (then re-import the file) · q quit · ? help. Ctrl-C and end of input quit too; every way out prints
-the summary.
+$VISUAL/$EDITOR (then re-import the file) · q quit · ? help. Ctrl-C and end of input quit too; every way out
+prints the summary.
+
+Two displays show the same session: on a terminal, a full screen a card (review_screen renders a view state,
+terminal_screen draws it on the alternate screen); in scripts, a log of plain lines.
 """
 
 from __future__ import annotations
@@ -15,20 +18,20 @@ import os
 import random
 import re
 import shlex
-import shutil
 import subprocess
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
 from datetime import date, datetime, tzinfo
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from rich.console import Console, Group, RenderableType
 from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 
-from . import scheduler
+from . import scheduler, scheduling
 from .card_state import state_of
 from .clock import add_days, learner_today
 from .domain import ReviewCard
@@ -36,23 +39,28 @@ from .errors import CardGone, UserError
 from .grading import LeechPolicy, grade
 from .humanize import duration
 from .identity import CONTEXT_SEPARATOR, context_parts
-from .keys import ENTER, ESCAPE, REVEAL, KeyReader
+from .keys import DOWN, ENTER, ESCAPE, PAGE_DOWN, PAGE_UP, REVEAL, UP, KeyReader
+from .review_screen import (
+    KEY_HELP,
+    CardView,
+    Counts,
+    answer_lines,
+    answer_room,
+    clamp_scroll,
+    format_days,
+    shown_answer,
+)
+from .review_screen import grade_row as screen_grade_row
+from .review_screen import render as render_screen
 from .session import DailyLimits, Queue, QueueStep, after_answer, build_queue, facts_of, without
 from .settings import Settings
 from .store import Store
+from .terminal_screen import TerminalScreen
 
 Clock = Callable[[], datetime]
 Editor = Callable[[Path, int], None]
 
 GRADE_KEYS = "012345"
-GRADE_NAMES = {
-    5: "perfect",
-    4: "correct after hesitation",
-    3: "correct with serious difficulty",
-    2: "wrong, but easy once seen",
-    1: "wrong, the answer remembered",
-    0: "blackout",
-}
 # Editors that open a file at a line with `+LINE file`.
 PLUS_LINE_EDITORS = frozenset(
     {
@@ -78,8 +86,14 @@ class SessionOptions:
 class Summary:
     reviewed: int = 0
     correct: int = 0  # graded 3 or better
-    seconds: float = 0.0
+    # Time studied, as `stats` counts "time today": each answer's time from its card shown to its grade, so
+    # an editor, a pause on the closing prompt or a stopped session never counts.
+    milliseconds: int = 0
     due_tomorrow: int = 0
+
+    @property
+    def seconds(self) -> float:
+        return self.milliseconds / 1000
 
     @property
     def correct_percent(self) -> int | None:
@@ -93,6 +107,23 @@ class _Undo:
     step: QueueStep  # what the action changed in the queue: undo puts the card back at its head
     review_id: int | None = None
     quality: int | None = None
+    duration_ms: int = 0
+
+
+class Display(Protocol):
+    """Where the session shows itself: the full screen on a terminal, a log of lines in scripts."""
+
+    def card(self, view: CardView, *, new: bool = False) -> None:
+        """Show ``view``: a card just drawn from the queue (``new``), or the same card revealed, scrolled,
+        with or without the key help."""
+
+    def say(self, message: str, style: str) -> None: ...
+
+    def closing(self, message: str) -> None:
+        """The session's end, with one key left to undo the last answer."""
+
+    def size(self) -> tuple[int, int]:
+        """(columns, lines) the cards are laid out for."""
 
 
 def run_session(
@@ -105,13 +136,19 @@ def run_session(
     options: SessionOptions | None = None,
     edit: Editor | None = None,
     tz: tzinfo | None = None,
+    screen: TerminalScreen | None = None,
+    notice: str | None = None,
 ) -> Summary:
     """Run one session to its end (queue empty, `q`, Ctrl-C or end of input) and print its summary.
 
-    ``tz`` is the learner's time zone for the day rollover (None: the system's). Raises UserError before
+    ``tz`` is the learner's time zone for the day rollover (None: the system's). With a ``screen`` the cards
+    show full-screen on the terminal's alternate screen and the summary prints after it is left; without,
+    the session is a log of lines on ``console``. ``notice`` is shown with the first card on the screen (the
+    caller has printed it on the normal screen, where the full screen would hide it). Raises UserError before
     anything is shown or written for an unknown deck or a section without cards.
     """
-    return _Session(store, settings, now, console, keys, options or SessionOptions(), edit, tz).run()
+    session = _Session(store, settings, now, console, keys, options or SessionOptions(), edit, tz)
+    return session.run(screen, notice)
 
 
 class _Session:
@@ -138,21 +175,31 @@ class _Session:
         self.queue = Queue()
         self.history: list[_Undo] = []
         self.summary = Summary()
+        self.display: Display = LogDisplay(console)
 
     # -- the session -----------------------------------------------------------------------------------------
 
-    def run(self) -> Summary:
+    def run(self, screen: TerminalScreen | None = None, notice: str | None = None) -> Summary:
         started = self.now()
         if self.options.cram:
             self.queue = self._cram_queue()
         else:
             self.queue = self._daily_queue(self._today(started))
         try:
-            self._loop()
+            if screen is not None and self.queue:
+                full = ScreenDisplay(screen)
+                with screen.active(full.redraw):
+                    self.display = full
+                    if notice:
+                        self._say(notice, "yellow")
+                    self._loop()
+            else:
+                self._loop()
         except (KeyboardInterrupt, EOFError):
             self.console.print()
+        finally:
+            self.display = LogDisplay(self.console)
         ended = self.now()
-        self.summary.seconds = max(0.0, (ended - started).total_seconds())
         tomorrow = add_days(self._today(ended), 1)
         self.summary.due_tomorrow = self.store.due_count(tomorrow, deck_id=self.deck_id)
         self.console.print(render_summary(self.summary))
@@ -166,8 +213,7 @@ class _Session:
             if not self.history:
                 return
             # The last card may have been graded by mistake: one more key can still take it back.
-            self._say("Cram done." if self.options.cram else "Done for today.", "bold green")
-            self._say("u: undo the last answer · any other key: finish", "dim")
+            self.display.closing("Cram done." if self.options.cram else "Done for today.")
             if self.keys.read_key().lower() != "u" or not self._undo():
                 return
 
@@ -222,18 +268,22 @@ class _Session:
         if card is None or not self._showable(card):
             without(self.queue, card_id)  # changed behind the session's back (edit, another run)
             return "next"
-        self._show_front(card)
+        view = self._view(card)
+        self.display.card(view, new=True)
         shown_at = self.now()
-        revealed = False
         while True:
             key = self.keys.read_key()
             key = key.lower() if len(key) == 1 else key
-            if key in (REVEAL, ENTER):
-                if not revealed:
-                    revealed = True
-                    self._show_back(card)
+            if view.show_keys:  # ? or Esc closes the key help; any other key closes it and acts
+                view = replace(view, show_keys=False)
+                if key in ("?", ESCAPE):
+                    self.display.card(view)
+                    continue
+            if key in (REVEAL, ENTER, DOWN, PAGE_DOWN, UP, PAGE_UP, "j", "k"):
+                view = self._move(view, key)
+                self.display.card(view)
             elif key in GRADE_KEYS and len(key) == 1:
-                if revealed:
+                if view.revealed:
                     self._answer(card, int(key), shown_at)
                     return "next"
                 self._say("Show the answer first (space or enter).", "dim")
@@ -252,7 +302,8 @@ class _Session:
             elif key == "q":
                 return "quit"
             elif key == "?":
-                self.console.print(render_help())
+                view = replace(view, show_keys=True)
+                self.display.card(view)
             elif key != ESCAPE:
                 self._say(f"Unknown key {key!r}: ? shows the keys.", "dim")
 
@@ -265,54 +316,43 @@ class _Session:
         facts = facts_of(schedule.state, suspended=schedule.suspended, buried_until=schedule.buried_until)
         return state_of(facts, self._today()).queued
 
-    def _show_front(self, card: ReviewCard) -> None:
-        self.console.print()
-        self.console.rule(style="dim")
-        self.console.print(self._header(card))
-        self.console.print()
-        self.console.print(Text(card.front, style="bold"))
-        self.console.print(Text("space: show answer · ? keys", style="dim"))
-
-    def _header(self, card: ReviewCard) -> Table:
-        where = Text(card.deck, style="bold")
-        if card.context:
-            where.append(CONTEXT_SEPARATOR)
-            where.append(card.context)
+    def _view(self, card: ReviewCard) -> CardView:
+        """The view state of a card just shown: front only, at the top of its answer."""
         if self.options.cram:
-            counts = Text(f"cram · {len(self.queue)} left", style="magenta")
+            counts = Counts(cram_left=len(self.queue))
+            preview = None
         else:
-            new, review, drill = self.queue.counts()
-            counts = Text.assemble(
-                (str(new), "blue"),
-                " new · ",
-                (str(review), "green"),
-                " review · ",
-                (str(drill), "red"),
-                " drill",
+            counts = Counts(*self.queue.counts())
+            schedule = card.schedule
+            preview = scheduling.preview(
+                schedule.state, schedule.memory, self._today(), self.settings.scheduling
             )
-        grid = Table.grid(expand=True)
-        grid.add_column(ratio=1)
-        grid.add_column(justify="right", no_wrap=True)
-        grid.add_row(where, counts)
-        return grid
+        return CardView(
+            card.deck, card.context, card.front, card.back, counts, width=80, height=24, preview=preview
+        )
 
-    def _show_back(self, card: ReviewCard) -> None:
-        self.console.print()
-        self.console.print(Markdown(card.back))
-        self.console.print()
-        if self.options.cram:
-            grades = Text("grade 0-5 (cram: the schedule is not changed)", style="dim")
-        else:
-            grades = grade_line(scheduler.preview(card.schedule.state, self._today()))
-        self.console.print(grades)
+    def _move(self, view: CardView, key: str) -> CardView:
+        """Reveal, or page and scroll a revealed answer taller than the screen."""
+        if not view.revealed:
+            return replace(view, revealed=True) if key in (REVEAL, ENTER) else view
+        width, height = self.display.size()
+        sized = replace(view, width=width, height=height)
+        room = answer_room(sized)
+        total = len(answer_lines(view.back, sized.width, False))
+        page = max(1, room - 2)
+        step = {DOWN: 1, "j": 1, UP: -1, "k": -1, PAGE_DOWN: page, REVEAL: page, ENTER: page, PAGE_UP: -page}
+        scroll = clamp_scroll(clamp_scroll(view.scroll, total, room) + step[key], total, room)
+        return replace(view, scroll=scroll)
 
     def _answer(self, card: ReviewCard, quality: int, shown_at: datetime) -> None:
         at = self.now()
         today = self._today(at)
         leeches = LeechPolicy(self.settings.leech_threshold, self.settings.leech_action == "suspend")
+        duration_ms = max(0, round((at - shown_at).total_seconds() * 1000))
         graded = grade(
             card.id, card.schedule, quality, today=today, at=at,
-            duration_ms=round((at - shown_at).total_seconds() * 1000), leeches=leeches, cram=self.options.cram,
+            duration_ms=duration_ms, leeches=leeches, cram=self.options.cram,
+            scheduling=self.settings.scheduling,
         )  # fmt: skip
         answer, became_leech = graded.answer, graded.became_leech
         after = answer.after
@@ -324,17 +364,18 @@ class _Session:
             self._say("This card has left the collection meanwhile; the answer was not recorded.", "yellow")
             return
         self.summary.reviewed += 1
+        self.summary.milliseconds += duration_ms
         self.summary.correct += int(quality >= scheduler.PASSING_GRADE)
         if self.options.cram:
             # Wrong: once more at the end of the cram.
             step = self.queue.take(card.id, again=quality < scheduler.PASSING_GRADE)
-            self.history.append(_Undo("answer", card, step, review_id, quality))
+            self.history.append(_Undo("answer", card, step, review_id, quality, duration_ms))
             return
         if answer.suspended:  # a leech taken out of review
             step = without(self.queue, card.id)
         else:
             step = after_answer(self.queue, card.id, after, today)
-        self.history.append(_Undo("answer", card, step, review_id, quality))
+        self.history.append(_Undo("answer", card, step, review_id, quality, duration_ms))
         self._say(describe_outcome(quality, after, today), "dim")
         if became_leech:
             action = "suspended" if answer.suspended else "flagged"
@@ -352,15 +393,14 @@ class _Session:
             before = None if self.options.cram else entry.card.schedule
             self.store.undo_answer(entry.review_id, entry.card.id, before)
             self.summary.reviewed -= 1
+            self.summary.milliseconds -= entry.duration_ms
             self.summary.correct -= int((entry.quality or 0) >= scheduler.PASSING_GRADE)
             what = f"grade {entry.quality}"
         else:
             self.store.restore_schedule(entry.card.id, entry.card.schedule)
             what = entry.action
         self.queue.put_back(entry.step)
-        message = Text(f"Undone: {what} of ", style="yellow")
-        message.append(entry.card.front)
-        self.console.print(message)
+        self._say(f"Undone: {what} of {entry.card.front}", "yellow")
         return True
 
     def _suspend(self, card: ReviewCard) -> None:
@@ -380,11 +420,14 @@ class _Session:
             return
         path = Path(card.source)
         try:
-            with self.keys.paused():
+            with self._terminal_for_editor():
                 self.edit(path, card.line)
             from .importer import import_notes, load_notes
+            from .starter_deck import owning_file_exists
 
-            counts = import_notes(self.store, load_notes([path]), self.now(), deck=card.deck).counts
+            counts = import_notes(
+                self.store, load_notes([path]), self.now(), deck=card.deck, file_exists=owning_file_exists
+            ).counts
         except UserError as error:
             self._say(f"Edit: {error.message}", "red")
             return
@@ -403,32 +446,128 @@ class _Session:
         return learner_today(at or self.now(), self.settings.rollover_hour, self.tz)
 
     def _say(self, message: str, style: str) -> None:
+        self.display.say(message, style)
+
+    def _terminal_for_editor(self) -> AbstractContextManager[None]:
+        if isinstance(self.display, ScreenDisplay):
+            return self.display.screen.suspended()
+        return self.keys.paused()
+
+
+# -- the two displays ----------------------------------------------------------------------------------------
+
+
+class ScreenDisplay:
+    """One card a screen: each view state drawn whole on the alternate screen."""
+
+    def __init__(self, screen: TerminalScreen) -> None:
+        self.screen = screen
+        self.view: CardView | None = None
+        self.pending: list[str] = []  # said since the last card view: shown with the next one, then gone
+
+    def size(self) -> tuple[int, int]:
+        return self.screen.size()
+
+    def card(self, view: CardView, *, new: bool = False) -> None:
+        self.view = view
+        self.redraw()
+        self.pending = []
+
+    def say(self, message: str, style: str) -> None:
+        self.pending.append(message)
+        if self.view is not None:
+            self.redraw()
+
+    def closing(self, message: str) -> None:
+        if self.view is not None:
+            self.view = replace(
+                self.view, closing=message, counts=Counts(cram_left=self.view.counts.cram_left)
+            )
+            self.redraw()
+
+    def redraw(self) -> None:
+        if self.view is None:
+            return
+        width, height = self.screen.size()
+        view = replace(self.view, width=width, height=height, messages=tuple(self.pending))
+        self.screen.draw(render_screen(view))
+
+
+class LogDisplay:
+    """Scripts and pipes: each card printed once as a block of lines, the answer under it when revealed."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.view: CardView | None = None
+
+    def size(self) -> tuple[int, int]:
+        return self.console.width, self.console.height
+
+    def card(self, view: CardView, *, new: bool = False) -> None:
+        before, self.view = self.view, view
+        if new or before is None:
+            self._front(view)
+        elif view.show_keys and not before.show_keys:
+            self.console.print(render_help())
+        elif view.revealed and not before.revealed:
+            self._back(view)
+
+    def say(self, message: str, style: str) -> None:
         self.console.print(Text(message, style=style))
+
+    def closing(self, message: str) -> None:
+        self.say(message, "bold green")
+        self.say("u: undo the last answer · any other key: finish", "dim")
+        if self.view is not None:
+            self.view = replace(self.view, closing=message)
+
+    def _front(self, view: CardView) -> None:
+        self.console.print()
+        self.console.rule(style="dim")
+        self.console.print(log_header(view))
+        self.console.print()
+        self.console.print(Text(view.front, style="bold"))
+        self.console.print(Text("space: show answer · ? keys", style="dim"))
+
+    def _back(self, view: CardView) -> None:
+        back, cut = shown_answer(view.back)
+        self.console.print()
+        self.console.print(Markdown(back))
+        if cut is not None:
+            self.console.print(Text(cut, style="yellow"))
+        self.console.print()
+        self.console.print(grade_line(view.preview))
+        self.console.print(Text("0-5 grade · u undo · q quit · ? keys", style="dim"))
 
 
 # -- rendering (pure: values in, Rich renderables out) -------------------------------------------------------
 
 
-def format_days(days: int) -> str:
-    """A short interval: today, 6d, 1.6mo, 2.1y."""
-    if days <= 0:
-        return "today"
-    if days < 31:
-        return f"{days}d"
-    if days < 365:
-        return f"{days / 30.44:.1f}mo"
-    return f"{days / 365.25:.1f}y"
+def grade_line(preview: dict[int, int] | None, width: int = 80) -> Text:
+    """`0 blackout · 1 wrong · 2 almost · 3 hard 1d · 4 good 6d · 5 easy 6d`: each grade named, with when a
+    passing grade shows the card again (a failing one: again today); None in cram."""
+    return screen_grade_row(preview, width)
 
 
-def grade_line(preview: dict[int, int]) -> Text:
-    """`0 today  1 today  2 today  3 today  4 6d  5 6d`: each grade and when it would show the card again."""
-    line = Text()
-    for quality in sorted(preview):
-        if quality:
-            line.append("  ")
-        line.append(str(quality), style="bold")
-        line.append(" " + format_days(preview[quality]), style="dim")
-    return line
+def log_header(view: CardView) -> Table:
+    """The log display's header: deck › context, wrapping if it must, and the counters."""
+    where = Text(view.deck, style="bold")
+    if view.context:
+        where.append(CONTEXT_SEPARATOR)
+        where.append(view.context)
+    counts = view.counts
+    if counts.cram_left is not None:
+        right = Text(f"cram · {counts.cram_left} left", style="magenta")
+    else:
+        right = Text.assemble(
+            (str(counts.new), "blue"), " new · ", (str(counts.review), "green"), " review · ",
+            (str(counts.drill), "red"), " drill",
+        )  # fmt: skip
+    grid = Table.grid(expand=True)
+    grid.add_column(ratio=1)
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_row(where, right)
+    return grid
 
 
 def describe_outcome(quality: int, after: scheduler.SM2State, today: date) -> str:
@@ -448,7 +587,7 @@ def render_summary(summary: Summary) -> RenderableType:
         " · correct ",
         ("—" if percent is None else f"{percent}%", "bold"),
         " · time ",
-        (duration(round(summary.seconds * 1000)), "bold"),
+        (duration(summary.milliseconds), "bold"),
         " · due tomorrow ",
         (str(summary.due_tomorrow), "bold"),
     )
@@ -456,20 +595,11 @@ def render_summary(summary: Summary) -> RenderableType:
 
 
 def render_help() -> Table:
+    """The keys, as the full screen's `?` shows them (one list, review_screen.KEY_HELP)."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    grades = " · ".join(f"{quality} {name}" for quality, name in GRADE_NAMES.items())
-    for key, meaning in (
-        ("space, enter", "show the answer"),
-        ("0-5", f"grade: {grades}"),
-        ("u", "undo the last grade, suspend or bury (again for the one before)"),
-        ("s", "suspend this card (out of every session until unsuspended)"),
-        ("b", "bury this card until tomorrow"),
-        ("e", "open the note in $EDITOR at this card's line, then re-import the file"),
-        ("q, Ctrl-C", "quit with a summary"),
-        ("?", "this help"),
-    ):
+    for key, meaning in KEY_HELP:
         table.add_row(Text(key), Text(meaning))
     return table
 
@@ -502,9 +632,31 @@ def top_sections(contexts: Iterable[str], limit: int = 12) -> str:
 # -- the editor ----------------------------------------------------------------------------------------------
 
 
-def editor_command(editor: str, path: Path, line: int) -> list[str]:
-    """The argv that opens ``path`` at ``line`` in ``editor`` (a command line such as "code -w")."""
-    parts = shlex.split(editor, posix=os.name != "nt") or ["vi"]
+EDITOR_VARIABLES = ("VISUAL", "EDITOR")  # the usual order: a full-screen editor first
+
+
+def chosen_editor(environ: Mapping[str, str]) -> tuple[str, str]:
+    """(variable, command line) of the editor to open notes with; UserError when none is set.
+
+    There is no silent fallback to vi: a learner who never chose vi should not land in it mid-review.
+    """
+    for variable in EDITOR_VARIABLES:
+        value = environ.get(variable, "")
+        if value.strip():
+            return variable, value
+    raise UserError("no editor: set $EDITOR (or $VISUAL) to edit notes from a review, e.g. EDITOR=nano")
+
+
+def editor_command(editor: str, path: Path, line: int, variable: str = "EDITOR") -> list[str]:
+    """The argv that opens ``path`` at ``line`` in ``editor`` (a command line such as "code -w").
+
+    A command line the shell could not split (an unclosed quote) is a UserError naming the variable."""
+    try:
+        parts = shlex.split(editor, posix=os.name != "nt")
+    except ValueError as error:
+        raise UserError(f"${variable} is not a valid command line ({error}): {editor}") from None
+    if not parts:
+        raise UserError(f"${variable} is empty: set it to an editor, e.g. {variable}=nano")
     name = Path(parts[0]).name.lower().removesuffix(".exe")
     if name in PLUS_LINE_EDITORS:
         return [*parts, f"+{line}", str(path)]
@@ -516,12 +668,10 @@ def editor_command(editor: str, path: Path, line: int) -> list[str]:
 
 
 def launch_editor(path: Path, line: int) -> None:
-    """Open the notes file at a line in $EDITOR (or $VISUAL, or vi) and wait for it to close."""
-    editor = os.environ.get("EDITOR") or os.environ.get("VISUAL") or ("vi" if shutil.which("vi") else "")
-    if not editor.strip():
-        raise UserError("set $EDITOR to edit notes during a review")
-    command = editor_command(editor, path, line)
+    """Open the notes file at a line in $VISUAL or $EDITOR and wait for it to close."""
+    variable, editor = chosen_editor(os.environ)
+    command = editor_command(editor, path, line, variable)
     try:
         subprocess.run(command, check=False)
     except OSError as error:
-        raise UserError(f"cannot run editor {command[0]!r}: {error.strerror or error}") from None
+        raise UserError(f"cannot run ${variable} ({command[0]}): {error.strerror or error}") from None

@@ -6,6 +6,7 @@ and ``ceil(I * EF)`` never suffers from binary rounding: with floats, five 5s gi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -37,6 +38,45 @@ def review(state: SM2State, quality: int, today: date) -> SM2State:
     if quality < PASSING_GRADE:
         return _relearn(state, today)
     return _pass(state, quality, today)
+
+
+def replay(answers: Iterable[tuple[date, int]], start: SM2State | None = None) -> SM2State:
+    """The state a card's non-cram answers (learner day, grade; in the order given) leave it in.
+
+    SM-2 is a pure function of the log: this fold gives a card answered under SM-2 exactly its stored state,
+    and gives a card answered under FSRS the state SM-2 would have given it for the same answers. It is
+    `review` applied answer after answer (a test holds them equal), on plain ints: a switch of scheduler
+    folds half a million answers, and a state object per answer would cost most of the switch.
+    """
+    state = start if start is not None else SM2State()
+    reps, ease, interval, drill, lapses = state.reps, state.ease, state.interval, state.drill, state.lapses
+    # Only the last due date survives: keep the day it counts from and its days, add them once at the end.
+    due_from, due_days = state.due, 0
+    for day, quality in answers:
+        if type(quality) is not int or not 0 <= quality <= 5:
+            _check_grade(quality)  # raises, with the usual message
+        if drill:  # _drill_answer
+            if quality >= DRILL_EXIT_GRADE:
+                drill = False
+                due_from, due_days = day, interval
+        elif quality < PASSING_GRADE:  # _relearn
+            if reps >= 1:
+                lapses += 1
+            reps, interval, due_from, due_days = 0, 0, day, 0
+        else:  # _pass: next_ease, then next_interval, inlined
+            miss = 5 - quality
+            ease = max(MIN_EASE, ease + 100 - miss * (80 + miss * 20))
+            if reps == 0:
+                interval = 1
+            elif reps == 1:
+                interval = 6
+            else:
+                interval = min(MAX_INTERVAL, -(-interval * ease // 1000))
+            reps += 1
+            due_from, due_days = day, interval
+            drill = quality == PASSING_GRADE
+    due = None if due_from is None else _add_days(due_from, due_days)
+    return SM2State(reps, ease, interval, due, drill, lapses)
 
 
 def preview(state: SM2State, today: date) -> dict[int, int]:

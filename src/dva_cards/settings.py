@@ -13,12 +13,27 @@ from dataclasses import dataclass
 
 from .clock import DEFAULT_ROLLOVER_HOUR
 from .errors import UserError
+from .fsrs import (
+    DEFAULT_DESIRED_RETENTION,
+    DEFAULT_MAXIMUM_INTERVAL,
+    DEFAULT_PARAMETERS,
+    MAX_DESIRED_RETENTION,
+    MIN_DESIRED_RETENTION,
+    Parameters,
+    check_parameters,
+)
+from .scheduling import SchedulerName, Scheduling
 from .session import DEFAULT_NEW_PER_DAY, DEFAULT_REVIEWS_PER_DAY
 
 LEECH_ACTIONS = ("flag", "suspend")
 MAX_DAILY_LIMIT = 1_000_000  # far beyond anyone's day, and small enough for an SQL LIMIT
 DEFAULT_LEECH_THRESHOLD = 8  # lapses
 DEFAULT_LEECH_ACTION = "flag"
+# SM-2 for every collection unless chosen: its intervals are the ones the README has always promised, and FSRS
+# is one `config set scheduler fsrs` away (it replays the log, so nothing is lost either way).
+DEFAULT_SCHEDULER = SchedulerName.SM2
+# Written by `optimize`, not by `config set`: the FSRS parameters fitted to this collection, as a JSON list.
+FSRS_PARAMETERS_KEY = "fsrs-parameters"
 
 
 @dataclass(frozen=True)
@@ -26,7 +41,7 @@ class Setting:
     key: str
     default: str
     help: str
-    parse: Callable[[str], int | str]
+    parse: Callable[[str], int | float | str]
 
 
 @dataclass(frozen=True)
@@ -38,14 +53,22 @@ class Settings:
     rollover_hour: int = DEFAULT_ROLLOVER_HOUR
     leech_threshold: int = DEFAULT_LEECH_THRESHOLD
     leech_action: str = DEFAULT_LEECH_ACTION
+    scheduler: SchedulerName = DEFAULT_SCHEDULER
+    desired_retention: float = DEFAULT_DESIRED_RETENTION
+    maximum_interval: int = DEFAULT_MAXIMUM_INTERVAL
+    fsrs_parameters: Parameters = DEFAULT_PARAMETERS
+
+    @property
+    def scheduling(self) -> Scheduling:
+        return Scheduling(self.scheduler, self.fsrs_parameters, self.desired_retention, self.maximum_interval)
 
 
 class SettingError(UserError):
     """An unknown key or a value that key does not accept."""
 
 
-def _integer(low: int, high: int) -> Callable[[str], int | str]:
-    def parse(text: str) -> int | str:
+def _integer(low: int, high: int) -> Callable[[str], int | float | str]:
+    def parse(text: str) -> int | float | str:
         # Plain ASCII digits only: int() would also take "+3", "3_0", " 3 " and non-ASCII digits.
         if not re.fullmatch(r"[0-9]+", text):
             raise ValueError(f"a whole number from {low} to {high}")
@@ -57,8 +80,21 @@ def _integer(low: int, high: int) -> Callable[[str], int | str]:
     return parse
 
 
-def _choice(*choices: str) -> Callable[[str], int | str]:
-    def parse(text: str) -> int | str:
+def _decimal(low: float, high: float) -> Callable[[str], int | float | str]:
+    def parse(text: str) -> int | float | str:
+        # Plain decimals only (0.9, .85): float() would also take "nan", "inf" and "1e-1".
+        if not re.fullmatch(r"[0-9]*\.?[0-9]+", text):
+            raise ValueError(f"a decimal from {low:.2f} to {high:.2f}")
+        value = round(float(text), 4)
+        if not low <= value <= high:
+            raise ValueError(f"a decimal from {low:.2f} to {high:.2f}")
+        return value
+
+    return parse
+
+
+def _choice(*choices: str) -> Callable[[str], int | float | str]:
+    def parse(text: str) -> int | float | str:
         value = text.lower()
         if value not in choices:
             raise ValueError(" or ".join(choices))
@@ -100,6 +136,24 @@ SETTINGS: dict[str, Setting] = {
             "what happens to a leech: flag (keep reviewing it) or suspend",
             _choice(*LEECH_ACTIONS),
         ),
+        Setting(
+            "scheduler",
+            DEFAULT_SCHEDULER.value,
+            "sm2 or fsrs (switching replays the review log; nothing is lost)",
+            _choice(*(name.value for name in SchedulerName)),
+        ),
+        Setting(
+            "desired-retention",
+            str(DEFAULT_DESIRED_RETENTION),
+            "FSRS: the chance of recall a card is scheduled at (0.70-0.99)",
+            _decimal(MIN_DESIRED_RETENTION, MAX_DESIRED_RETENTION),
+        ),
+        Setting(
+            "maximum-interval",
+            str(DEFAULT_MAXIMUM_INTERVAL),
+            "FSRS: the longest interval in days",
+            _integer(1, DEFAULT_MAXIMUM_INTERVAL),
+        ),
     )
 }
 
@@ -134,10 +188,37 @@ def effective(stored: Mapping[str, str]) -> Settings:
         rollover_hour=number("rollover-hour"),
         leech_threshold=number("leech-threshold"),
         leech_action=str(typed_value("leech-action", stored)),
+        scheduler=SchedulerName(str(typed_value("scheduler", stored))),
+        desired_retention=float(typed_value("desired-retention", stored)),
+        maximum_interval=number("maximum-interval"),
+        fsrs_parameters=fsrs_parameters(stored),
     )
 
 
-def typed_value(key: str, stored: Mapping[str, str]) -> int | str:
+def fsrs_parameters(stored: Mapping[str, str]) -> Parameters:
+    """The FSRS parameters `optimize` kept for this collection, else FSRS-6's defaults."""
+    text = stored.get(FSRS_PARAMETERS_KEY)
+    if text is None:
+        return DEFAULT_PARAMETERS
+    import json
+
+    try:
+        return check_parameters(json.loads(text))
+    except (ValueError, TypeError) as error:
+        raise SettingError(
+            f"the FSRS parameters stored in the collection are invalid ({error}): "
+            "run `dva-cards optimize` again"
+        ) from None
+
+
+def parameters_text(parameters: Parameters) -> str:
+    """The stored form of fitted parameters (floats' shortest exact text: they read back bit for bit)."""
+    import json
+
+    return json.dumps(list(parameters))
+
+
+def typed_value(key: str, stored: Mapping[str, str]) -> int | float | str:
     """The effective value of one known key, typed (int or str)."""
     setting = SETTINGS[key]
     text = stored.get(key)

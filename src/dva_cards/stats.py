@@ -29,6 +29,10 @@ Definitions (the README repeats them):
   lapses are its failed answers in the window. Hardest cards: unretired cards with a lapse or an ease below
   the starting 2.5, by most lapses, then lowest ease, then source order.
 * Ease and interval histograms cover the learned active cards (learning, young, mature).
+* Predicted recall: FSRS's probability that each active card with a memory (answered at least once, under
+  either scheduler) would be recalled today, from its stability and the days since its last answer, with the
+  collection's FSRS parameters (defaults, or those `optimize` kept); its mean overall and per section, and the
+  cards below the desired retention.
 """
 
 from __future__ import annotations
@@ -38,10 +42,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, NamedTuple, Protocol
 
+from . import fsrs
 from .card_state import CardState, StatsCategory
-from .domain import CardGroup, HardCard, RetentionRow, StatsRows, TodayRow
+from .domain import CardGroup, HardCard, MemoryRow, RetentionRow, StatsRows, TodayRow
+from .fsrs import Parameters
 from .identity import context_parts
-from .scheduler import START_EASE
 
 SCHEMA_VERSION = 1
 DEFAULT_DAYS = 30
@@ -53,6 +58,9 @@ EASE_BUCKET = 100  # thousandths: histogram bars of 0.1 EF
 # Lower bounds (days) of the interval histogram's bars; the last bar is open-ended. 21 starts "mature".
 INTERVAL_EDGES = (0, 1, 2, 4, 8, 15, 21, 31, 61, 91, 181, 366)
 HARDEST_LIMIT = 10
+# "Hardest cards" are cards with a lapse or an ease below EF 2.0: a card answered 3 (hard) once, or failed once
+# while new, has lost some ease but is not hard; four 3s or two failures bring it below 2.0.
+LOW_EASE = 2000
 
 CATEGORIES = tuple(category.name.lower() for category in StatsCategory)  # the JSON keys, in this order
 
@@ -195,6 +203,20 @@ class Bar(NamedTuple):
     cards: int
 
 
+class SectionRecall(NamedTuple):
+    name: str
+    cards: int
+    mean: float
+
+
+class PredictedRecall(NamedTuple):
+    cards: int  # active cards with an FSRS memory
+    mean: float | None  # None without any
+    below: int  # of them, predicted below the desired retention
+    desired_retention: float
+    sections: tuple[SectionRecall, ...]  # lowest mean first
+
+
 class Stats(NamedTuple):
     window: Window
     deck: str | None
@@ -211,6 +233,7 @@ class Stats(NamedTuple):
     intervals: tuple[Bar, ...]  # days
     new_per_day: int
     rollover_hour: int
+    recall: PredictedRecall
 
 
 # -- the use-case ---------------------------------------------------------------------------------------------------
@@ -232,13 +255,21 @@ class StatsSource(Protocol):
         interval_edges: Sequence[int],
         mature_days: int,
         learning_reps: int,
-        start_ease: int,
+        low_ease: int,
         hardest_limit: int,
     ) -> StatsRows: ...
 
 
 def compute(
-    store: StatsSource, *, today: date, days: int, deck: str | None, new_per_day: int, rollover_hour: int
+    store: StatsSource,
+    *,
+    today: date,
+    days: int,
+    deck: str | None,
+    new_per_day: int,
+    rollover_hour: int,
+    parameters: Parameters = fsrs.DEFAULT_PARAMETERS,
+    desired_retention: float = fsrs.DEFAULT_DESIRED_RETENTION,
 ) -> Stats:
     """Every figure of the stats screen for `today`, all decks or one (an unknown deck is an error)."""
     deck_id = None if deck is None else store.require_deck(deck)
@@ -252,17 +283,27 @@ def compute(
         interval_edges=INTERVAL_EDGES,
         mature_days=MATURE_DAYS,
         learning_reps=LEARNING_REPS,
-        start_ease=START_EASE,
+        low_ease=LOW_EASE,
         hardest_limit=HARDEST_LIMIT,
     )
-    return summarize(rows, win, new_per_day=new_per_day, rollover_hour=rollover_hour, deck=deck)
+    return summarize(
+        rows, win, new_per_day=new_per_day, rollover_hour=rollover_hour, deck=deck, parameters=parameters,
+        desired_retention=desired_retention,
+    )  # fmt: skip
 
 
 # -- aggregation --------------------------------------------------------------------------------------------------
 
 
 def summarize(
-    rows: StatsRows, win: Window, *, new_per_day: int, rollover_hour: int, deck: str | None = None
+    rows: StatsRows,
+    win: Window,
+    *,
+    new_per_day: int,
+    rollover_hour: int,
+    deck: str | None = None,
+    parameters: Parameters = fsrs.DEFAULT_PARAMETERS,
+    desired_retention: float = fsrs.DEFAULT_DESIRED_RETENTION,
 ) -> Stats:
     """Every figure of the stats screen from the store's rows (`new_per_day`, `rollover_hour`: the settings)."""
     decks, total = collection(rows.card_groups, rows.decks)
@@ -284,7 +325,35 @@ def summarize(
         intervals=interval_histogram(rows.card_groups),
         new_per_day=new_per_day,
         rollover_hour=rollover_hour,
+        recall=predicted_recall(rows.memories, parameters, desired_retention),
     )
+
+
+def predicted_recall(
+    memories: Iterable[MemoryRow], parameters: Parameters, desired_retention: float
+) -> PredictedRecall:
+    """FSRS's recall probability of each card today: mean overall and per section, and how many fall below."""
+    rows = list(memories)
+    recalls = fsrs.retrievabilities([(row.elapsed, row.stability) for row in rows], parameters)
+    totals: dict[str, list[float]] = {}  # section (untrimmed) -> [sum of R, cards]
+    for row, recall in zip(rows, recalls, strict=True):
+        section = totals.get(row.context)
+        if section is None:
+            section = totals[row.context] = [0.0, 0]
+        section[0] += recall
+        section[1] += 1
+    cards, total = len(recalls), sum(recalls)
+    below = sum(recall < desired_retention for recall in recalls)
+    trimmed: dict[str, list[float]] = {}  # sections as `section_of` names them: untrimmed ones may merge
+    for context, (summed, count) in totals.items():
+        merged = trimmed.setdefault(section_of(context), [0.0, 0])
+        merged[0] += summed
+        merged[1] += count
+    sections = sorted(
+        (SectionRecall(name, int(count), summed / count) for name, (summed, count) in trimmed.items()),
+        key=lambda section: (section.mean, section.name),
+    )
+    return PredictedRecall(cards, total / cards if cards else None, below, desired_retention, tuple(sections))
 
 
 def collection(
@@ -532,6 +601,16 @@ def to_json(stats: Stats) -> dict[str, Any]:
         ],
         "ease": [{"low": bar.low, "high": bar.high, "cards": bar.cards} for bar in stats.ease],
         "intervals": [{"low": bar.low, "high": bar.high, "cards": bar.cards} for bar in stats.intervals],
+        "recall": {
+            "desired_retention": stats.recall.desired_retention,
+            "cards": stats.recall.cards,
+            "mean": stats.recall.mean,
+            "below_desired": stats.recall.below,
+            "sections": [
+                {"section": section.name, "cards": section.cards, "mean": section.mean}
+                for section in stats.recall.sections
+            ],
+        },
     }
 
 

@@ -35,6 +35,7 @@ from .domain import (
     CardRow,
     CardSchedule,
     HardCard,
+    MemoryRow,
     RetentionRow,
     ReviewCard,
     SkippedRow,
@@ -42,6 +43,7 @@ from .domain import (
     TodayRow,
 )
 from .errors import CardGone, CollectionError, UserError
+from .fsrs import CardMemory, MemoryState, Review
 from .identity import CONTEXT_SEPARATOR
 from .scheduler import START_EASE, SM2State
 from .session import CardInfo
@@ -375,15 +377,96 @@ class Store:
 
     def set_setting(self, key: str, value: str) -> None:
         with self.transaction():
-            self.connection.execute(
-                "INSERT INTO setting (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
+            self.write_setting(key, value)
+
+    def write_setting(self, key: str, value: str) -> None:
+        """Store one setting. Runs inside the caller's transaction."""
+        self.connection.execute(
+            "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    # -- the log as each card's history (switching scheduler, optimize, stats' memory) --------------------------
+
+    def answer_histories(self) -> dict[str, list[Review]]:
+        """Every card's non-cram answers, in the order given, as FSRS reviews (learner day, grade 0-5).
+
+        Cards since pruned are included: their answers are still the learner's history.
+        """
+        # Half a million answers share a few thousand (day, grade) pairs: SQL hands each answer over as one
+        # `day || grade` text, and each distinct pair becomes one shared Review.
+        reviews: dict[str, Review] = {}
+        histories: dict[str, list[Review]] = {}
+        # One pass over the table in log order (ix_review_card's order would cost a row lookup per answer).
+        rows = self.connection.execute(
+            f"SELECT card_id, day || quality FROM review WHERE kind != '{AnswerKind.CRAM.value}' ORDER BY id"
+        ).fetchall()
+        for card_id, answer in rows:
+            review = reviews.get(answer)
+            if review is None:
+                review = reviews[answer] = Review(read_date(answer[:10]), int(answer[10:]))
+            history = histories.get(card_id)
+            if history is None:
+                history = histories[card_id] = []
+            history.append(review)
+        return histories
+
+    def answer_log(self) -> list[tuple[str, Review]]:
+        """Every non-cram answer as (card id, review), in the order given: what `optimize` splits in time."""
+        days: dict[str, date] = {}
+        out = []
+        for card_id, day, quality in self.connection.execute(
+            f"SELECT card_id, day, quality FROM review WHERE kind != '{AnswerKind.CRAM.value}' ORDER BY id"
+        ):
+            parsed = days.get(day)
+            if parsed is None:
+                parsed = days[day] = read_date(day)
+            out.append((card_id, Review(parsed, quality)))
+        return out
+
+    def card_states(self) -> dict[str, SM2State]:
+        """Every card's stored scheduling state, by id."""
+        return {
+            row[0]: SM2State(row[1], row[2], row[3], parse_date(row[4]), bool(row[5]), row[6])
+            for row in self.connection.execute(
+                "SELECT id, reps, ease, interval, due, drill, lapses FROM card"
             )
+        }
+
+    def card_memories(self) -> dict[str, CardMemory]:
+        """Every card's stored FSRS memory, by id (cards never answered have none)."""
+        days: dict[str, date] = {}
+        out = {}
+        for card_id, stability, difficulty, day in self.connection.execute(
+            "SELECT id, stability, difficulty, memory_day FROM card WHERE stability IS NOT NULL"
+        ):
+            parsed = days.get(day)
+            if parsed is None:
+                parsed = days[day] = read_date(day)
+            out[card_id] = CardMemory(MemoryState(stability, difficulty), parsed)
+        return out
+
+    def write_memories(self, memories: Mapping[str, CardMemory]) -> None:
+        """Store cards' FSRS memories. Runs inside the caller's transaction."""
+        self.connection.executemany(
+            "UPDATE card SET stability = ?, difficulty = ?, memory_day = ? WHERE id = ?",
+            [(*_memory_values(memory), card_id) for card_id, memory in memories.items()],
+        )
+
+    def write_states(self, states: Mapping[str, SM2State]) -> None:
+        """Store cards' scheduling states (flags untouched). Runs inside the caller's transaction."""
+        self.connection.executemany(
+            "UPDATE card SET reps = ?, ease = ?, interval = ?, due = ?, drill = ?, lapses = ? WHERE id = ?",
+            [(*_state_values(state), card_id) for card_id, state in states.items()],
+        )
 
     def unset_setting(self, key: str) -> None:
         with self.transaction():
-            self.connection.execute("DELETE FROM setting WHERE key = ?", (key,))
+            self.unset_setting_in_transaction(key)
+
+    def unset_setting_in_transaction(self, key: str) -> None:
+        """Forget one setting. Runs inside the caller's transaction."""
+        self.connection.execute("DELETE FROM setting WHERE key = ?", (key,))
 
     # -- review ---------------------------------------------------------------------------------------------
     # The review loop's queries. The queue is drawn through the partial indexes (ix_card_due, ix_card_new)
@@ -394,7 +477,8 @@ class Store:
         row = self.connection.execute(
             "SELECT c.id, d.name, c.context, c.front, c.back, c.source, c.line, c.retired_at IS NOT NULL, "
             "c.reps, c.ease, c.interval, c.due, c.drill, c.lapses, c.leech, c.suspended, c.buried_until, "
-            "c.last_review FROM card c JOIN deck d ON d.id = c.deck_id WHERE c.id = ?",
+            "c.last_review, c.stability, c.difficulty, c.memory_day FROM card c JOIN deck d ON d.id = c.deck_id "
+            "WHERE c.id = ?",
             (card_id,),
         ).fetchone()
         if row is None:
@@ -481,10 +565,11 @@ class Store:
             raise ValueError(f"unknown review kind {answer.kind!r}")
         before = answer.before
         after, leech, suspended = answer.after, answer.leech, answer.suspended
-        if answer.kind == AnswerKind.CRAM and (after, leech, suspended) != (
+        if answer.kind == AnswerKind.CRAM and (after, leech, suspended, answer.memory_after) != (
             before.state,
             before.leech,
             before.suspended,
+            before.memory,
         ):
             raise ValueError("a cram answer must leave the card's state as it was")
         stamp = sql_datetime(answer.reviewed_at)
@@ -493,8 +578,8 @@ class Store:
                 "INSERT INTO review (card_id, reviewed_at, day, quality, kind, duration_ms, reps_before, "
                 "ease_before, interval_before, due_before, drill_before, lapses_before, leech_before, "
                 "suspended_before, reps_after, ease_after, interval_after, due_after, drill_after, "
-                "lapses_after) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "lapses_after, stability_before, difficulty_before, stability_after, difficulty_after) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     answer.card_id,
                     stamp,
@@ -506,10 +591,14 @@ class Store:
                     int(before.leech),
                     int(before.suspended),
                     *_state_values(after),
+                    *_memory_values(before.memory)[:2],
+                    *_memory_values(answer.memory_after)[:2],
                 ),
             )
             if answer.kind != AnswerKind.CRAM:
-                schedule = CardSchedule(after, leech, suspended, before.buried_until, stamp)
+                schedule = CardSchedule(
+                    after, leech, suspended, before.buried_until, stamp, answer.memory_after
+                )
                 if not self._write_schedule(answer.card_id, schedule):
                     raise CardGone(f"card {answer.card_id} is no longer in the collection")
         return int(cursor.lastrowid or 0)
@@ -593,13 +682,15 @@ class Store:
         """Write a card's schedule columns; False if the card is gone."""
         cursor = self.connection.execute(
             "UPDATE card SET reps = ?, ease = ?, interval = ?, due = ?, drill = ?, lapses = ?, leech = ?, "
-            "suspended = ?, buried_until = ?, last_review = ? WHERE id = ?",
+            "suspended = ?, buried_until = ?, last_review = ?, stability = ?, difficulty = ?, memory_day = ? "
+            "WHERE id = ?",
             (
                 *_state_values(schedule.state),
                 int(schedule.leech),
                 int(schedule.suspended),
                 sql_date(schedule.buried_until),
                 schedule.last_review,
+                *_memory_values(schedule.memory),
                 card_id,
             ),
         )
@@ -627,7 +718,7 @@ class Store:
         interval_edges: Sequence[int],
         mature_days: int,
         learning_reps: int,
-        start_ease: int,
+        low_ease: int,
         hardest_limit: int,
     ) -> StatsRows:
         """The grouped rows behind the stats screen, for all decks or one (`deck_id`), in one read snapshot.
@@ -649,7 +740,7 @@ class Store:
             "deck": deck_id,
             "mature": mature_days,
             "learning": learning_reps,
-            "start_ease": start_ease,
+            "low_ease": low_ease,
             "limit": hardest_limit,
         }
         in_deck = "" if deck_id is None else "AND deck_id = :deck "
@@ -700,8 +791,15 @@ class Store:
             "hardest": (
                 "SELECT id, deck_id, front, context, source, line, lapses, ease, interval, leech, suspended "
                 "FROM card INDEXED BY ix_card_stats WHERE retired_at IS NULL "
-                f"AND (lapses > 0 OR ease < :start_ease) {in_deck}"
+                f"AND (lapses > 0 OR ease < :low_ease) {in_deck}"
                 "ORDER BY lapses DESC, ease, source, line, id LIMIT :limit"
+            ),
+            # Today's predicted recall: each active card's section and FSRS memory, from the covering
+            # ix_card_memory (the planner would rather walk ix_card_due and read every card row).
+            "memories": (
+                f"SELECT {section}, CAST(julianday(:today) - julianday(memory_day) AS INTEGER), stability "
+                "FROM card INDEXED BY ix_card_memory "
+                f"WHERE stability IS NOT NULL AND retired_at IS NULL AND suspended = 0 {in_deck}"
             ),
         }
         review_queries = {
@@ -757,6 +855,7 @@ class Store:
                 RetentionRow(row[0], *(int(value or 0) for value in row[1:])) for row in result["retention"]
             ],
             hardest=[_hard_card(row) for row in result["hardest"]],
+            memories=[MemoryRow(*row) for row in result["memories"]],
         )
 
     # -- end of stats ---------------------------------------------------------------------------------------
@@ -810,14 +909,28 @@ def _busy(path: Path, error: sqlite3.OperationalError) -> CollectionError:
 
 
 def _schedule(row: Sequence[Any]) -> CardSchedule:
-    reps, ease, interval, due, drill, lapses, leech, suspended, buried_until, last_review = row
+    reps, ease, interval, due, drill, lapses, leech, suspended, buried_until, last_review, *memory = row
     return CardSchedule(
         state=SM2State(reps, ease, interval, parse_date(due), bool(drill), lapses),
         leech=bool(leech),
         suspended=bool(suspended),
         buried_until=parse_date(buried_until),
         last_review=last_review,
+        memory=_memory(*memory),
     )
+
+
+def _memory(stability: float | None, difficulty: float | None, day: str | None) -> CardMemory | None:
+    if stability is None or difficulty is None or day is None:
+        return None
+    return CardMemory(MemoryState(float(stability), float(difficulty)), read_date(day))
+
+
+def _memory_values(memory: CardMemory | None) -> tuple[float | None, float | None, str | None]:
+    """A memory as its three stored columns: stability, difficulty and its learner day."""
+    if memory is None:
+        return None, None, None
+    return memory.state.stability, memory.state.difficulty, sql_date(memory.last_review)
 
 
 def _state_values(state: SM2State) -> tuple[Any, ...]:

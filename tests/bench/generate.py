@@ -29,8 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from dva_cards.card_state import CardState, state_of
+from dva_cards.fsrs import DEFAULT_PARAMETERS
 from dva_cards.identity import CONTEXT_SEPARATOR
 from dva_cards.scheduler import SM2State, review
+from dva_cards.scheduling import replay_memories
 from dva_cards.session import facts_of
 from dva_cards.store import Store
 
@@ -83,6 +85,8 @@ def make_collection(
                     "lapses_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     _reviews(rng, seen, reviews, today),
                 )
+            # Every answered card's FSRS memory from its log, as the schema upgrade gives an older collection.
+            store.write_memories(replay_memories(store.answer_histories(), DEFAULT_PARAMETERS))
         store.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return path
 

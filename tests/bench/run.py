@@ -25,6 +25,8 @@ Figures and their floors (ratio = value / floor; the target is the highest accep
   at most 10 ms (an absolute target: there is no floor);
 * `dva-cards stats` (and `--json`) on 50,000 cards / 500,000 reviews: at most 2x the bare Typer app running a
   command given the same kinds of options (a path, a name, a number, a flag), which Typer converts alike.
+* switching scheduler on that collection (`config set scheduler fsrs`, then `sm2`), each replaying the log of
+  500,000 reviews: at most 2 s as a whole command (an absolute target; the bare Typer app is shown as floor).
 
 * `anki` (tests/bench/anki_side.py): dva-cards against Anki itself on the same cards, the floor being Anki's
   figure: import, re-import, an edited re-import, first card at 100,000 cards, per answer, stats and
@@ -58,7 +60,7 @@ from pathlib import Path
 
 from .generate import make_collection
 
-GENERATOR_VERSION = 2  # bump when generate.py changes what it writes: cached collections are then rebuilt
+GENERATOR_VERSION = 4  # bump when generate.py changes what it writes: cached collections are then rebuilt
 MB = 1_000_000
 
 
@@ -122,9 +124,10 @@ with open(sys.argv[1], "wb") as out, open(sys.argv[2], "wb") as err:
         _, status, usage = os.wait4(process.pid, 0)
         wall, status = time.perf_counter() - start, os.waitstatus_to_exitcode(status)
         max_rss = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)  # Linux: kilobytes
+        cpu = usage.ru_utime + usage.ru_stime
     else:  # Windows: no rusage of a child
-        status, wall, max_rss = process.wait(), time.perf_counter() - start, None
-print(json.dumps({"wall": wall, "status": status, "max_rss": max_rss}))
+        status, wall, max_rss, cpu = process.wait(), time.perf_counter() - start, None, None
+print(json.dumps({"wall": wall, "status": status, "max_rss": max_rss, "cpu": cpu}))
 """
 
 # Bare markdown-it over the texts of the given files, one parser, timed around the parsing alone.
@@ -171,6 +174,7 @@ class Child:
     wall: float
     max_rss: int | None
     stdout: str
+    cpu: float | None = None  # user + system seconds of the child (None where the OS does not say)
 
 
 @dataclass
@@ -189,8 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
     parser.add_argument("--runs", type=int, help="runs of each quick figure (default: by size)")
     parser.add_argument("--import-runs", type=int, help="runs of each import figure (default: by size)")
-    parser.add_argument("--only", choices=("startup", "stats", "import", "review", "anki"), action="append",
-                        help="run only these groups (repeatable)")  # fmt: skip
+    parser.add_argument("--only", choices=("startup", "stats", "import", "review", "switch", "anki"),
+                        action="append", help="run only these groups (repeatable)")  # fmt: skip
     parser.add_argument("--work", type=Path, help="cache and scratch dir (default: <tmp>/dva-cards-bench)")
     parser.add_argument("--fresh", action="store_true", help="rebuild the cached inputs and collections")
     args = parser.parse_args(argv)
@@ -198,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     size = SIZES[args.size]
     runs = max(1, args.runs or size.runs)
     import_runs = max(1, args.import_runs or size.import_runs)
-    groups = set(args.only or ("startup", "stats", "import", "review", "anki"))
+    groups = set(args.only or ("startup", "stats", "import", "review", "switch", "anki"))
     work = (args.work or Path(tempfile.gettempdir()) / "dva-cards-bench").resolve()
     scratch = work / "scratch"
     shutil.rmtree(scratch, ignore_errors=True)
@@ -213,6 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows += bench.imports(size, import_runs, fresh=args.fresh)
         if "review" in groups:
             rows += bench.review(size, max(1, runs // 2), fresh=args.fresh)
+        if "switch" in groups:
+            rows += bench.switch(size, max(1, runs // 2), fresh=args.fresh)
         if "anki" in groups:
             from .anki_side import side_by_side
 
@@ -387,6 +393,43 @@ class Bench:
             ),
         ]
 
+    def switch(self, size: Size, runs: int, *, fresh: bool) -> list[Row]:
+        cards, reviews = size.stats
+        db = self.scratch / "switch.db"
+        shutil.copyfile(self._collection("stats", cards, reviews, fresh=fresh), db)
+        floor = [sys.executable, str(self.floor_app), "--help"]
+        commands = {
+            name: [*self.command, "--db", str(db), "config", "set", "scheduler", name]
+            for name in ("fsrs", "sm2")
+        }
+        self._run(floor)
+        samples = Samples()
+        for _ in range(runs):
+            samples.add("floor", self._run(floor).wall)
+            for name, command in commands.items():  # fsrs, then back to sm2: each replays the whole log
+                child = self._run(command)
+                samples.add(name, child.wall)
+                samples.add(f"{name} cpu", child.cpu or 0.0)
+        base = samples.median("floor")
+        scale = f"{reviews:,} reviews"
+        return [
+            Row(
+                f"config set scheduler fsrs ({scale})", samples.median("fsrs"), base, "s", 2.0, absolute=True
+            ),
+            Row(f"config set scheduler sm2 ({scale})", samples.median("sm2"), base, "s", 2.0, absolute=True),
+            # The generated states are drawn at random, not folded from the log: the first switch back to SM-2
+            # rewrites nearly every answered card, as after long study under FSRS; later ones write nothing.
+            Row(
+                "(reference) the first switch to sm2: most cards rewritten",
+                samples.values["sm2"][0],
+                base,
+                "s",
+            ),
+            # On a machine busy with other work, wall time is shared out; the CPU the command used is not.
+            Row("(reference) CPU time of config set scheduler fsrs", samples.median("fsrs cpu"), None, "s"),
+            Row("(reference) CPU time of config set scheduler sm2", samples.median("sm2 cpu"), None, "s"),
+        ]
+
     # -- inputs ---------------------------------------------------------------------------------------------
 
     def _collection(self, name: str, cards: int, reviews: int, *, fresh: bool) -> Path:
@@ -436,7 +479,12 @@ class Bench:
         if result["status"] != 0:
             message = err.read_text(encoding="utf-8", errors="replace").strip()[-2000:]
             raise CommandFailed(f"{' '.join(command)} exited with {result['status']}: {message}")
-        return Child(result["wall"], result["max_rss"], out.read_text(encoding="utf-8", errors="replace"))
+        return Child(
+            result["wall"],
+            result["max_rss"],
+            out.read_text(encoding="utf-8", errors="replace"),
+            result.get("cpu"),
+        )
 
 
 def review_rounds(db: Path, today: date, answers: int, rounds: int) -> tuple[list[float], list[float]]:

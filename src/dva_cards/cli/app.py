@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from .. import __version__
 from .output import reader_went_away
@@ -64,6 +64,14 @@ class _Commands(TyperGroup):
             _fail(ctx, message, code)
 
 
+class Command(TyperCommand):
+    """Usage lines as the README writes them, `dva-cards import [OPTIONS] PATH...`: Typer braces required
+    arguments (`{PATH...}`), which reads like a set to pick from."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return [piece.removeprefix("{").removesuffix("}") for piece in super().collect_usage_pieces(ctx)]
+
+
 def _describe(error: Exception) -> tuple[str, int]:
     from ..errors import UserError
 
@@ -95,6 +103,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Plain help: Rich's panels print a Python type beside every argument (`<path>`, `<str>`).
+    rich_markup_mode=None,
 )
 
 
@@ -111,6 +121,7 @@ def main_options(
         Path | None,
         typer.Option(
             "--db",
+            metavar="FILE",
             envvar="DVA_CARDS_DB",
             help="Collection file (default: the platform data dir, or $DVA_CARDS_DB).",
             dir_okay=False,

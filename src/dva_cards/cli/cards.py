@@ -2,49 +2,86 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .app import app, state_of
-from .output import first_line, make_console, plain, print_json
+from .app import Command, app, state_of
+from .output import make_console, plain, print_json
 
 if TYPE_CHECKING:
     from ..domain import CardRow
 
 
-@app.command("cards")
+@app.command("cards", cls=Command)
 def cards_command(
     ctx: typer.Context,
-    deck: Annotated[str | None, typer.Option("--deck", help="Only this deck.")] = None,
+    deck: Annotated[str | None, typer.Option("--deck", metavar="NAME", help="Only this deck.")] = None,
     search: Annotated[
-        str | None, typer.Option("--search", "-s", help="Text in front, back or context.")
+        str | None, typer.Option("--search", "-s", metavar="TEXT", help="Text in front, back or context.")
     ] = None,
     include_retired: Annotated[bool, typer.Option("--retired", help="Include retired cards.")] = False,
     only_suspended: Annotated[bool, typer.Option("--suspended", help="Only suspended cards.")] = False,
     only_leeches: Annotated[bool, typer.Option("--leeches", help="Only leeches.")] = False,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many cards.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, metavar="N", help="At most this many cards.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
 ) -> None:
-    """Browse the cards in the collection."""
+    """Browse the cards in the collection: a table on a terminal, one tab-separated line a card otherwise."""
     with state_of(ctx).open_store() as store:
-        cards = store.cards(
+        # Human output says how many matched when --limit cuts the list, so it reads them all.
+        matched = store.cards(
             deck=deck,
             search=search,
             include_retired=include_retired,
             only_suspended=only_suspended,
             only_leeches=only_leeches,
-            limit=limit,
+            limit=limit if as_json else None,
         )
+    cards = matched if limit is None else matched[:limit]
     if as_json:
         print_json([card.to_json() for card in cards])
         return
-    from rich.table import Table
-
+    if not sys.stdout.isatty():
+        _print_lines(cards)
+        if not cards:
+            print("no cards match", file=sys.stderr)
+        return
     console = make_console()
     if not cards:
         console.print("no cards match", markup=False)
         return
+    console.print(_table(cards))
+    console.print(cards_count(len(cards), len(matched)), style="dim", markup=False)
+
+
+def cards_count(shown: int, matched: int) -> str:
+    """`81 cards`, or `25 of 81 cards` when a limit cut the list."""
+    noun = "card" if matched == 1 else "cards"
+    return f"{matched} {noun}" if shown == matched else f"{shown} of {matched} {noun}"
+
+
+def _print_lines(cards: list[CardRow]) -> None:
+    """Pipes and files: each card on one line, whole (no column is cut), fields separated by tabs:
+    id, deck, context, front, the answer's first line, due (or new/suspended/retired), interval."""
+    from ..plain_text import first_line_plain, strip_markdown
+
+    out = sys.stdout
+    for card in cards:
+        fields = (
+            card.id[:8], card.deck, strip_markdown(card.context), strip_markdown(card.front),
+            first_line_plain(card.back), _card_status(card), str(card.interval),
+        )  # fmt: skip
+        out.write("\t".join(" ".join(field.split()) for field in fields) + "\n")
+
+
+def _table(cards: list[CardRow]) -> Any:
+    from rich.table import Table
+
+    from ..plain_text import first_line_plain, strip_markdown
+
     table = Table(expand=True)
     # One line a card: long contexts and answers are cut with an ellipsis rather than wrapped.
     table.add_column("id", no_wrap=True)
@@ -58,14 +95,13 @@ def cards_command(
         table.add_row(
             card.id[:8],
             plain(card.deck),
-            plain(card.context),
-            plain(card.front),
-            plain(first_line(card.back)),
+            plain(strip_markdown(card.context)),
+            plain(strip_markdown(card.front)),
+            plain(first_line_plain(card.back)),
             _card_status(card),
             str(card.interval),
         )
-    console.print(table)
-    console.print(f"{len(cards)} card{'s' if len(cards) != 1 else ''}", style="dim")
+    return table
 
 
 def _card_status(card: CardRow) -> str:
@@ -76,22 +112,22 @@ def _card_status(card: CardRow) -> str:
     return str(card.due or "new")
 
 
-@app.command("suspend")
+@app.command("suspend", cls=Command)
 def suspend_command(
     ctx: typer.Context,
     card_ids: Annotated[
-        list[str], typer.Argument(help="Card ids (or their first digits, as `cards` shows).")
+        list[str], typer.Argument(metavar="ID...", help="Card ids (or their first digits, as `cards` shows).")
     ],
 ) -> None:
     """Take cards out of review until they are unsuspended."""
     _set_suspended(ctx, card_ids, suspended=True)
 
 
-@app.command("unsuspend")
+@app.command("unsuspend", cls=Command)
 def unsuspend_command(
     ctx: typer.Context,
     card_ids: Annotated[
-        list[str], typer.Argument(help="Card ids (or their first digits, as `cards` shows).")
+        list[str], typer.Argument(metavar="ID...", help="Card ids (or their first digits, as `cards` shows).")
     ],
 ) -> None:
     """Bring suspended cards back into review (`cards --suspended` lists them)."""

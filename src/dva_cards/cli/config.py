@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from .app import app, state_of
-from .output import make_console, print_json
+from .app import Command, app, state_of
+from .output import make_console, print_json, user_error
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+T = TypeVar("T")
 
 config_app = typer.Typer(
-    help="Per-collection settings: new-per-day, reviews-per-day, rollover-hour, leech-threshold, leech-action.",
+    help="Per-collection settings: new-per-day, reviews-per-day, rollover-hour, leech-threshold, leech-action, "
+    "scheduler, desired-retention, maximum-interval.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(config_app, name="config")
 
 
-@config_app.command("list")
+@config_app.command("list", cls=Command)
 def config_list_command(
     ctx: typer.Context,
     as_json: Annotated[
@@ -41,9 +48,10 @@ def config_list_command(
     make_console().print(table)
 
 
-@config_app.command("get")
+@config_app.command("get", cls=Command)
 def config_get_command(
-    ctx: typer.Context, key: Annotated[str, typer.Argument(help="A setting (see `config list`).")]
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(metavar="KEY", help="A setting (see `config list`).")],
 ) -> None:
     """Print the value in use for one setting."""
     from ..settings import normalize_key, typed_value
@@ -54,30 +62,88 @@ def config_get_command(
     typer.echo(str(typed_value(canonical, stored)))
 
 
-@config_app.command("set")
+@config_app.command("set", cls=Command)
 def config_set_command(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(help="A setting (see `config list`).")],
-    value: Annotated[str, typer.Argument(help="Its new value.")],
+    key: Annotated[str, typer.Argument(metavar="KEY", help="A setting (see `config list`).")],
+    value: Annotated[str, typer.Argument(metavar="VALUE", help="Its new value.")],
+    reschedule: Annotated[
+        bool,
+        typer.Option(
+            "--reschedule",
+            help="With `scheduler fsrs`: also give learned cards FSRS's due dates (default: keep them).",
+        ),
+    ] = False,
 ) -> None:
-    """Change a setting of this collection."""
+    """Change a setting of this collection. `scheduler` replays the review log for the new scheduler."""
     from ..settings import normalize_key, parse_value
 
     canonical = normalize_key(key)
     text = parse_value(canonical, value)  # refused before the collection is even opened
+    if reschedule and (canonical, text) != ("scheduler", "fsrs"):
+        raise user_error("--reschedule goes with `config set scheduler fsrs` only")
     with state_of(ctx).open_store() as store:
+        if canonical == "scheduler":
+            typer.echo(_switch_scheduler(store, text, reschedule=reschedule))
+            return
         store.set_setting(canonical, text)
     typer.echo(f"{canonical} = {text}")
 
 
-@config_app.command("unset")
+def _changed(new: dict[str, T], stored: dict[str, T]) -> dict[str, T]:
+    """The entries of ``new`` that differ from what is stored: rewriting a card row costs every index it is in."""
+    return {card_id: value for card_id, value in new.items() if stored.get(card_id) != value}
+
+
+def _switch_scheduler(store: Store, name: str, *, reschedule: bool) -> str:
+    """Replay the log for the scheduler ``name`` and make it the collection's, in one transaction."""
+    from .. import scheduling
+    from ..scheduling import SchedulerName
+    from ..settings import effective
+
+    chosen = SchedulerName(name)
+    with store.transaction():
+        settings = effective(store.settings())
+        histories = store.answer_histories()
+        answers = sum(len(history) for history in histories.values())
+        if chosen is SchedulerName.FSRS:
+            # Stability and difficulty for every card; due dates stay unless asked otherwise.
+            memories = scheduling.replay_memories(histories, settings.fsrs_parameters)
+            store.write_memories(_changed(memories, store.card_memories()))
+            moved = 0
+            if reschedule:
+                target = scheduling.Scheduling(
+                    chosen, settings.fsrs_parameters, settings.desired_retention, settings.maximum_interval
+                )
+                states = store.card_states()
+                changed = {
+                    card_id: after
+                    for card_id, state in states.items()
+                    if (after := scheduling.rescheduled(state, memories.get(card_id), target)) != state
+                }
+                store.write_states(changed)
+                moved = len(changed)
+            dates = f"{moved} due dates moved" if reschedule else "due dates kept"
+        else:
+            # SM-2 is a fold over the log: every card gets exactly the state SM-2 gives its answers.
+            store.write_states(_changed(scheduling.replay_sm2(histories), store.card_states()))
+            dates = "SM-2 states recomputed"
+        store.write_setting("scheduler", chosen.value)
+    return f"scheduler = {chosen.value} ({answers} answers of {len(histories)} cards replayed; {dates})"
+
+
+@config_app.command("unset", cls=Command)
 def config_unset_command(
-    ctx: typer.Context, key: Annotated[str, typer.Argument(help="A setting (see `config list`).")]
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(metavar="KEY", help="A setting (see `config list`).")],
 ) -> None:
     """Put a setting back to its default."""
     from ..settings import SETTINGS, normalize_key
 
     canonical = normalize_key(key)
     with state_of(ctx).open_store() as store:
+        if canonical == "scheduler":  # back to the default scheduler: its state comes from the log too
+            typer.echo(_switch_scheduler(store, SETTINGS[canonical].default, reschedule=False))
+            return
         store.unset_setting(canonical)
     typer.echo(f"{canonical} = {SETTINGS[canonical].default} (default)")

@@ -7,16 +7,19 @@ from typing import Annotated
 
 import typer
 
-from .app import app, state_of
+from .app import Command, app, state_of
 
 
-@app.command("export")
+@app.command("export", cls=Command)
 def export_command(
     ctx: typer.Context,
     path: Annotated[
-        Path, typer.Argument(help="Output file: .apkg (Anki package), or .txt/.tsv/.csv (Anki text import).")
+        Path,
+        typer.Argument(
+            metavar="FILE", help="Output file: .apkg (Anki package), or .txt/.tsv/.csv (Anki text import)."
+        ),
     ],
-    deck: Annotated[str | None, typer.Option("--deck", help="Only this deck.")] = None,
+    deck: Annotated[str | None, typer.Option("--deck", metavar="NAME", help="Only this deck.")] = None,
     fmt: Annotated[
         str | None,
         typer.Option(

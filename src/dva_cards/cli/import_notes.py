@@ -8,18 +8,23 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .app import app, state_of
+from .app import Command, app, state_of
 from .output import first_line, make_console, plain, print_json, user_error
 
 if TYPE_CHECKING:
     from ..importer import ImportResult
 
 
-@app.command("import")
+@app.command("import", cls=Command)
 def import_command(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Markdown files, or directories searched for *.md.")],
-    deck: Annotated[str | None, typer.Option("--deck", help="Deck name (default: each file's stem).")] = None,
+    paths: Annotated[
+        list[Path],
+        typer.Argument(metavar="PATH...", help="Markdown files, or directories searched for *.md."),
+    ],
+    deck: Annotated[
+        str | None, typer.Option("--deck", metavar="NAME", help="Deck name (default: each file's stem).")
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; change nothing.")
     ] = False,
@@ -34,6 +39,7 @@ def import_command(
     """Turn the bullet definitions of markdown notes into cards (one transaction)."""
 
     from ..importer import import_notes, load_notes
+    from ..starter_deck import owning_file_exists
     from ..store import Store
 
     state = state_of(ctx)
@@ -44,7 +50,10 @@ def import_command(
     now = state.now()
     store_cm = Store.for_dry_run(path) if dry_run else Store.open(path)
     with store_cm as store, _import_progress(notes, quiet=as_json) as progress:
-        result = import_notes(store, notes, now, deck=deck, dry_run=dry_run, prune=prune, progress=progress)
+        result = import_notes(
+            store, notes, now, deck=deck, dry_run=dry_run, prune=prune, progress=progress,
+            file_exists=owning_file_exists,
+        )  # fmt: skip
     if as_json:
         print_json(result.to_json())
     else:

@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .app import app, state_of
+from .app import Command, app, state_of
 from .output import make_console, user_error
 
+if TYPE_CHECKING:
+    from ..terminal_screen import TerminalScreen
 
-@app.command("review")
+
+@app.command("review", cls=Command)
 def review_command(
     ctx: typer.Context,
-    deck: Annotated[str | None, typer.Option("--deck", help="Only this deck (default: all decks).")] = None,
+    deck: Annotated[
+        str | None, typer.Option("--deck", metavar="NAME", help="Only this deck (default: all decks).")
+    ] = None,
     new: Annotated[
         int | None,
         typer.Option(
-            "--new", min=0, help="New cards in this session, instead of what is left of new-per-day."
+            "--new",
+            min=0,
+            metavar="N",
+            help="New cards in this session, instead of what is left of new-per-day.",
         ),
     ] = None,
     limit: Annotated[
         int | None,
         typer.Option(
-            "--limit", min=0, help="Due reviews in this session (cards, with --cram) instead of today's rest."
+            "--limit",
+            min=0,
+            metavar="N",
+            help="Due reviews in this session (cards, with --cram) instead of today's rest.",
         ),
     ] = None,
     cram: Annotated[
@@ -31,9 +42,15 @@ def review_command(
     ] = False,
     section: Annotated[
         str | None,
-        typer.Option("--section", help='With --cram: only this section, e.g. "Lambda" or "EC2 › EBS".'),
+        typer.Option(
+            "--section",
+            metavar="SECTION",
+            help='With --cram: only this section, e.g. "Lambda" or "EC2 › EBS".',
+        ),
     ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="With --cram: a fixed shuffle.")] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", metavar="N", help="With --cram: a fixed shuffle.")
+    ] = None,
 ) -> None:
     """Today's review session: due cards, then new ones, then drills. Keys: space shows, 0-5 grades, ? help."""
 
@@ -57,7 +74,9 @@ def review_command(
     with state.open_store() as store:
         settings = effective(store.settings())
         starter = import_if_empty(store, deck, state.now())
+        notice = None
         if starter is not None:
+            notice = f"Imported the bundled deck {starter.name} ({starter.cards} cards) into your empty collection."
             console.print(
                 f"Your collection was empty, so the bundled deck {starter.name} was imported "
                 f"({starter.cards} cards). Add your own notes with: dva-cards import NOTES.md",
@@ -67,7 +86,23 @@ def review_command(
             deck=deck, cram=cram, section=section, new_limit=new, review_limit=limit, seed=seed
         )
         with open_keys() as keys:
+            screen = full_screen(keys)
             run_session(
                 store, settings, now=state.now, console=console, keys=keys, options=options,
-                edit=launch_editor,
+                edit=launch_editor, screen=screen, notice=notice,
             )  # fmt: skip
+    if screen is not None and screen.killed_by is not None:
+        raise typer.Exit(128 + screen.killed_by)  # SIGTERM/SIGHUP: summary printed, terminal restored
+
+
+def full_screen(keys: object) -> TerminalScreen | None:
+    """The full-screen display when keys come one at a time from a terminal and stdout is that terminal."""
+    import sys
+
+    from ..keys import TerminalKeys
+
+    if not isinstance(keys, TerminalKeys) or not sys.stdout.isatty():
+        return None
+    from ..terminal_screen import TerminalScreen
+
+    return TerminalScreen(sys.stdout, keys)

@@ -6,18 +6,22 @@ from typing import Annotated
 
 import typer
 
-from .app import app, state_of
+from .app import Command, app, state_of
 from .output import make_console, print_json
 
 
-@app.command("stats")
+@app.command("stats", cls=Command)
 def stats_command(
     ctx: typer.Context,
     deck: Annotated[
-        str | None, typer.Option("--deck", help="Only this deck (an unknown name is an error).")
+        str | None,
+        typer.Option("--deck", metavar="NAME", help="Only this deck (an unknown name is an error)."),
     ] = None,
     days: Annotated[
-        int, typer.Option("--days", min=1, max=365, help="Days of forecast and of the retention window.")
+        int,
+        typer.Option(
+            "--days", min=1, max=365, metavar="N", help="Days of forecast and of the retention window."
+        ),
     ] = 30,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object instead of the screen.")
@@ -39,6 +43,8 @@ def stats_command(
             deck=deck,
             new_per_day=settings.new_per_day,
             rollover_hour=settings.rollover_hour,
+            parameters=settings.fsrs_parameters,
+            desired_retention=settings.desired_retention,
         )
     if as_json:
         print_json(stats.to_json(figures))
