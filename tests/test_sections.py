@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dva_cards import sections
-from dva_cards.extract import extract
+from dva_cards.extract import Extraction, extract
 from dva_cards.sections import extract_sections, result_from_json, result_to_json, split_sections
 
 VERSION = "test"
@@ -14,7 +14,11 @@ FRAGMENTS = st.sampled_from(
     ["* ", "- ", "1. ", "    ", "\t", "**", "*", "`", " - ", " = ", ": ", "# ", "## ", "Term", "answer",
      "Lambda", "22", "\n", "\n", "\n", "\n\n# EC2\n", "\n\n# S3\n", "\n\n#\n", "\n# Lambda\n", "```\n",
      "~~~\n", "<!--\n", "-->\n", "<!-- x -->", "| a | b |\n|---|---|\n", "> ", "é", "\r\n", "[x]: /u\n",
-     "[x]", "* **Term** - answer\n", "&nbsp;\n# EC2\n", "<div>\n", "  * *Sub* - nested\n", "\n\n"]
+     "[x]", "* **Term** - answer\n", "&nbsp;\n# EC2\n", "<div>\n", "  * *Sub* - nested\n", "\n\n",
+     # State that reaches across sections: front matter, writer's markers, bold as the plain style.
+     "---\n", "dva-cards: false\n", "---\ntitle: x\n---\n", "<!-- dva-cards: off -->\n",
+     "<!-- dva-cards: on -->\n", "<!-- dva-cards: card -->\n", "* **Term** - answer\n" * 10,
+     "* **Idle** timeout closes it\n" * 4, "* Lambda - runs code\n", "* **Lambda**\n  * runs code\n"]
 )  # fmt: skip
 MARKDOWNISH = st.lists(FRAGMENTS, max_size=80).map("".join)
 NOTES = """# EC2
@@ -30,13 +34,13 @@ NOTES = """# EC2
 """
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=MARKDOWNISH)
 def test_section_by_section_is_the_whole_file(text: str) -> None:
     assert extract_sections(text, {}, VERSION)[0] == extract(text)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     parts=st.lists(MARKDOWNISH, min_size=1, max_size=6),
     edit=st.integers(min_value=0, max_value=5),
@@ -114,3 +118,58 @@ def test_a_large_file_keeps_every_card_when_a_fence_spans_a_parsing_boundary() -
     # `# comment` lines that must not become headings.
     assert len(extract(deck * 5).cards) == 5 * len(extract(deck).cards)
     assert extract_sections(deck * 5, {}, VERSION)[0] == extract(deck * 5)
+
+
+BOLD_SLIDES = "".join(f"* **Point {n}** is made here\n" for n in range(12))
+PLAIN_NOTES = "".join(f"* Term{n} - answer {n}\n" for n in range(4)) + "* **Bold** - a term\n"
+# A bold line over sub-bullets: a term, unless bold is the file's plain style (then a heading-like bullet).
+BOLD_LINE = "* **Lambda**\n  * runs code\n"
+
+
+def test_bold_as_the_plain_style_is_decided_for_the_file_as_a_whole_parse_does() -> None:
+    # The file as a whole has bold as its plain style; its short last section alone would not.
+    text = f"# Slides\n{BOLD_SLIDES}\n# Glossary\n{BOLD_LINE}"
+    assert extract_sections(text, {}, VERSION)[0] == extract(text)
+    assert "Lambda" not in [card.front for card in extract(text).cards]
+    # Reusing the first section after an edit of the second still reads the file in one mode.
+    _, known = extract_sections(text, {}, VERSION)
+    edited = text.replace("runs code", "runs your code")
+    assert extract_sections(edited, known, VERSION)[0] == extract(edited)
+    # Plain notes beside a bold-only section: the whole file is not bold enough, the section alone is.
+    mixed = f"# Glossary\n{PLAIN_NOTES * 3}\n# Slides\n{BOLD_SLIDES}{BOLD_LINE}"
+    _, known = extract_sections(mixed, {}, VERSION)
+    assert extract_sections(mixed, known, VERSION)[0] == extract(mixed)
+    assert "Lambda" in [card.front for card in extract(mixed).cards]
+
+
+def test_sections_of_a_file_without_bold_mode_are_reused() -> None:
+    text = f"# A\n{PLAIN_NOTES}\n# B\n{PLAIN_NOTES}"
+    extraction, known = extract_sections(text, {}, VERSION)
+    assert extraction == extract(text)
+    assert len(known) == 2
+
+
+def test_a_marker_turns_carding_off_across_sections() -> None:
+    text = f"# A\n<!-- dva-cards: off -->\n{PLAIN_NOTES}\n# B\n{PLAIN_NOTES}\n# C\n<!-- dva-cards: on -->\n"
+    text += PLAIN_NOTES
+    _, known = extract_sections(text.replace("<!-- dva-cards: off -->\n", ""), {}, VERSION)
+    extraction, _ = extract_sections(text, known, VERSION)
+    assert extraction == extract(text)
+    assert {card.context for card in extraction.cards} == {("C",)}
+
+
+def test_front_matter_that_turns_the_file_off_holds_for_every_section() -> None:
+    body = f"# A\n{PLAIN_NOTES}\n# B\n{PLAIN_NOTES}"
+    _, known = extract_sections(body, {}, VERSION)
+    text = f"---\ndva-cards: false\n---\n{body}"
+    assert extract_sections(text, known, VERSION)[0] == extract(text) == Extraction((), ())
+    kept = f"---\ntitle: notes\n---\n{body}"
+    assert extract_sections(kept, known, VERSION)[0] == extract(kept)
+
+
+def test_a_large_bold_file_is_extracted_as_a_whole() -> None:
+    # Over 4,000 lines `extract` decides bold's mode piece by piece, pieces that sections cannot mirror.
+    text = "".join(f"# Part {n}\n{BOLD_SLIDES}{PLAIN_NOTES * 2}\n" for n in range(200))
+    extraction, known = extract_sections(text, {}, VERSION)
+    assert extraction == extract(text)
+    assert known == {}

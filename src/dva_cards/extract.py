@@ -114,14 +114,24 @@ _BOLD_EVERYWHERE_SHARE = 0.8
 _BOLD_EVERYWHERE_MIN_ITEMS = 10
 
 
-def _bold_everywhere(tokens: Sequence[Token]) -> bool:
+def _bold_counts(tokens: Sequence[Token]) -> tuple[int, int]:
+    """(list items, list items opening in bold) among `tokens`."""
     items = bold = 0
     for index, token in enumerate(tokens):
         if token.type == "list_item_open" and index + 2 < len(tokens) and tokens[index + 2].type == "inline":
             items += 1
             content = tokens[index + 2].content.lstrip()
             bold += content.startswith(("**", "__"))
+    return items, bold
+
+
+def is_bold_everywhere(items: int, bold: int) -> bool:
+    """Whether a part with `items` list items, `bold` of them opening in bold, has bold as its plain style."""
     return items >= _BOLD_EVERYWHERE_MIN_ITEMS and bold >= _BOLD_EVERYWHERE_SHARE * items
+
+
+# Fewer bold list items than this in a whole file and no part of it can have bold as its plain style.
+BOLD_EVERYWHERE_LEAST = round(_BOLD_EVERYWHERE_SHARE * _BOLD_EVERYWHERE_MIN_ITEMS)
 
 
 def _first_child_text(tokens: Sequence[Token], index: int) -> str:
@@ -162,11 +172,18 @@ class _Walk:
         self.force_next = False  # a `dva-cards: card` marker waits for the next item or row
         self.bold_is_plain = False  # nearly every item is bold: bold alone marks no term
         self.aside = False  # the nearest heading announces tips, examples or issues
+        self.list_items = 0  # over every part walked: what sections.py needs to tell the file's bold mode
+        self.bold_items = 0
+        self.ever_bold_is_plain = False
 
     def run(self, tokens: Sequence[Token], first_line: int = 0) -> None:
         """Walk one part of the document whose token line maps count from `first_line`."""
         self.first_line = first_line
-        self.bold_is_plain = _bold_everywhere(tokens)
+        items, bold = _bold_counts(tokens)
+        self.list_items += items
+        self.bold_items += bold
+        self.bold_is_plain = is_bold_everywhere(items, bold)
+        self.ever_bold_is_plain |= self.bold_is_plain
         for index, token in enumerate(tokens):
             kind = token.type
             if kind == "list_item_open":
@@ -413,10 +430,20 @@ def _dedent(block: list[str]) -> list[str]:
     return dedented
 
 
-def extract_part(text: str) -> tuple[Extraction, bool, bool]:
-    """`extract` of normalized text, with whether it defines link references (which markdown lets any part
-    of a file use) and whether a fenced code or HTML block runs to its end (and would run on into text
-    after it)."""
+@dataclass(frozen=True)
+class Part:
+    """`extract` of one part of a file, with what decides whether parts extracted apart add up to the file."""
+
+    extraction: Extraction
+    references: bool  # it defines link references, which markdown lets any part of a file use
+    open_end: bool  # a fenced code or HTML block runs to its end (and would run on into text after it)
+    list_items: int
+    bold_items: int  # list items opening in bold
+    bold_is_plain: bool  # some piece of it was read with bold as the plain style
+
+
+def extract_part(text: str) -> Part:
+    """`extract` of normalized text without front matter or writer's markers (see `has_file_wide_state`)."""
     lines = text.split("\n")
     env: dict[str, Any] = {}
     walk = _Walk(lines, env)
@@ -424,11 +451,26 @@ def extract_part(text: str) -> tuple[Extraction, bool, bool]:
     for start, tokens in _parse_in_sections(lines, env):
         walk.run(tokens, start)
         open_end = _runs_to_end(tokens, _content_end(lines, start, len(lines)))
-    return (
+    return Part(
         Extraction(cards=tuple(walk.cards), skipped=tuple(walk.skipped)),
         bool(env.get("references")),
         open_end,
+        walk.list_items,
+        walk.bold_items,
+        walk.ever_bold_is_plain,
     )
+
+
+def has_file_wide_state(lines: list[str]) -> bool:
+    """Whether normalized `lines` hold something whose effect crosses top-level headings: front matter (which
+    may turn the whole file off) or a writer's marker (`off` holds until `on`, wherever that is). Any text
+    looking like a marker counts, even in code: a cheap test that never misses one."""
+    return _front_matter_lines(lines) > 0 or any("dva-cards" in line.casefold() for line in lines)
+
+
+def parsed_in_one_piece(lines: list[str]) -> bool:
+    """Whether `extract` parses normalized `lines` in a single piece, so one bold mode holds for the file."""
+    return _next_boundary(lines, _SECTION_LINES) == len(lines)
 
 
 def normalize_source(text: str) -> str:

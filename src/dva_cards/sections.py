@@ -6,9 +6,15 @@ occurrence of a term in a context a card is (counted over the whole file), and l
 (usable anywhere in a file). So a section's result is kept under the hash of its text, with lines and
 occurrences counted from the section's own start. Re-extracting an edited file parses only the sections
 whose hash is new, then numbers lines and occurrences over the whole file: the same drafts as `extract` of
-the whole text. A file that defines link references is extracted whole; from a section whose fenced code or
-HTML block runs on past its end (markdown would let it swallow the next heading), the rest of the file is
-extracted in one piece.
+the whole text. From a section whose fenced code or HTML block runs on past its end (markdown would let it
+swallow the next heading), the rest of the file is extracted in one piece.
+
+A file is extracted whole, all sections parsed as one, whenever something in it reaches across sections:
+link reference definitions; front matter or a writer's `dva-cards:` marker (`off` holds until `on`); and
+bold as the plain style. `extract` decides that last per piece it parses (the whole of a file up to about
+4,000 lines): when the pieces cannot have it (fewer bold list items in the whole file than it takes), or the
+file is one piece and every section decided as the file does, the sections add up to the file; otherwise
+the file is extracted whole.
 """
 
 from __future__ import annotations
@@ -19,7 +25,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .extract import CardDraft, Extraction, Skipped, extract, extract_part, normalize_source
+from .extract import (
+    BOLD_EVERYWHERE_LEAST,
+    CardDraft,
+    Extraction,
+    Skipped,
+    extract,
+    extract_part,
+    has_file_wide_state,
+    is_bold_everywhere,
+    normalize_source,
+    parsed_in_one_piece,
+)
 from .identity import normalize_term
 
 # `# Title`, or a lone `#`, at the very start of a line.
@@ -37,6 +54,9 @@ class SectionResult:
     skipped: tuple[Skipped, ...]
     references: bool  # it defines link references, which other sections may use
     open_end: bool  # a fenced code or HTML block runs to its end: markdown would carry it on
+    list_items: int
+    bold_items: int  # list items opening in bold
+    bold_is_plain: bool  # read (in some piece) with bold as the plain style
 
 
 def split_sections(lines: Sequence[str]) -> list[tuple[int, int]]:
@@ -80,6 +100,10 @@ def extract_sections(
     Returns the extraction and the result of every section it is made of, by hash, to keep for next time.
     """
     lines = normalize_source(text).split("\n")
+    if has_file_wide_state(lines) or (
+        not parsed_in_one_piece(lines) and _bold_lines(lines) >= BOLD_EVERYWHERE_LEAST
+    ):
+        return extract(text), {}
     used: dict[str, SectionResult] = {}
     placed: list[tuple[int, SectionResult]] = []
     ranges = split_sections(lines)
@@ -97,15 +121,42 @@ def extract_sections(
             result = known.get(digest) or parse_section(part)
         used[digest] = result
         placed.append((start, result))
-    if any(result.references for _, result in placed):
+    results = [result for _, result in placed]
+    if any(result.references for result in results) or not _bold_mode_agrees(results):
         return extract(text), {}
     return _assemble(placed), used
 
 
 def parse_section(part: str) -> SectionResult:
     """Extract one section (normalized text) on its own."""
-    extraction, references, open_end = extract_part(part)
-    return SectionResult(part.count("\n") + 1, extraction.cards, extraction.skipped, references, open_end)
+    done = extract_part(part)
+    return SectionResult(
+        part.count("\n") + 1,
+        done.extraction.cards,
+        done.extraction.skipped,
+        done.references,
+        done.open_end,
+        done.list_items,
+        done.bold_items,
+        done.bold_is_plain,
+    )
+
+
+def _bold_lines(lines: Sequence[str]) -> int:
+    """Lines with `**` or `__`: at least as many as list items opening in bold (each opens on a line of its
+    own), counted without parsing."""
+    return sum(1 for line in lines if "**" in line or "__" in line)
+
+
+def _bold_mode_agrees(results: Sequence[SectionResult]) -> bool:
+    """Whether each section was read in the bold mode a whole-file parse (of a file in one piece, or of one
+    with too few bold items for any piece to have it) reads it in."""
+    bold = sum(result.bold_items for result in results)
+    if bold < BOLD_EVERYWHERE_LEAST:
+        return True  # no piece of the file, and no section, can have bold as the plain style
+    whole = is_bold_everywhere(sum(result.list_items for result in results), bold)
+    # bold's mode only changes how list items are read: a section without any agrees with either.
+    return all(not result.list_items or result.bold_is_plain == whole for result in results)
 
 
 def _assemble(placed: Sequence[tuple[int, SectionResult]]) -> Extraction:
@@ -133,11 +184,14 @@ def result_to_json(result: SectionResult) -> list[Any]:
         [[item.line, item.reason, item.text] for item in result.skipped],
         result.references,
         result.open_end,
+        result.list_items,
+        result.bold_items,
+        result.bold_is_plain,
     ]
 
 
 def result_from_json(value: list[Any]) -> SectionResult:
-    line_count, cards, skipped, references, open_end = value
+    line_count, cards, skipped, references, open_end, list_items, bold_items, bold_is_plain = value
     return SectionResult(
         int(line_count),
         tuple(
@@ -147,4 +201,7 @@ def result_from_json(value: list[Any]) -> SectionResult:
         tuple(Skipped(int(line), reason, text) for line, reason, text in skipped),
         bool(references),
         bool(open_end),
+        int(list_items),
+        int(bold_items),
+        bool(bold_is_plain),
     )
