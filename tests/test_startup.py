@@ -111,3 +111,27 @@ def test_review_under_fsrs_loads_the_model_but_not_the_optimizer(collection: Pat
     assert run("--db", str(collection), "config", "set", "scheduler", "fsrs").exit_code == 0
     modules = modules_loaded_by("--db", str(collection), "review")
     assert "dva_cards.fsrs" in modules and not modules & FITTING
+
+
+EXAM_PLANNER = {"dva_cards.exam", "dva_cards.exam_planning", "dva_cards.exam_inputs", "dva_cards.exam_report"}
+
+
+@pytest.mark.parametrize("args", [["review"], ["stats"], ["stats", "--json"]])
+def test_review_and_stats_without_an_exam_never_load_the_exam_planner(
+    collection: Path, args: list[str]
+) -> None:
+    modules = modules_loaded_by("--db", str(collection), *args)
+    assert "dva_cards" in {name.split(".")[0] for name in modules}
+    assert not modules & EXAM_PLANNER
+
+
+def test_stats_with_an_exam_set_loads_the_planner(collection: Path) -> None:
+    from datetime import date, timedelta
+
+    from tests.helpers import run
+
+    exam_day = (date.today() + timedelta(days=30)).isoformat()
+    assert run("--db", str(collection), "exam", "set", exam_day).exit_code == 0
+    assert {"dva_cards.exam", "dva_cards.exam_planning"} <= modules_loaded_by(
+        "--db", str(collection), "stats"
+    )

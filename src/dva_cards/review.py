@@ -32,7 +32,7 @@ from rich.table import Table
 from rich.text import Text
 
 from . import scheduler, scheduling
-from .card_state import state_of
+from .card_state import CardState, state_of
 from .clock import add_days, learner_today
 from .domain import ReviewCard
 from .errors import CardGone, UserError
@@ -47,12 +47,22 @@ from .review_screen import (
     answer_lines,
     answer_room,
     clamp_scroll,
+    counts_text,
     format_days,
     shown_answer,
 )
 from .review_screen import grade_row as screen_grade_row
 from .review_screen import render as render_screen
-from .session import DailyLimits, Queue, QueueStep, after_answer, build_queue, facts_of, without
+from .session import (
+    DailyLimits,
+    Queue,
+    QueueStep,
+    after_answer,
+    build_queue,
+    facts_of,
+    follow_exam_plan,
+    without,
+)
 from .settings import Settings
 from .store import Store
 from .terminal_screen import TerminalScreen
@@ -176,6 +186,8 @@ class _Session:
         self.history: list[_Undo] = []
         self.summary = Summary()
         self.display: Display = LogDisplay(console)
+        self.exam_label: str | None = None  # "exam in N days" while the session follows an exam plan
+        self.brought_forward: frozenset[str] = frozenset()  # the plan's early reviews: shown though not due
 
     # -- the session -----------------------------------------------------------------------------------------
 
@@ -230,7 +242,7 @@ class _Session:
         cards = self.store.queue_candidates(
             today, deck_id=self.deck_id, new_limit=limits.new_per_day, review_limit=limits.reviews_per_day
         )
-        queue = build_queue(cards, today, limits)
+        queue = self._follow_exam(build_queue(cards, today, limits), today, limits)
         if not queue:
             where = f" in {options.deck}" if options.deck else ""
             self._say(f"Nothing to review today{where}.", "bold")
@@ -241,6 +253,31 @@ class _Session:
                     "dim",
                 )
         return queue
+
+    def _follow_exam(self, queue: Queue, today: date, limits: DailyLimits) -> Queue:
+        """The plain queue, or, while an exam covering this session's cards is ahead, the plan's day of it."""
+        from .exam_goal import from_settings, header_label
+
+        goal = from_settings(self.store.settings())
+        if goal is None or header_label(goal, today) is None:
+            return queue
+        deck = self.options.deck
+        if deck is not None and goal.deck is not None and goal.deck != deck:
+            return queue  # another deck's exam: this deck studies as usual
+        from .exam_planning import plan_for_day
+
+        self.exam_label = header_label(goal, today)
+        plan = plan_for_day(self.store, goal, self.settings, today).plan
+        day = plan.for_day(today)
+        if day is None:  # the exam is today: nothing left to plan
+            return queue
+        # The plan's new cards in its order, today's first: `--new N` beyond today's share takes the next ones.
+        new = [card_id for planned_day in plan.days for card_id in planned_day.new]
+        planned = self.store.queue_cards([*new, *day.brought_forward], today)
+        if deck is not None:
+            planned = [card for card in planned if card.order[0] == deck]
+        self.brought_forward = frozenset(day.brought_forward)
+        return follow_exam_plan(queue, planned, new, day.brought_forward, today, limits)
 
     def _cram_queue(self) -> Queue:
         candidates = self.store.cram_candidates(self.deck_id)
@@ -314,7 +351,8 @@ class _Session:
             return True
         schedule = card.schedule
         facts = facts_of(schedule.state, suspended=schedule.suspended, buried_until=schedule.buried_until)
-        return state_of(facts, self._today()).queued
+        state = state_of(facts, self._today())
+        return state.queued or (state is CardState.WAITING and card.id in self.brought_forward)
 
     def _view(self, card: ReviewCard) -> CardView:
         """The view state of a card just shown: front only, at the top of its answer."""
@@ -322,7 +360,7 @@ class _Session:
             counts = Counts(cram_left=len(self.queue))
             preview = None
         else:
-            counts = Counts(*self.queue.counts())
+            counts = Counts(*self.queue.counts(), exam=self.exam_label)
             schedule = card.schedule
             preview = scheduling.preview(
                 schedule.state, schedule.memory, self._today(), self.settings.scheduling
@@ -555,14 +593,7 @@ def log_header(view: CardView) -> Table:
     if view.context:
         where.append(CONTEXT_SEPARATOR)
         where.append(view.context)
-    counts = view.counts
-    if counts.cram_left is not None:
-        right = Text(f"cram · {counts.cram_left} left", style="magenta")
-    else:
-        right = Text.assemble(
-            (str(counts.new), "blue"), " new · ", (str(counts.review), "green"), " review · ",
-            (str(counts.drill), "red"), " drill",
-        )  # fmt: skip
+    right = counts_text(view.counts)
     grid = Table.grid(expand=True)
     grid.add_column(ratio=1)
     grid.add_column(justify="right", no_wrap=True)

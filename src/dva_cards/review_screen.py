@@ -51,6 +51,7 @@ class Counts:
     review: int = 0
     drill: int = 0
     cram_left: int | None = None  # set in cram sessions instead of the three queues
+    exam: str | None = None  # "exam in N days" while the session follows an exam plan
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ def counts_text(counts: Counts) -> Text:
     if counts.cram_left is not None:
         return Text(f"cram · {counts.cram_left} left", style="magenta")
     return Text.assemble(
+        (f"{counts.exam} · ", "yellow") if counts.exam else "",
         (str(counts.new), "blue"), " new · ", (str(counts.review), "green"), " review · ",
         (str(counts.drill), "red"), " drill",
     )  # fmt: skip

@@ -19,7 +19,7 @@ whatever its size; each change returns a `QueueStep`, all that undo needs to han
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -249,3 +249,39 @@ def _room(limit: int, used: int) -> int:
 
 def _ids(cards: list[CardInfo]) -> tuple[str, ...]:
     return tuple(card.id for card in cards)
+
+
+def follow_exam_plan(
+    queue: Queue,
+    planned: Iterable[CardInfo],
+    plan_new: Sequence[str],
+    plan_forward: Sequence[str],
+    today: date,
+    limits: DailyLimits,
+) -> Queue:
+    """Today's queue when an exam plan is followed.
+
+    ``queue`` is the plain queue (built with the same ``limits``, the room today has left); ``planned`` are the
+    cards the plan names for today, as stored now. Due reviews stay first, most overdue first; the plan's
+    brought-forward reviews (cards learned but not due yet) follow, in the room the due ones leave. New cards
+    are the plan's, in its order (weakest sections first when the limits bind): other new cards wait, since
+    the plan already spends new-per-day on the exam's cards. Drills are unchanged.
+    """
+    cards = {card.id: card for card in planned}
+    due = set(queue.reviews)  # `queue.reviews` copies its list: read once
+    new = [
+        card_id
+        for card_id in plan_new
+        if card_id in cards and state_today(cards[card_id], today) is CardState.NEW
+    ]
+    forward = [
+        card_id
+        for card_id in plan_forward
+        if card_id in cards and state_today(cards[card_id], today) is CardState.WAITING and card_id not in due
+    ]
+    room = _room(limits.reviews_per_day, len(queue.reviews))
+    return Queue(
+        reviews=(*queue.reviews, *forward[:room]),
+        new=tuple(new[: limits.new_per_day]),
+        drills=queue.drills,
+    )

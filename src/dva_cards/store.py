@@ -49,6 +49,7 @@ from .scheduler import START_EASE, SM2State
 from .session import CardInfo
 
 if TYPE_CHECKING:  # only `import` reconciles: reading commands start without it
+    from .exam_inputs import PlannedCard
     from .reconcile import DeckSnapshot, FilePlan
     from .sections import SectionResult
 
@@ -468,6 +469,59 @@ class Store:
         """Forget one setting. Runs inside the caller's transaction."""
         self.connection.execute("DELETE FROM setting WHERE key = ?", (key,))
 
+    def set_settings(self, values: Mapping[str, str | None]) -> None:
+        """Several settings in one transaction; None removes a key."""
+        with self.transaction():
+            for key, value in values.items():
+                if value is None:
+                    self.connection.execute("DELETE FROM setting WHERE key = ?", (key,))
+                else:
+                    self.connection.execute(
+                        "INSERT INTO setting (key, value) VALUES (?, ?) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        (key, value),
+                    )
+
+    # -- exam ----------------------------------------------------------------------------------------------
+
+    def exam_cards(self, deck_id: int | None = None) -> list[PlannedCard]:
+        """The active cards (not retired, not suspended) of a deck or of all decks, with their FSRS memory:
+        what the exam planner plans."""
+        from .exam_inputs import PlannedCard  # the planner's record: only exam commands load it
+
+        in_deck = " AND c.deck_id = ?" if deck_id is not None else ""
+        rows = self.connection.execute(
+            "SELECT c.id, d.name, c.context, c.source, c.line, c.due, c.stability, c.difficulty, c.memory_day "
+            f"FROM card c JOIN deck d ON d.id = c.deck_id WHERE {ACTIVE.sql('c')}{in_deck}",
+            (deck_id,) if deck_id is not None else (),
+        )
+        return [
+            PlannedCard(
+                id=row[0],
+                deck=row[1],
+                context=row[2],
+                source=row[3],
+                line=row[4],
+                due=parse_date(row[5]),
+                memory=_memory(row[6], row[7], row[8]),
+            )  # fmt: skip
+            for row in rows
+        ]
+
+    def queue_cards(self, card_ids: Sequence[str], today: date) -> list[CardInfo]:
+        """Those of `card_ids` that may be shown today (not retired, suspended or buried), for the queue."""
+        found: list[CardInfo] = []
+        for start in range(0, len(card_ids), 500):  # SQLite caps the number of parameters
+            chunk = {f"id{index}": card_id for index, card_id in enumerate(card_ids[start : start + 500])}
+            marks = ", ".join(f":{name}" for name in chunk)
+            rows = self.connection.execute(
+                f"SELECT {_QUEUE_COLUMNS} FROM card c JOIN deck d ON d.id = c.deck_id "
+                f"WHERE {AVAILABLE.sql('c')} AND c.id IN ({marks})",
+                {"today": sql_date(today), **chunk},
+            ).fetchall()
+            found += [_card_info(row) for row in rows]
+        return found
+
     # -- review ---------------------------------------------------------------------------------------------
     # The review loop's queries. The queue is drawn through the partial indexes (ix_card_due, ix_card_new)
     # with SQL limits, so starting a session never reads every card; an answer is one short transaction.
@@ -498,11 +552,9 @@ class Store:
         cutting with SQL LIMIT keeps exactly the cards it would keep.
         """
         params: dict[str, Any] = {"today": sql_date(today), "deck": deck_id}
-        columns = (
-            "c.id, d.name, c.source, c.line, c.reps, c.ease, c.interval, c.due, c.drill, c.lapses, "
-            "c.buried_until"
+        select = (
+            f"SELECT {_QUEUE_COLUMNS} FROM card c JOIN deck d ON d.id = c.deck_id WHERE {AVAILABLE.sql('c')} "
         )
-        select = f"SELECT {columns} FROM card c JOIN deck d ON d.id = c.deck_id WHERE {AVAILABLE.sql('c')} "
         in_deck = "AND c.deck_id = :deck " if deck_id is not None else ""
         rows: list[Any] = []
         if review_limit > 0:
@@ -531,15 +583,7 @@ class Store:
                 left -= len(found)
                 if left <= 0:
                     break
-        return [
-            CardInfo(
-                id=row[0],
-                state=SM2State(row[4], row[5], row[6], parse_date(row[7]), bool(row[8]), row[9]),
-                order=(row[1], row[2], row[3]),
-                buried_until=parse_date(row[10]),
-            )
-            for row in rows
-        ]
+        return [_card_info(row) for row in rows]
 
     def answers_today(self, day: date) -> tuple[int, int]:
         """(new cards introduced, due reviews answered) on the learner's `day`, over the whole collection.
@@ -906,6 +950,21 @@ def _busy(path: Path, error: sqlite3.OperationalError) -> CollectionError:
     if "locked" in str(error) or "busy" in str(error):
         return CollectionError(f"collection {path} is busy: another dva-cards is writing to it; try again")
     return CollectionError(f"collection {path}: {error}")
+
+
+_QUEUE_COLUMNS = (
+    "c.id, d.name, c.source, c.line, c.reps, c.ease, c.interval, c.due, c.drill, c.lapses, c.buried_until"
+)
+
+
+def _card_info(row: Sequence[Any]) -> CardInfo:
+    """A row of `_QUEUE_COLUMNS` as the queue's card."""
+    return CardInfo(
+        id=row[0],
+        state=SM2State(row[4], row[5], row[6], parse_date(row[7]), bool(row[8]), row[9]),
+        order=(row[1], row[2], row[3]),
+        buried_until=parse_date(row[10]),
+    )
 
 
 def _schedule(row: Sequence[Any]) -> CardSchedule:

@@ -27,6 +27,8 @@ Figures and their floors (ratio = value / floor; the target is the highest accep
   command given the same kinds of options (a path, a name, a number, a flag), which Typer converts alike.
 * switching scheduler on that collection (`config set scheduler fsrs`, then `sm2`), each replaying the log of
   500,000 reviews: at most 2 s as a whole command (an absolute target; the bare Typer app is shown as floor).
+* `dva-cards exam show` (and `--json`, and `stats`, which then adds the readiness section) on a copy of that
+  collection with an exam set 60 days ahead: at most 2x the floor of the stats figures.
 
 * `anki` (tests/bench/anki_side.py): dva-cards against Anki itself on the same cards, the floor being Anki's
   figure: import, re-import, an edited re-import, first card at 100,000 cards, per answer, stats and
@@ -55,11 +57,12 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from .generate import make_collection
 
+EXAM_IN_DAYS = 60  # the exam figures' exam date, from the learner's today
 GENERATOR_VERSION = 4  # bump when generate.py changes what it writes: cached collections are then rebuilt
 MB = 1_000_000
 
@@ -193,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
     parser.add_argument("--runs", type=int, help="runs of each quick figure (default: by size)")
     parser.add_argument("--import-runs", type=int, help="runs of each import figure (default: by size)")
-    parser.add_argument("--only", choices=("startup", "stats", "import", "review", "switch", "anki"),
+    parser.add_argument("--only", choices=("startup", "stats", "import", "review", "switch", "exam", "anki"),
                         action="append", help="run only these groups (repeatable)")  # fmt: skip
     parser.add_argument("--work", type=Path, help="cache and scratch dir (default: <tmp>/dva-cards-bench)")
     parser.add_argument("--fresh", action="store_true", help="rebuild the cached inputs and collections")
@@ -202,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     size = SIZES[args.size]
     runs = max(1, args.runs or size.runs)
     import_runs = max(1, args.import_runs or size.import_runs)
-    groups = set(args.only or ("startup", "stats", "import", "review", "switch", "anki"))
+    groups = set(args.only or ("startup", "stats", "import", "review", "switch", "exam", "anki"))
     work = (args.work or Path(tempfile.gettempdir()) / "dva-cards-bench").resolve()
     scratch = work / "scratch"
     shutil.rmtree(scratch, ignore_errors=True)
@@ -219,6 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows += bench.review(size, max(1, runs // 2), fresh=args.fresh)
         if "switch" in groups:
             rows += bench.switch(size, max(1, runs // 2), fresh=args.fresh)
+        if "exam" in groups:
+            rows += bench.exam(size, runs, fresh=args.fresh)
         if "anki" in groups:
             from .anki_side import side_by_side
 
@@ -391,6 +396,40 @@ class Bench:
             Row(
                 "(reference) review: build the day's queue", statistics.median(queue_times) * 1000, None, "ms"
             ),
+        ]
+
+    def exam(self, size: Size, runs: int, *, fresh: bool) -> list[Row]:
+        """`exam show` (and `stats`, which then adds the readiness section) on the stats collection with an
+        exam set in 60 days, against the floor of the stats figures: the plan is made afresh by each."""
+        cards, reviews = size.stats
+        db = self.scratch / "exam.db"
+        shutil.copyfile(self._collection("stats", cards, reviews, fresh=fresh), db)
+        exam_day = (self.today + timedelta(days=EXAM_IN_DAYS)).isoformat()
+        self._run([*self.command, "--db", str(db), "exam", "set", exam_day])
+        commands = {
+            "floor with options": [
+                sys.executable, str(self.floor_app), "--db", str(self.scratch / "none.db"), "one", "--name", "x",
+                "--count", "30", "--flag",
+            ],
+            "exam show": [*self.command, "--db", str(db), "exam", "show"],
+            "exam show --json": [*self.command, "--db", str(db), "exam", "show", "--json"],
+            "stats": [*self.command, "--db", str(db), "stats"],
+        }  # fmt: skip
+        for command in commands.values():
+            self._run(command)  # warm-up
+        samples = Samples()
+        for _ in range(runs):
+            for name, command in commands.items():
+                child = self._run(command)
+                samples.add(name, child.wall)
+                samples.add(f"{name} cpu", child.cpu or 0.0)
+        base = samples.median("floor with options")
+        scale = f"{cards:,} cards, exam in {EXAM_IN_DAYS} days"
+        return [
+            Row(f"dva-cards exam show ({scale})", samples.median("exam show"), base, "s", 2.0),
+            Row("dva-cards exam show --json", samples.median("exam show --json"), base, "s", 2.0),
+            Row("dva-cards stats with an exam set", samples.median("stats"), base, "s", 2.0),
+            Row("(reference) CPU time of exam show", samples.median("exam show cpu"), None, "s"),
         ]
 
     def switch(self, size: Size, runs: int, *, fresh: bool) -> list[Row]:

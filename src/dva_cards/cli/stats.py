@@ -31,14 +31,17 @@ def stats_command(
 
     from .. import stats
     from ..clock import learner_today
+    from ..exam_goal import from_settings
     from ..settings import effective
 
     state = state_of(ctx)
     with state.open_store() as store:
-        settings = effective(store.settings())
+        stored = store.settings()
+        settings = effective(stored)
+        today = learner_today(state.now(), settings.rollover_hour)
         figures = stats.compute(
             store,
-            today=learner_today(state.now(), settings.rollover_hour),
+            today=today,
             days=days,
             deck=deck,
             new_per_day=settings.new_per_day,
@@ -46,9 +49,29 @@ def stats_command(
             parameters=settings.fsrs_parameters,
             desired_retention=settings.desired_retention,
         )
+        goal = from_settings(stored)
+        exam = None
+        if goal is not None:  # the readiness section: only a collection with an exam set pays for it
+            from ..exam_planning import plan_for_day
+
+            exam = plan_for_day(store, goal, settings, today)
     if as_json:
-        print_json(stats.to_json(figures))
+        data = stats.to_json(figures)
+        if exam is not None:
+            from ..exam_report import report_json
+
+            data["exam"] = report_json(exam.goal, exam.plan)
+        print_json(data)
         return
     from ..render_stats import render
 
-    render(figures, make_console())
+    console = make_console()
+    render(figures, console)
+    if exam is not None:
+        from ..exam_report import report_lines
+        from .output import plain
+
+        console.print()
+        console.print(plain("Exam readiness"), style="bold")
+        for line in report_lines(exam.goal, exam.plan):
+            console.print(plain(line))
