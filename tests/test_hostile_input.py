@@ -122,8 +122,20 @@ def _symlink_loop(base: Path) -> list[str]:
 def _dir_with_symlink_loops(base: Path) -> list[str]:
     notes = base / "notes"
     write(notes / "real.md", "* **Real** - found once\n")
-    (notes / "self").symlink_to(notes, target_is_directory=True)  # a directory loop
-    (notes / "loop.md").symlink_to(notes / "loop.md")  # a file loop
+    (notes / "self").symlink_to(notes, target_is_directory=True)  # a directory loop: entered once
+    return [str(notes)]
+
+
+def _dir_with_file_loop(base: Path) -> list[str]:
+    notes = base / "notes"
+    write(notes / "real.md", "* **Real** - found once\n")
+    (notes / "loop.md").symlink_to(notes / "loop.md")  # never skipped in silence
+    return [str(notes)]
+
+
+def _dir_with_dangling_link(base: Path) -> list[str]:
+    notes = base / "notes"
+    write(notes / "real.md", "* **Real** - found once\n")
     (notes / "dangling.md").symlink_to(base / "nowhere.md")
     return [str(notes)]
 
@@ -298,6 +310,12 @@ CASES = [
     Case("directory without visible .md", _dir_without_md, error="no .md files in directory"),
     Case("symlink loop", _symlink_loop, error="symlink loop"),
     Case("directory with symlink loops", _dir_with_symlink_loops, check=_cards("Real")),
+    Case(
+        "directory with a file symlink loop",
+        _dir_with_file_loop,
+        error="loop.md: too many levels of symbolic links",
+    ),
+    Case("directory with a dangling symlink", _dir_with_dangling_link, error="dangling.md is a broken link"),
     Case("dangling symlink", _dangling_symlink, error="no such file or directory"),
     Case("named pipe", _fifo, error="not a regular file"),
     Case("one bad file among 30", _bad_file_among_many, error="n15.md is not valid UTF-8"),

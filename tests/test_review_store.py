@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -137,11 +138,11 @@ def test_suspend_bury_and_restore(store: Store) -> None:
     assert card is not None
     store.set_suspended(card_id)
     assert store.review_card(card_id).schedule.suspended  # type: ignore[union-attr]
-    store.restore_schedule(card_id, card.schedule)
+    store.restore_schedule(card_id, card.schedule, current=replace(card.schedule, suspended=True))
     assert card_row(store.connection, card_id) == original
     store.bury(card_id, TODAY + timedelta(days=1))
     assert store.review_card(card_id).schedule.buried_until == date(2026, 3, 11)  # type: ignore[union-attr]
-    store.restore_schedule(card_id, card.schedule)
+    store.restore_schedule(card_id, card.schedule, current=card.schedule)
     assert card_row(store.connection, card_id) == original
 
 

@@ -1,14 +1,14 @@
 """Per-deck stats along an index that starts from the deck: every answer carries its card's deck.
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -23,7 +23,10 @@ def learner_today(
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be a timezone-aware datetime")
     # Without a zone, the standard library's local time (the same rules as dateutil's tzlocal).
-    local = now.astimezone() if tz is None else now.astimezone(tz)
+    try:
+        local = now.astimezone() if tz is None else now.astimezone(tz)
+    except (ValueError, OverflowError) as error:
+        raise _unusable_zone(error) from None
     if local.hour < rollover_hour:
         return local.date() - timedelta(days=1)
     return local.date()
@@ -37,7 +40,22 @@ def day_start(day: date, rollover_hour: int = DEFAULT_ROLLOVER_HOUR, tz: tzinfo 
     """
     _check_rollover_hour(rollover_hour)
     wall = datetime(day.year, day.month, day.day, rollover_hour, tzinfo=_zone(tz))
-    return _first_real_instant(wall).astimezone(UTC)
+    try:
+        return _first_real_instant(wall).astimezone(UTC)
+    except (ValueError, OverflowError) as error:
+        raise _unusable_zone(error) from None
+
+
+def _unusable_zone(error: Exception) -> Exception:
+    """A local zone Python cannot use (`TZ=UTC+99`: an offset beyond 24 hours) as one clear message."""
+    import os
+
+    from .errors import UserError
+
+    setting = os.environ.get("TZ")
+    where = f"TZ={setting!r}" if setting is not None else "the system time zone"
+    reason = "its offset from UTC must be under 24 hours" if "offset" in str(error) else str(error)
+    return UserError(f"{where} cannot be used ({reason}); set TZ to a real zone such as Europe/Paris or UTC")
 
 
 def day_bounds(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -19,7 +20,7 @@ from typing import BinaryIO
 from .errors import CollectionError
 
 # Every revision this version knows, oldest first; tests check it against migrations/versions.
-SCHEMA_REVISIONS = ("0001", "0002", "0003", "0004", "0007", "0008")
+SCHEMA_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0007", "0008")
 SCHEMA_HEAD = SCHEMA_REVISIONS[-1]
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -36,8 +37,22 @@ def default_collection_path() -> Path:
     return user_data_path("dva-cards", appauthor=False) / "collection.db"
 
 
+# Tables every revision has: a file with an `alembic_version` but without these is another program's.
+_OUR_TABLES = frozenset({"alembic_version", "deck", "card", "review"})
+# `PRAGMA quick_check` before the first write reads the whole file: done when it costs little (a collection of
+# tens of thousands of cards and reviews), beyond that `dva-cards check` is the full check.
+QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024
+
+
 def connect(path: Path) -> sqlite3.Connection:
-    """A connection to an existing, current collection, or a new one (created and migrated)."""
+    """A connection to an existing, current collection, or a new one (created and migrated), that cannot write
+    until `allow_writes` has verified the collection.
+
+    A reading command never changes the file, and a damaged or foreign file is refused before anything
+    (journal mode included) is set on it. The connection is SQLite's ordinary one with `query_only` on: it
+    takes part in WAL locking like any writer, and closing it folds a `-wal` a crash left into the file.
+    """
+    check_collection_path(path)
     revision = _inspect(path)
     if revision is None or revision != SCHEMA_HEAD:
         with _migration_lock(path):
@@ -45,8 +60,114 @@ def connect(path: Path) -> sqlite3.Connection:
             revision = _inspect(path)
             if revision is None or revision != SCHEMA_HEAD:
                 _migrate(path, revision)
+    if _has_pending_wal(path):
+        _verify(path, "opened")  # closing the connection would fold the -wal into a damaged file
+    return _reading_connection(path)
+
+
+def schema_revision(path: Path) -> str | None:
+    """The revision of the collection at `path` (None: nothing there yet), read without changing anything."""
+    return _inspect(path)
+
+
+def copy_collection(path: Path, target: Path) -> None:
+    """A consistent copy of the collection (SQLite's online backup), read without writing to it."""
+    source = sqlite3.connect(Path(os.path.realpath(path)).as_uri() + "?mode=ro", uri=True)
+    try:
+        destination = sqlite3.connect(target)
+        try:
+            source.backup(destination)
+        finally:
+            destination.close()
+    finally:
+        source.close()
+
+
+def open_for_check(path: Path) -> tuple[sqlite3.Connection, str]:
+    """A connection that cannot write, and the schema revision, of the collection at `path` as it is: nothing
+    is created or upgraded (`dva-cards check` reports; it does not change what it examines)."""
+    revision = _inspect(path)
+    if revision is None:
+        raise CollectionError(f"no collection at {path} yet")
+    return _reading_connection(path), revision
+
+
+def allow_writes(connection: sqlite3.Connection, path: Path) -> None:
+    """Let `connection` write, once the collection is verified (`quick_check` when cheap)."""
+    try:
+        if path.stat().st_size <= QUICK_CHECK_MAX_BYTES:
+            problems = integrity_problems(connection, quick=True)
+            if problems:
+                raise CollectionError(
+                    f"collection {path} is damaged ({problems[0]}); it was not changed. "
+                    "`dva-cards check` tells more; restore a backup"
+                )
+        connection.execute("PRAGMA query_only=OFF")
+    except sqlite3.DatabaseError as error:
+        raise CollectionError(f"collection {path} is damaged or unreadable: {error}") from None
+    except OSError as error:
+        raise CollectionError(f"cannot open collection {path}: {error.strerror or error}") from None
+
+
+def integrity_problems(connection: sqlite3.Connection, *, quick: bool) -> list[str]:
+    """What SQLite's integrity check finds wrong (`quick_check` skips the index contents); empty when sound."""
+    pragma = "quick_check" if quick else "integrity_check"
+    rows = [str(row[0]) for row in connection.execute(f"PRAGMA {pragma}")]
+    return [] if rows == ["ok"] else rows
+
+
+def check_collection_path(path: Path) -> None:
+    """Only a regular file, or nothing, may be a collection: never a device, a FIFO or a directory.
+
+    A `-wal` or `-shm` without its database is refused: a new collection would adopt it and be corrupt.
+    """
+    try:
+        status = path.stat()  # follows a symlink: a symlinked collection is the file it points to
+    except FileNotFoundError:
+        status = None
+    except OSError as error:
+        raise CollectionError(f"cannot open collection {path}: {error.strerror or error}") from None
+    if status is not None and not stat.S_ISREG(status.st_mode):
+        what = "a directory" if stat.S_ISDIR(status.st_mode) else "not a regular file"
+        raise CollectionError(f"collection path {path} is {what}; give a file path with --db")
+    if status is None or status.st_size == 0:
+        for suffix in ("-wal", "-shm"):
+            leftover = _sibling(path, suffix)
+            if os.path.lexists(leftover):
+                raise CollectionError(
+                    f"{leftover} is left without its collection {path.name}: it may hold another collection's "
+                    f"answers. Restore {path.name} beside it, or move {leftover.name} away to start a new one"
+                )
+
+
+def _sibling(path: Path, suffix: str) -> Path:
+    real = Path(os.path.realpath(path))
+    return real.with_name(real.name + suffix)
+
+
+def _has_pending_wal(path: Path) -> bool:
+    try:
+        return _sibling(path, "-wal").stat().st_size > 0
+    except OSError:
+        return False
+
+
+def _reading_connection(path: Path) -> sqlite3.Connection:
     connection = _raw_connection(path)
-    connection.execute("PRAGMA journal_mode=WAL")
+    try:
+        connection.execute("PRAGMA query_only=ON")
+        connection.execute("SELECT 1 FROM alembic_version").fetchall()
+    except sqlite3.OperationalError as error:
+        connection.close()
+        if _sibling(path, "-wal").exists():
+            raise CollectionError(f"cannot read collection {path}: {error}") from None
+        # A read-only directory: WAL readers need a `-shm` they cannot create there. With no `-wal` the file
+        # alone is the whole collection, so it is read as such; nothing can be written there anyway.
+        real = Path(os.path.realpath(path))
+        connection = sqlite3.connect(real.as_uri() + "?immutable=1", uri=True, isolation_level=None)
+    except sqlite3.DatabaseError as error:
+        connection.close()
+        raise CollectionError(f"collection {path} is damaged or unreadable: {error}") from None
     connection.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable across a crash of this process
     connection.execute("PRAGMA foreign_keys=ON")
     return connection
@@ -55,16 +176,32 @@ def connect(path: Path) -> sqlite3.Connection:
 def _raw_connection(path: Path) -> sqlite3.Connection:
     try:
         connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     except sqlite3.Error as error:
         raise CollectionError(f"cannot open collection {path}: {error}") from None
-    connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     return connection
+
+
+def _verify(path: Path, doing: str) -> None:
+    """A damaged collection is not backed up, migrated or folded: each would spread or hide the damage."""
+    if path.stat().st_size > QUICK_CHECK_MAX_BYTES:
+        return
+    real = Path(os.path.realpath(path))
+    try:
+        connection = sqlite3.connect(real.as_uri() + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            problems = integrity_problems(connection, quick=True)
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as error:
+        problems = [str(error)]
+    if problems:
+        raise CollectionError(f"collection {path} is damaged ({problems[0]}); it was not {doing} or changed")
 
 
 def _inspect(path: Path) -> str | None:
     """The collection's schema revision; None for a new or empty file. Refuses anything else untouched."""
-    if path.is_dir():
-        raise CollectionError(f"collection path is a directory: {path}")
+    check_collection_path(path)
     if not path.exists() or path.stat().st_size == 0:
         return None
     try:
@@ -91,6 +228,11 @@ def _inspect(path: Path) -> str | None:
                     raise CollectionError(f"{path} is an SQLite database but not a dva-cards collection")
                 return None
             row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+            if not tables >= _OUR_TABLES:
+                schema = "" if row is None else f" (schema {row[0]})"
+                raise CollectionError(
+                    f"{path} is another program's database{schema}, not a dva-cards collection"
+                )
         finally:
             connection.close()
     except sqlite3.DatabaseError as error:
@@ -113,14 +255,22 @@ def _migrate(path: Path, revision: str | None) -> None:
     the same moment never sees it half-made (tables without a revision look like another app's database).
     """
     if revision is not None:
-        backup_collection(path, revision)
-        _upgrade(path, path)
+        _verify(path, "upgraded")
+        backup = backup_collection(path, revision)
+        try:
+            _upgrade(path, path)
+            _use_wal(path)
+        except BaseException:
+            # The failed upgrade changed nothing: the backup would only pile up, one more on every run.
+            backup.unlink(missing_ok=True)
+            raise
         return
     real = Path(os.path.realpath(path))  # a symlinked collection path stays a symlink
     building = real.with_name(real.name + ".new")
     building.unlink(missing_ok=True)  # left by a creation that was killed; the lock is ours now
     try:
         _create(building, path)
+        _use_wal(building)
         os.replace(building, real)
     finally:
         building.unlink(missing_ok=True)
@@ -153,6 +303,15 @@ def _create(target: Path, path: Path) -> None:
         connection.close()
 
 
+def _use_wal(target: Path) -> None:
+    """WAL mode is a property of the file, set once when it is created or upgraded (readers never set it)."""
+    connection = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+    finally:
+        connection.close()
+
+
 def _upgrade(target: Path, path: Path) -> None:
     from alembic import command
     from alembic.config import Config
@@ -175,7 +334,9 @@ def _upgrade(target: Path, path: Path) -> None:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except Exception as error:
-        raise CollectionError(f"could not upgrade collection {path}: {error}") from error
+        # SQLAlchemy's message carries the statement and a web link: the driver's own words are the one line.
+        cause = getattr(error, "orig", None) or error
+        raise CollectionError(f"could not upgrade collection {path}, it was not changed: {cause}") from error
     finally:
         engine.dispose()
 
@@ -195,7 +356,12 @@ def _migration_lock(path: Path) -> Iterator[None]:
     while True:
         try:
             real.parent.mkdir(parents=True, exist_ok=True)
-            handle = open(lock, "a+b")  # noqa: SIM115 - held across the yield
+            # Never through a symlink, never onto a device or FIFO: a regular file of our own or nothing.
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                raise CollectionError(f"{lock} is in the way (not a regular file): move it away")
+            handle = os.fdopen(fd, "a+b")  # noqa: SIM115 - held across the yield
         except OSError as error:
             raise CollectionError(f"cannot create collection {path}: {error.strerror or error}") from None
         while not _try_lock(handle):
@@ -236,16 +402,24 @@ def _try_lock(handle: BinaryIO) -> bool:
 
 
 def backup_collection(path: Path, revision: str) -> Path:
-    """A consistent copy (SQLite's online backup) beside the collection, before a migration touches it."""
+    """A consistent copy (SQLite's online backup) beside the collection, before a migration touches it.
+
+    The backup is a new regular file: whatever already has its name (a file, a link, a FIFO) is left alone and
+    the backup refused; a failed copy leaves no empty or partial file behind.
+    """
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.{revision}-{stamp}.bak")
-    source = sqlite3.connect(path)
     try:
-        destination = sqlite3.connect(target)
-        try:
-            source.backup(destination)
-        finally:
-            destination.close()
-    finally:
-        source.close()
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600))
+    except OSError as error:
+        raise CollectionError(
+            f"cannot write the backup {target} before upgrading: {error.strerror or error}"
+        ) from None
+    try:
+        copy_collection(path, target)
+    except BaseException as error:
+        target.unlink(missing_ok=True)
+        if isinstance(error, sqlite3.Error):
+            raise CollectionError(f"cannot back up collection {path} before upgrading: {error}") from None
+        raise
     return target

@@ -19,3 +19,8 @@ class CollectionError(UserError):
     """The collection file cannot be opened, read or written safely."""
 
     exit_code = 2
+
+
+class CardChanged(UserError):
+    """The card's state is not what the session last saw: another dva-cards answered or changed it meanwhile.
+    Nothing was written; the session reloads the card."""

@@ -355,10 +355,15 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     """Write through a temporary file in the target's directory, then rename it over the target.
 
     A failure at any point (including Ctrl-C) leaves the target as it was and no temporary file behind.
+    Only a regular file, or nothing, is ever replaced: a symlink is followed and the file it points to is
+    written (the link stays); a directory, device or FIFO is refused.
     """
+    path = path.expanduser()
+    kind = _not_regular(path)  # through every link, `/dev/stdout` and the like included
+    if kind is not None:
+        raise UserError(f"cannot write {path}: it is {kind}, not a regular file")
+    path = Path(os.path.realpath(path))
     directory = path.parent
-    if path.is_dir():
-        raise UserError(f"cannot write {path}: it is a directory")
     if not directory.is_dir():
         problem = "is not a directory" if directory.exists() else "does not exist"
         raise UserError(f"cannot write {path}: {directory} {problem}")
@@ -382,6 +387,25 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
         if isinstance(error, OSError):
             raise UserError(f"cannot write {path}: {_reason(error)}") from None
         raise
+
+
+def _not_regular(path: Path) -> str | None:
+    """What is at `path` when it is something other than a regular file (None: a regular file or nothing)."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
 
 
 def _file_mode(path: Path) -> int:

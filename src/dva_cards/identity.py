@@ -19,13 +19,21 @@ def normalize_term(term: str) -> str:
     return " ".join(folded.split())
 
 
+# A `›` inside a part is stored as `\›`, so every ` › ` of a stored context is a separator: `# A › B` and
+# `# A` / `## B` are two contexts, never one (docs/rules.md, "Card identity").
+_SEPARATOR_MARK = CONTEXT_SEPARATOR.strip()
+_ESCAPED_MARK = "\\" + _SEPARATOR_MARK
+
+
 def join_context(context: tuple[str, ...]) -> str:
-    return CONTEXT_SEPARATOR.join(context)
+    """The stored form of a context: its parts, each `›` in them escaped, joined by the separator."""
+    return CONTEXT_SEPARATOR.join(part.replace(_SEPARATOR_MARK, _ESCAPED_MARK) for part in context)
 
 
 def context_parts(context: str) -> tuple[str, ...]:
-    """The heading path and ancestor terms a stored context was joined from."""
-    return tuple(part for part in (piece.strip() for piece in context.split(CONTEXT_SEPARATOR)) if part)
+    """The heading path and ancestor terms a stored context was joined from (`join_context` undone)."""
+    pieces = (piece.strip() for piece in context.split(CONTEXT_SEPARATOR))
+    return tuple(piece.replace(_ESCAPED_MARK, _SEPARATOR_MARK) for piece in pieces if piece)
 
 
 def card_id(deck: str, context: tuple[str, ...], normalized_term: str, occurrence: int) -> str:

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.text import Text
 
 from .humanize import duration
+from .neutral import neutral_text
 from .stats import HEATMAP_WEEKS, LOW_EASE, Bar, DeckCounts, Heatmap, Rate, Stats
 
 BLOCKS = " ▏▎▍▌▋▊▉█"  # eighths of a character cell, for smooth bars
@@ -50,8 +51,12 @@ def render(stats: Stats, console: Console) -> None:
         *_hardest(stats, width),
         *_distributions(stats, width),
     ]
+    screen = Text("\n").join(lines)
+    # Deck, section and file names come from the learner's files: control characters in them become U+FFFD,
+    # one character for one, so every style span stays where it was.
+    screen.plain = neutral_text(screen.plain)
     # Lines are already cut to the width; `crop` only guards the promise never to wrap.
-    console.print(Text("\n").join(lines), no_wrap=True, overflow="crop", crop=True)
+    console.print(screen, no_wrap=True, overflow="crop", crop=True)
 
 
 # -- pieces -------------------------------------------------------------------------------------------------------

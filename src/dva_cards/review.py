@@ -35,11 +35,12 @@ from . import scheduler, scheduling
 from .card_state import CardState, state_of
 from .clock import add_days, learner_today
 from .domain import ReviewCard
-from .errors import CardGone, UserError
+from .errors import CardChanged, CardGone, UserError
 from .grading import LeechPolicy, grade
 from .humanize import duration
 from .identity import CONTEXT_SEPARATOR, context_parts
 from .keys import DOWN, ENTER, ESCAPE, PAGE_DOWN, PAGE_UP, REVEAL, UP, KeyReader
+from .neutral import neutral_name
 from .review_screen import (
     KEY_HELP,
     CardView,
@@ -244,7 +245,7 @@ class _Session:
         )
         queue = self._follow_exam(build_queue(cards, today, limits), today, limits)
         if not queue:
-            where = f" in {options.deck}" if options.deck else ""
+            where = f" in {neutral_name(options.deck)}" if options.deck else ""
             self._say(f"Nothing to review today{where}.", "bold")
             if limits.new_per_day == 0 and self.store.has_new_cards(self.deck_id):
                 self._say(
@@ -294,7 +295,9 @@ class _Session:
         if self.options.review_limit is not None:
             chosen = chosen[: self.options.review_limit]
         what = CONTEXT_SEPARATOR.join(part for part in (self.options.deck, section) if part) or "all decks"
-        self._say(f"Cram: {len(chosen)} cards from {what}. The schedule is not changed.", "bold")
+        self._say(
+            f"Cram: {len(chosen)} cards from {neutral_name(what)}. The schedule is not changed.", "bold"
+        )
         return Queue(reviews=tuple(chosen))
 
     # -- one card --------------------------------------------------------------------------------------------
@@ -401,6 +404,13 @@ class _Session:
             without(self.queue, card.id)
             self._say("This card has left the collection meanwhile; the answer was not recorded.", "yellow")
             return
+        except CardChanged:
+            # Answered or changed by another dva-cards while on screen: nothing was written. The queue keeps
+            # the card, so the next turn reloads it (and drops it if it is no longer due).
+            self._say(
+                "This card was changed by another dva-cards meanwhile: reloaded, not recorded.", "yellow"
+            )
+            return
         self.summary.reviewed += 1
         self.summary.milliseconds += duration_ms
         self.summary.correct += int(quality >= scheduler.PASSING_GRADE)
@@ -426,17 +436,25 @@ class _Session:
             self._say("Nothing to undo.", "dim")
             return False
         entry = self.history.pop()
-        if entry.review_id is not None:
-            # A cram answer never changed the card: only its log row goes.
-            before = None if self.options.cram else entry.card.schedule
-            self.store.undo_answer(entry.review_id, entry.card.id, before)
-            self.summary.reviewed -= 1
-            self.summary.milliseconds -= entry.duration_ms
-            self.summary.correct -= int((entry.quality or 0) >= scheduler.PASSING_GRADE)
-            what = f"grade {entry.quality}"
-        else:
-            self.store.restore_schedule(entry.card.id, entry.card.schedule)
-            what = entry.action
+        try:
+            if entry.review_id is not None:
+                # A cram answer never changed the card: only its log row goes.
+                before = None if self.options.cram else entry.card.schedule
+                self.store.undo_answer(entry.review_id, entry.card.id, before)
+                self.summary.reviewed -= 1
+                self.summary.milliseconds -= entry.duration_ms
+                self.summary.correct -= int((entry.quality or 0) >= scheduler.PASSING_GRADE)
+                what = f"grade {entry.quality}"
+            else:
+                before = entry.card.schedule
+                left = replace(before, suspended=True) if entry.action == "suspend" else before
+                self.store.restore_schedule(entry.card.id, before, current=left)
+                what = entry.action
+        except (CardChanged, CardGone):
+            # Another dva-cards answered or removed the card since: undoing would leave its answer in the
+            # log but not on the card. The card keeps what the other session gave it.
+            self._say(f"Cannot undo: another dva-cards changed this card since: {entry.card.front}", "yellow")
+            return False
         self.queue.put_back(entry.step)
         self._say(f"Undone: {what} of {entry.card.front}", "yellow")
         return True
@@ -470,7 +488,7 @@ class _Session:
             self._say(f"Edit: {error.message}", "red")
             return
         changes = f"{counts.added} added, {counts.updated} updated, {counts.retired} retired"
-        self._say(f"Re-imported {path.name}: {changes}.", "dim")
+        self._say(f"Re-imported {neutral_name(path.name)}: {changes}.", "dim")
         queued = self.queue.card_ids()
         active = self.store.active_card_ids(sorted(queued))
         for gone in sorted(queued - active):
@@ -589,10 +607,10 @@ def grade_line(preview: dict[int, int] | None, width: int = 80) -> Text:
 
 def log_header(view: CardView) -> Table:
     """The log display's header: deck › context, wrapping if it must, and the counters."""
-    where = Text(view.deck, style="bold")
+    where = Text(neutral_name(view.deck), style="bold")
     if view.context:
         where.append(CONTEXT_SEPARATOR)
-        where.append(view.context)
+        where.append(neutral_name(view.context))
     right = counts_text(view.counts)
     grid = Table.grid(expand=True)
     grid.add_column(ratio=1)

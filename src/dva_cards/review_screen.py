@@ -31,6 +31,7 @@ from rich.segment import Segment
 from rich.text import Text
 
 from .identity import CONTEXT_SEPARATOR
+from .neutral import neutral_name
 from .scheduler import PASSING_GRADE
 
 MIN_WIDTH = 40
@@ -117,7 +118,8 @@ def render_plain(view: CardView) -> str:
 def header(deck: str, context: str, counts: Counts, width: int) -> Text:
     """`deck › context` on the left, the counters on the right, on one line; the left side loses its start."""
     right = counts_text(counts)
-    where = deck + (CONTEXT_SEPARATOR + context if context else "")
+    # Names from outside (a deck, a heading) reach the terminal only neutralised, like note text.
+    where = neutral_name(deck + (CONTEXT_SEPARATOR + context if context else ""))
     where = " ".join(where.split())
     room = width - len(right.plain) - 2
     if len(where) > room:

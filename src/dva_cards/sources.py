@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import codecs
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UserError
+from .neutral import neutral_text
 
 _BINARY_SNIFF_BYTES = 8192
 
@@ -58,7 +58,7 @@ def decode_notes(data: bytes, path: Path) -> str:
             raise UserError(f"{path} starts with a UTF-16 mark but is not valid UTF-16") from None
         if "\x00" in text:
             raise UserError(f"{path} contains NUL characters: not a text file")
-        return _without_control_characters(text)
+        return neutral_text(text)
     if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
         raise UserError(f"{path} is a binary file, not markdown notes")
     try:
@@ -68,17 +68,7 @@ def decode_notes(data: bytes, path: Path) -> str:
         raise UserError(f"{path} is not valid UTF-8 (line {line}, byte {error.start})") from None
     if "\x00" in text:
         raise UserError(f"{path} contains NUL bytes: not a text file")
-    return _without_control_characters(text)
-
-
-# C0 controls but tab, LF, VT, FF, CR; DEL; C1 controls (U+009B is a one-character CSI on some terminals).
-_CONTROL_CHARACTERS = re.compile("[\x01-\x08\x0e-\x1f\x7f-\x9f]")
-
-
-def _without_control_characters(text: str) -> str:
-    """Escape sequences in notes (pasted colored output, or a hostile file) would reach the learner's terminal
-    raw through every screen that shows a card: each control character becomes U+FFFD, as markdown does NUL."""
-    return _CONTROL_CHARACTERS.sub("\ufffd", text)
+    return neutral_text(text)
 
 
 def _resolve(given: Path) -> Path:
@@ -94,13 +84,43 @@ def _resolve(given: Path) -> Path:
 
 
 def _markdown_under(directory: Path) -> list[Path]:
-    # os.walk without followlinks: a symlinked directory loop cannot make the walk endless.
+    """Every visible *.md file under `directory`, symlinked folders followed, nothing skipped in silence.
+
+    A walk with an explicit stack (a tree a thousand levels deep is no recursion limit); each folder is
+    entered once by its real path, so a symlink loop ends. A folder or link that cannot be read is an error:
+    an import that quietly left part of the notes out would retire their cards.
+    """
     found: list[Path] = []
-    for root, dirs, files in os.walk(directory, onerror=None):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in files:
-            if name.lower().endswith(".md") and not name.startswith("."):
-                candidate = Path(root) / name
-                if candidate.is_file():
-                    found.append(candidate.resolve())
+    seen: set[Path] = set()
+    stack = [directory]
+    while stack:
+        current = stack.pop()
+        real = current.resolve()
+        if real in seen:
+            continue
+        seen.add(real)
+        try:
+            entries = sorted(os.scandir(current), key=lambda entry: entry.name)
+        except OSError as error:
+            raise UserError(
+                f"cannot read directory {current}: {(error.strerror or str(error)).lower()}"
+            ) from None
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            try:
+                is_dir = entry.is_dir()  # follows a symlink
+                is_file = not is_dir and entry.is_file()
+            except OSError as error:
+                raise UserError(f"cannot read {path}: {(error.strerror or str(error)).lower()}") from None
+            if is_dir:
+                stack.append(path)
+            elif entry.name.lower().endswith(".md"):
+                if not is_file:
+                    what = (
+                        "a broken link" if entry.is_symlink() and not path.exists() else "not a regular file"
+                    )
+                    raise UserError(f"{path} is {what}")
+                found.append(path.resolve())
     return found

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .card_state import (
     ACTIVE,
@@ -28,7 +28,7 @@ from .card_state import (
     StatsCategory,
     case_sql,
 )
-from .collection import connect
+from .collection import SCHEMA_HEAD, allow_writes, connect, copy_collection, schema_revision
 from .domain import (
     Answer,
     CardGroup,
@@ -42,7 +42,7 @@ from .domain import (
     StatsRows,
     TodayRow,
 )
-from .errors import CardGone, CollectionError, UserError
+from .errors import CardChanged, CardGone, CollectionError, UserError
 from .fsrs import CardMemory, MemoryState, Review
 from .identity import CONTEXT_SEPARATOR
 from .scheduler import START_EASE, SM2State
@@ -51,6 +51,7 @@ from .session import CardInfo
 if TYPE_CHECKING:  # only `import` reconciles: reading commands start without it
     from .exam_inputs import PlannedCard
     from .reconcile import DeckSnapshot, FilePlan
+    from .replay import CardLog, Disagreement
     from .sections import SectionResult
 
 
@@ -78,29 +79,41 @@ def read_date(value: str) -> date:
 
 
 class Store:
-    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+    """The collection, read through a connection that cannot write until the first write transaction has
+    verified the collection (`collection.allow_writes`)."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path, *, writable: bool = False) -> None:
         self.connection = connection
         self.path = path
+        self.writable = writable
 
     @classmethod
     def open(cls, path: Path) -> Store:
         return cls(connect(path), path)
 
+    def _make_writable(self) -> None:
+        if not self.writable:
+            allow_writes(self.connection, self.path)
+            self.writable = True
+
     @classmethod
     @contextmanager
     def for_dry_run(cls, path: Path) -> Iterator[Store]:
-        """The collection at `path`, or, when there is none yet, a throwaway one: a dry run creates nothing."""
-        if path.exists():
+        """The collection at `path` when it is current; otherwise a throwaway one -- new, or a copy of an
+        older collection upgraded in a temporary directory: a dry run creates and migrates nothing."""
+        revision = schema_revision(path)
+        if revision == SCHEMA_HEAD:
             with cls.open(path) as store:
                 yield store
             return
         import tempfile
 
-        with (
-            tempfile.TemporaryDirectory(prefix="dva-cards-dry-run-") as tmp,
-            cls.open(Path(tmp) / "collection.db") as store,
-        ):
-            yield store
+        with tempfile.TemporaryDirectory(prefix="dva-cards-dry-run-") as tmp:
+            scratch = Path(tmp) / "collection.db"
+            if revision is not None:
+                copy_collection(path, scratch)
+            with cls.open(scratch) as store:
+                yield store
 
     def close(self) -> None:
         self.connection.close()
@@ -116,6 +129,7 @@ class Store:
     @contextmanager
     def transaction(self, *, rollback: bool = False) -> Iterator[None]:
         """One unit of work. `rollback=True` runs it for real and then undoes it (dry runs)."""
+        self._make_writable()
         try:
             self.connection.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
@@ -210,6 +224,22 @@ class Store:
                     )
                     for c in plan.inserts
                 ],
+            )
+            # A pruned card's answers stay in the log; when its bullet comes back, the card takes the state its
+            # last answer left, so its state is again the replay of its log (docs/rules.md).
+            self.connection.executemany(
+                "UPDATE card SET (reps, ease, interval, due, drill, lapses) = (SELECT reps_after, ease_after, "
+                "interval_after, due_after, drill_after, lapses_after FROM review r WHERE r.card_id = card.id "
+                "ORDER BY r.id DESC LIMIT 1) WHERE id = ? AND EXISTS (SELECT 1 FROM review WHERE card_id = ?)",
+                [(c.id, c.id) for c in plan.inserts],
+            )
+            # ... and the FSRS memory its last answer outside cram left (a cram answer changes no memory).
+            self.connection.executemany(
+                "UPDATE card SET (stability, difficulty, memory_day) = (SELECT stability_after, "
+                "difficulty_after, day FROM review r WHERE r.card_id = card.id AND r.kind != ? "
+                "ORDER BY r.id DESC LIMIT 1) WHERE id = ? AND EXISTS "
+                "(SELECT 1 FROM review WHERE card_id = ? AND kind != ?)",
+                [(AnswerKind.CRAM.value, c.id, c.id, AnswerKind.CRAM.value) for c in plan.inserts],
             )
             # The schedule columns are left alone: an edited definition keeps its history.
             self.connection.executemany(
@@ -643,22 +673,41 @@ class Store:
                 schedule = CardSchedule(
                     after, leech, suspended, before.buried_until, stamp, answer.memory_after
                 )
-                if not self._write_schedule(answer.card_id, schedule):
-                    raise CardGone(f"card {answer.card_id} is no longer in the collection")
+                # Only over the state and memory this answer was given on: another session's answer in between
+                # would otherwise be overwritten while its log row stays.
+                if not self._write_schedule(answer.card_id, schedule, expected=before):
+                    self._changed_or_gone(answer.card_id)
         return int(cursor.lastrowid or 0)
 
     def undo_answer(self, review_id: int, card_id: str, before: CardSchedule | None) -> None:
         """Remove one logged answer and put the card back exactly as it was (`None`: leave the card alone,
         for cram answers, which never changed it)."""
         with self.transaction():
+            # Only while the card is still as this answer left it (its log row says how): after another
+            # session's answer, putting `before` back would leave that answer in the log and not on the card.
+            after = self.connection.execute(
+                "SELECT reps_after, ease_after, interval_after, due_after, drill_after, lapses_after, "
+                "stability_after, difficulty_after "
+                "FROM review WHERE id = ? AND card_id = ?",
+                (review_id, card_id),
+            ).fetchone()
+            if after is None:
+                raise CardChanged(f"the answer to card {card_id} is no longer in the log")
+            if before is not None and not self._write_schedule(card_id, before, expected_state=tuple(after)):
+                self._changed_or_gone(card_id)
             self.connection.execute("DELETE FROM review WHERE id = ? AND card_id = ?", (review_id, card_id))
-            if before is not None:
-                self._write_schedule(card_id, before)
 
-    def restore_schedule(self, card_id: str, before: CardSchedule) -> None:
-        """Put a card's schedule and flags back as they were (undoing a suspend or a bury)."""
+    def restore_schedule(self, card_id: str, before: CardSchedule, *, current: CardSchedule) -> None:
+        """Put a card's schedule and flags back as they were (undoing a suspend or a bury), provided it is
+        still `current` (as the suspend or bury left it) apart from that flag."""
         with self.transaction():
-            self._write_schedule(card_id, before)
+            if not self._write_schedule(card_id, before, expected=current):
+                self._changed_or_gone(card_id)
+
+    def _changed_or_gone(self, card_id: str) -> NoReturn:
+        if self.connection.execute("SELECT 1 FROM card WHERE id = ?", (card_id,)).fetchone() is None:
+            raise CardGone(f"card {card_id} is no longer in the collection")
+        raise CardChanged(f"card {card_id} was changed by another dva-cards meanwhile")
 
     def set_suspended(self, card_id: str, suspended: bool = True) -> None:
         self.set_suspended_many([card_id], suspended)
@@ -722,12 +771,25 @@ class Store:
     def _deck_ids_by_name(self) -> list[int]:
         return [row[0] for row in self.connection.execute("SELECT id FROM deck ORDER BY name")]
 
-    def _write_schedule(self, card_id: str, schedule: CardSchedule) -> bool:
-        """Write a card's schedule columns; False if the card is gone."""
+    def _write_schedule(
+        self,
+        card_id: str,
+        schedule: CardSchedule,
+        *,
+        expected: CardSchedule | None = None,
+        expected_state: tuple[Any, ...] | None = None,
+    ) -> bool:
+        """Write a card's schedule columns; False if the card is gone or not as `expected` (its state, leech
+        and suspended flags) or `expected_state` (its state columns, as a review row stores them)."""
+        condition, values = "", ()
+        if expected is not None:
+            condition, values = f" AND {_EXPECTED_SCHEDULE}", _expected_values(expected)
+        elif expected_state is not None:
+            condition, values = f" AND {_EXPECTED_STATE}", expected_state
         cursor = self.connection.execute(
             "UPDATE card SET reps = ?, ease = ?, interval = ?, due = ?, drill = ?, lapses = ?, leech = ?, "
             "suspended = ?, buried_until = ?, last_review = ?, stability = ?, difficulty = ?, memory_day = ? "
-            "WHERE id = ?",
+            f"WHERE id = ?{condition}",
             (
                 *_state_values(schedule.state),
                 int(schedule.leech),
@@ -736,9 +798,75 @@ class Store:
                 schedule.last_review,
                 *_memory_values(schedule.memory),
                 card_id,
+                *values,
             ),
         )
         return cursor.rowcount == 1
+
+    # -- check (`dva-cards check`) ---------------------------------------------------------------------------
+
+    def card_logs(self) -> Iterator[CardLog]:
+        """Every card's stored state and memory with its review log (oldest first): what `replay` compares.
+        Reviews of pruned cards whose bullet has not come back have no card and are left out."""
+        from .replay import CardLog, LoggedAnswer
+
+        cards = self.connection.execute(
+            "SELECT id, reps, ease, interval, due, drill, lapses, stability, difficulty, memory_day "
+            "FROM card ORDER BY id"
+        ).fetchall()
+        reviews = self.connection.execute(
+            "SELECT r.card_id, r.id, r.reps_before, r.ease_before, r.interval_before, r.due_before, "
+            "r.drill_before, r.lapses_before, r.reps_after, r.ease_after, r.interval_after, r.due_after, "
+            "r.drill_after, r.lapses_after, r.day, r.quality, r.kind "
+            "FROM review r JOIN card c ON c.id = r.card_id ORDER BY r.card_id, r.id"
+        )
+        days: dict[str, date] = {}
+        pending = next(reviews, None)
+        for card_id, *stored in cards:
+            answers: list[LoggedAnswer] = []
+            while pending is not None and pending[0] < card_id:
+                pending = next(reviews, None)
+            while pending is not None and pending[0] == card_id:
+                day, quality, kind = pending[14:17]
+                review = None
+                if kind != AnswerKind.CRAM.value:
+                    parsed = days.get(day)
+                    if parsed is None:
+                        parsed = days[day] = read_date(day)
+                    review = Review(parsed, quality)
+                answers.append(LoggedAnswer(pending[1], _sm2(pending[2:8]), _sm2(pending[8:14]), review))
+                pending = next(reviews, None)
+            yield CardLog(card_id, _sm2(stored[:6]), tuple(answers), _memory(*stored[6:9]))
+
+    def counts(self) -> tuple[int, int]:
+        """(cards, reviews) in the collection."""
+        row = self.connection.execute("SELECT (SELECT count(*) FROM card), (SELECT count(*) FROM review)")
+        cards, reviews = row.fetchone()
+        return int(cards), int(reviews)
+
+    def repair_states(self, fixes: Sequence[Disagreement]) -> int:
+        """Set each card's state and FSRS memory to the replay of its log, in one transaction; a card changed
+        since it was read (state or memory not as seen) is left for the next check. Returns the cards set."""
+        done = 0
+        with self.transaction():
+            for fix in fixes:
+                # A memory read as None may be partly NULL (a damaged row): only a whole one is compared.
+                memory_seen = fix.stored_memory is not None
+                cursor = self.connection.execute(
+                    "UPDATE card SET reps = ?, ease = ?, interval = ?, due = ?, drill = ?, lapses = ?, "
+                    "stability = ?, difficulty = ?, memory_day = ? WHERE id = ? AND reps IS ? AND ease IS ? "
+                    "AND interval IS ? AND due IS ? AND drill IS ? AND lapses IS ?"
+                    + (" AND stability IS ? AND difficulty IS ? AND memory_day IS ?" if memory_seen else ""),
+                    (
+                        *_state_values(fix.replayed),
+                        *_memory_values(fix.replayed_memory),
+                        fix.card_id,
+                        *_state_values(fix.stored),
+                        *(_memory_values(fix.stored_memory) if memory_seen else ()),
+                    ),
+                )
+                done += cursor.rowcount
+        return done
 
     # -- stats (`dva-cards stats`) ----------------------------------------------------------------------------
     # Read-only grouping for `stats.compute`. SQL does the grouping with integer arithmetic and ISO
@@ -977,6 +1105,29 @@ def _schedule(row: Sequence[Any]) -> CardSchedule:
         last_review=last_review,
         memory=_memory(*memory),
     )
+
+
+# A card's state columns and FSRS memory as the session last saw them (`IS`: a new card's due and memory are
+# NULL). The memory's day is not in a review row, so an undo compares stability and difficulty only.
+_EXPECTED_STATE = (
+    "reps IS ? AND ease IS ? AND interval IS ? AND due IS ? AND drill IS ? AND lapses IS ? "
+    "AND stability IS ? AND difficulty IS ?"
+)
+_EXPECTED_SCHEDULE = f"{_EXPECTED_STATE} AND memory_day IS ? AND leech IS ? AND suspended IS ?"
+
+
+def _expected_values(schedule: CardSchedule) -> tuple[Any, ...]:
+    return (
+        *_state_values(schedule.state),
+        *_memory_values(schedule.memory),
+        int(schedule.leech),
+        int(schedule.suspended),
+    )
+
+
+def _sm2(values: Sequence[Any]) -> SM2State:
+    reps, ease, interval, due, drill, lapses = values
+    return SM2State(reps, ease, interval, parse_date(due), bool(drill), lapses)
 
 
 def _memory(stability: float | None, difficulty: float | None, day: str | None) -> CardMemory | None:

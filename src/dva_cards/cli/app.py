@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,18 @@ if TYPE_CHECKING:
     from ..store import Store
 
 
+# The largest count an option takes: SQLite's largest integer (a LIMIT beyond it cannot even be bound).
+MAX_COUNT = 2**63 - 1
+
+
+def within_sqlite(value: int | None) -> int | None:
+    """A count option's check beyond its `min`: a number too large for SQLite is a one-line usage error (a
+    callback, not a `max`, so help does not show SQLite's limit)."""
+    if value is not None and value > MAX_COUNT:
+        raise typer.BadParameter(f"{value} is more than {MAX_COUNT}")
+    return value
+
+
 def _system_clock() -> datetime:
     return datetime.now(UTC)
 
@@ -33,7 +46,7 @@ class AppState:
 
     def collection_path(self) -> Path:
         if self.db is not None:
-            return self.db
+            return self.db.expanduser()  # `--db=~/x` and a quoted `DVA_CARDS_DB='~/x'` reach us unexpanded
         from ..collection import default_collection_path
 
         return default_collection_path()
@@ -45,7 +58,36 @@ class AppState:
 
 
 class _Commands(TyperGroup):
-    """Turns anticipated failures into one line on stderr and a non-zero exit, for every command."""
+    """Turns anticipated failures into one line on stderr and a non-zero exit, for every command.
+
+    Typer's own usage errors (a bad option value, a missing argument) are caught here too, so they read like
+    every other failure instead of a multi-line usage box.
+    """
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        from .output import prepare_streams
+
+        prepare_streams()
+        kwargs["standalone_mode"] = False
+        try:
+            result = super().main(*args, **kwargs)
+        except typer.TyperException as error:
+            if type(error).__name__ == "NoArgsIsHelpError":  # `dva-cards` alone: the help, as before
+                typer.echo(error.format_message(), err=True)
+                sys.exit(error.exit_code)
+            _print_error(error.format_message())
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            _print_error("interrupted; nothing was left half-written")
+            sys.exit(130)
+        from .output import flush_or_drop_stdout
+
+        failed = flush_or_drop_stdout()
+        if failed is not None:
+            _print_error(f"could not write the output: {failed.strerror or failed}")
+            sys.exit(1)
+        # Without standalone mode an exit code comes back as the result; commands themselves return None.
+        sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -62,6 +104,10 @@ class _Commands(TyperGroup):
                 raise
             message, code = _describe(error)
             _fail(ctx, message, code)
+
+
+# Writing stdout or stderr fails with these when the disk is full or the device is gone.
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EBADF})
 
 
 class Command(TyperCommand):
@@ -84,14 +130,28 @@ def _describe(error: Exception) -> tuple[str, int]:
         if any(cause in str(error) for cause in ("full", "readonly", "disk I/O")):
             return f"could not write to the collection, the change in progress was not saved: {error}", 2
         return f"the collection cannot be read: {error}", 2
+    if isinstance(error, OSError) and error.filename is None and error.errno in _OUTPUT_ERRNOS:
+        return f"could not write the output: {error.strerror or error}", 1
     if isinstance(error, OSError):
         return f"{error.strerror or error}: {error.filename or ''}".rstrip(": "), 1
     return f"unexpected {type(error).__name__}: {error} (run with --debug for the traceback)", 70
 
 
+def _print_error(message: str) -> None:
+    from .output import neutral
+
+    flat = " ".join(neutral(str(message)).split())
+    from contextlib import suppress
+
+    with suppress(OSError, ValueError):  # stderr gone: the exit status still tells
+        typer.echo(f"dva-cards: error: {flat}", err=True)
+
+
 def _fail(ctx: Any, message: str, code: int) -> NoReturn:
-    flat = " ".join(str(message).split())
-    typer.echo(f"dva-cards: error: {flat}", err=True)
+    from .output import flush_or_drop_stdout
+
+    flush_or_drop_stdout()
+    _print_error(message)
     ctx.exit(code)
     raise AssertionError("unreachable")  # ctx.exit raises
 

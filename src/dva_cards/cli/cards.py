@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .app import Command, app, state_of
-from .output import make_console, plain, print_json
+from .app import Command, app, state_of, within_sqlite
+from .output import make_console, neutral, plain, print_json
 
 if TYPE_CHECKING:
     from ..domain import CardRow
@@ -25,7 +25,8 @@ def cards_command(
     only_suspended: Annotated[bool, typer.Option("--suspended", help="Only suspended cards.")] = False,
     only_leeches: Annotated[bool, typer.Option("--leeches", help="Only leeches.")] = False,
     limit: Annotated[
-        int | None, typer.Option("--limit", min=1, metavar="N", help="At most this many cards.")
+        int | None,
+        typer.Option("--limit", min=1, callback=within_sqlite, metavar="N", help="At most this many cards."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
 ) -> None:
@@ -74,7 +75,8 @@ def _print_lines(cards: list[CardRow]) -> None:
             card.id[:8], card.deck, strip_markdown(card.context), strip_markdown(card.front),
             first_line_plain(card.back), _card_status(card), str(card.interval),
         )  # fmt: skip
-        out.write("\t".join(" ".join(field.split()) for field in fields) + "\n")
+        # A pipe often ends on a terminal (`| less -R`, `| cat`): names and text are neutralised there too.
+        out.write("\t".join(" ".join(neutral(field).split()) for field in fields) + "\n")
 
 
 def _table(cards: list[CardRow]) -> Any:

@@ -62,7 +62,8 @@ def config_get_command(
     typer.echo(str(typed_value(canonical, stored)))
 
 
-@config_app.command("set", cls=Command)
+# `config set new-per-day -5`: -5 is the value (refused by the setting's own check), not an unknown option.
+@config_app.command("set", cls=Command, context_settings={"ignore_unknown_options": True})
 def config_set_command(
     ctx: typer.Context,
     key: Annotated[str, typer.Argument(metavar="KEY", help="A setting (see `config list`).")],

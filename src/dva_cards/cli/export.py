@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from .app import Command, app, state_of
+from .output import neutral
 
 
 @app.command("export", cls=Command)
@@ -32,6 +33,7 @@ def export_command(
 
     from ..export import export_cards, format_for
 
+    path = path.expanduser()
     chosen = format_for(path, fmt)
     with state_of(ctx).open_store() as store:
         cards = store.cards(deck=deck)
@@ -39,4 +41,4 @@ def export_command(
     notes = f"{summary.notes} card{'s' if summary.notes != 1 else ''}"
     decks = f"{len(summary.decks)} Anki deck{'s' if len(summary.decks) != 1 else ''}"
     suspended = f", {summary.suspended} suspended (tagged dva-cards::suspended)" if summary.suspended else ""
-    typer.echo(f"exported {notes} in {decks}{suspended} to {path}")
+    typer.echo(f"exported {notes} in {decks}{suspended} to {neutral(path)}")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .app import Command, app, state_of
-from .output import first_line, make_console, plain, print_json, user_error
+from .output import first_line, flush_or_drop_stdout, make_console, neutral, plain, print_json, user_error
 
 if TYPE_CHECKING:
     from ..importer import ImportResult
@@ -54,10 +54,22 @@ def import_command(
             store, notes, now, deck=deck, dry_run=dry_run, prune=prune, progress=progress,
             file_exists=owning_file_exists,
         )  # fmt: skip
-    if as_json:
-        print_json(result.to_json())
-    else:
-        _render_import(result, dry_run=dry_run, verbose=verbose, files=len(notes))
+    # The import is committed before its summary is printed: a summary that cannot be written (stdout on a
+    # full disk) is reported as such, and the import stays -- running it again changes nothing.
+    try:
+        if as_json:
+            print_json(result.to_json())
+        else:
+            _render_import(result, dry_run=dry_run, verbose=verbose, files=len(notes))
+        failed = flush_or_drop_stdout()
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        failed = error
+    if failed is not None:
+        flush_or_drop_stdout()
+        saved = "nothing was changed" if dry_run else "the import was saved"
+        raise user_error(f"{saved}, but its summary could not be written: {failed.strerror or failed}")
 
 
 def _import_progress(notes: list[Any], *, quiet: bool) -> Any:
@@ -110,7 +122,7 @@ def _render_import(result: ImportResult, *, dry_run: bool, verbose: bool, files:
     if verbose:
         for item in result.skipped:
             console.print(
-                f"skipped {item.source}:{item.line}: {item.reason}: {item.text}",
+                f"skipped {neutral(item.source)}:{item.line}: {item.reason}: {neutral(item.text)}",
                 markup=False,
                 soft_wrap=True,
             )

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .app import Command, app, state_of
+from .app import Command, app, state_of, within_sqlite
 from .output import make_console, user_error
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ def review_command(
         typer.Option(
             "--new",
             min=0,
+            callback=within_sqlite,
             metavar="N",
             help="New cards in this session, instead of what is left of new-per-day.",
         ),
@@ -33,6 +34,7 @@ def review_command(
         typer.Option(
             "--limit",
             min=0,
+            callback=within_sqlite,
             metavar="N",
             help="Due reviews in this session (cards, with --cram) instead of today's rest.",
         ),

@@ -1,0 +1,108 @@
+"""A card's state as its review log says it must be. Pure.
+
+Every change to a card's scheduling state or FSRS memory is an answer, logged with the state before and after it
+(a cram answer logs the same state twice and changes no memory). `dva-cards check` compares each card with the
+replay of its log and `--repair` restores it (docs/rules.md, "Card state and the review log"). The replays are
+the scheduler switch's own, `scheduling.replay_sm2` and `scheduling.replay_memories`, not a copy of them:
+
+* The FSRS memory (stability, difficulty, its learner day) is the FSRS fold of the card's non-cram answers with
+  the collection's parameters, under either scheduler.
+* Under SM-2 the state is the SM-2 fold of those answers: what switching back to SM-2 writes.
+* Under FSRS the interval and due date of each answer came from the desired retention and parameters of its
+  day, which the log does not keep, so the state is the one its last answer left (a new card's when it has
+  none) -- or that state with its due date recomputed from the replayed memory, as `config set scheduler fsrs
+  --reschedule` does.
+
+Each answer must also start from the state the previous one left; an answer that did not (two sessions at once,
+before answers were written conditionally) is reported, and the log is kept as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from . import scheduling
+from .fsrs import CardMemory, Parameters, Review
+from .scheduler import SM2State
+from .scheduling import SchedulerName, Scheduling
+
+NEW_CARD = SM2State()
+
+
+@dataclass(frozen=True)
+class LoggedAnswer:
+    """One row of the review log, as far as the card's state goes."""
+
+    review_id: int
+    before: SM2State
+    after: SM2State
+    review: Review | None = None  # (learner day, grade) for the replays; None for a cram answer
+
+
+@dataclass(frozen=True)
+class CardLog:
+    card_id: str
+    stored: SM2State
+    answers: Sequence[LoggedAnswer]  # oldest first (by review id)
+    stored_memory: CardMemory | None = None
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A card whose stored state or memory is not the replay of its log, or whose log does not chain."""
+
+    card_id: str
+    stored: SM2State
+    replayed: SM2State
+    broken_links: tuple[int, ...]  # review ids whose `before` is not the previous answer's `after`
+    stored_memory: CardMemory | None = None
+    replayed_memory: CardMemory | None = None
+
+    @property
+    def state_differs(self) -> bool:
+        return self.stored != self.replayed or self.stored_memory != self.replayed_memory
+
+
+def history(answers: Sequence[LoggedAnswer]) -> list[Review]:
+    """The card's non-cram answers in log order: what the scheduler switch replays."""
+    return [answer.review for answer in answers if answer.review is not None]
+
+
+def replayed_memory(card: CardLog, parameters: Parameters) -> CardMemory | None:
+    return scheduling.replay_memories({card.card_id: history(card.answers)}, parameters).get(card.card_id)
+
+
+def replayed_state(card: CardLog, memory: CardMemory | None, chosen: Scheduling) -> SM2State:
+    """The state the log leaves the card in under the collection's scheduler (see the module's docstring)."""
+    if chosen.scheduler is SchedulerName.SM2:
+        return scheduling.replay_sm2({card.card_id: history(card.answers)}).get(card.card_id, NEW_CARD)
+    last = card.answers[-1].after if card.answers else NEW_CARD
+    rescheduled = scheduling.rescheduled(last, memory, chosen)
+    return rescheduled if card.stored == rescheduled else last
+
+
+def broken_links(answers: Sequence[LoggedAnswer]) -> tuple[int, ...]:
+    """Answers given on a state the previous answer did not leave (a lost or overwritten answer)."""
+    previous = NEW_CARD
+    broken: list[int] = []
+    for answer in answers:
+        if answer.before != previous:
+            broken.append(answer.review_id)
+        previous = answer.after
+    return tuple(broken)
+
+
+def disagreements(
+    cards: Iterable[CardLog], chosen: Scheduling = scheduling.SM2_DEFAULTS
+) -> list[Disagreement]:
+    found: list[Disagreement] = []
+    for card in cards:
+        memory = replayed_memory(card, chosen.parameters)
+        replayed = replayed_state(card, memory, chosen)
+        broken = broken_links(card.answers)
+        if card.stored != replayed or card.stored_memory != memory or broken:
+            found.append(
+                Disagreement(card.card_id, card.stored, replayed, broken, card.stored_memory, memory)
+            )
+    return found
