@@ -114,7 +114,9 @@ def test_import_killed_at_random_moments_lands_whole_or_not_at_all(
     # A clean run tells what "all of it" is, and how long the import takes on this machine.
     clean_seconds, clean_db = _clean_import(big_notes, bundled_template, tmp_path / "clean")
     after_cards = count(clean_db, "card")
-    assert after_cards == before_cards * (COPIES + 1)  # the template holds the deck once; each copy is a deck
+    assert after_cards == before_cards * (
+        COPIES + 1
+    )  # the template holds the deck once; the folder is a deck
     killed = [
         _kill_import(seed, big_notes, bundled_template, tmp_path, clean_seconds) for seed in IMPORT_SEEDS
     ]
@@ -134,8 +136,9 @@ def test_import_killed_at_random_moments_lands_whole_or_not_at_all(
                 assert state[table] == rows, (table, outcomes)
             else:
                 assert set(rows) <= set(state[table]), (table, outcomes)
-        # All of a file's cards, or none of them: the per-deck counts are 0 or the full deck.
+        # All of the folder's cards, or none of them: its deck holds every copy or does not exist.
         per_deck = _cards_per_deck(killed_run.db)
+        assert per_deck.pop(big_notes.name, before_cards * COPIES) == before_cards * COPIES, per_deck
         assert set(per_deck.values()) <= {before_cards}, per_deck
     # The kills did land mid-import, not only before it started or after it ended.
     assert any(not killed_run.finished for killed_run in killed), outcomes

@@ -303,7 +303,8 @@ def test_nothing_selected_writes_nothing(tmp_path: Path) -> None:
 def notes_dir(tmp_path: Path) -> Path:
     write(tmp_path / "notes" / "aws-dva.md", NOTES)
     write(tmp_path / "notes" / "serverless.md", OTHER_NOTES)
-    result = run("import", str(tmp_path / "notes"))
+    # Each file on its own: a deck of its name (a directory would make one deck, `notes`).
+    result = run("import", str(tmp_path / "notes" / "aws-dva.md"), str(tmp_path / "notes" / "serverless.md"))
     assert result.exit_code == 0, result.output
     return tmp_path
 

@@ -275,9 +275,9 @@ def _check_some_version(result: Imported) -> None:
 def _replaced_after_discovery(base: Path, replacement: Callable[[Path], None]) -> Iterator[None]:
     original = importer.read_notes
 
-    def racing(path: Path) -> Any:
+    def racing(path: Path, *found_in: Any) -> Any:
         replacement(path)
-        return original(path)
+        return original(path, *found_in)
 
     importer.read_notes = racing
     try:

@@ -134,13 +134,24 @@ def test_equal_terms_in_equal_contexts_of_two_files_stay_two_cards(tmp_path: Pat
     assert {card["back"] for card in run_json("cards", "--deck", "d")} == {"from a", "from b"}
 
 
-def test_deck_defaults_to_file_stem_and_directory_is_searched(tmp_path: Path) -> None:
+def test_a_file_makes_a_deck_of_its_stem_and_a_directory_one_deck_of_its_name(tmp_path: Path) -> None:
     write(tmp_path / "notes" / "one.md", "* **A** - a\n")
-    write(tmp_path / "notes" / "deeper" / "two.md", "* **B** - b\n")
+    write(tmp_path / "notes" / "deeper" / "two.md", "# Second file\n* **B** - b\n")
     write(tmp_path / "notes" / "ignored.txt", "* **C** - c\n")
+    write(tmp_path / "notes" / "README.md", "# About these notes\n")
     result = run_json("import", str(tmp_path / "notes"))
     assert result["added"] == 2
-    assert {card["deck"] for card in run_json("cards")} == {"one", "two"}
+    cards = {card["front"]: card for card in run_json("cards")}
+    assert {card["deck"] for card in cards.values()} == {"notes"}
+    assert [entry["deck"] for entry in run_json("stats")["collection"]["decks"]] == [
+        "notes"
+    ]  # no README deck
+    # Each file's title (first heading, else its name) leads its contexts, once.
+    assert (cards["A"]["context"], cards["B"]["context"]) == ("one", "Second file")
+    write(tmp_path / "single.md", "* **C** - c\n")
+    run_json("import", str(tmp_path / "single.md"))
+    single = {card["front"]: card for card in run_json("cards")}["C"]
+    assert (single["deck"], single["context"]) == ("single", "")
 
 
 def test_dry_run_lists_cards_and_changes_nothing(tmp_path: Path, db_path: Path) -> None:
@@ -183,11 +194,31 @@ def test_failure_mid_import_leaves_collection_identical(
     assert dump(db_path) == before
 
 
+def test_summary_counts_what_is_not_carded_and_explain_lists_it(tmp_path: Path, db_path: Path) -> None:
+    notes = write(tmp_path / "n.md", "# H\n* **Empty** - \n* **Note:** check it\n* **S3** - object storage\n")
+    quiet = run("import", "--dry-run", str(notes))
+    assert quiet.exit_code == 0, quiet.output
+    assert "not carded: 2 — see --explain" in quiet.stdout and str(notes) not in quiet.stdout
+    explained = run("import", "--dry-run", "--explain", str(notes))
+    lines = [line for line in explained.stdout.splitlines() if line.startswith(f"{notes}:")]
+    assert lines == [
+        f"{notes}:2: empty definition: * **Empty** -",
+        f"{notes}:3: label, not a term: * **Note:** check it",
+    ]
+    assert not db_path.exists()  # --explain with --dry-run changes nothing
+    report = run_json("import", "--explain", str(notes))
+    assert report["added"] == 1 and report["not_carded"] == 2
+    assert [(item["line"], item["reason"]) for item in report["skipped"]] == [
+        (2, "empty definition"),
+        (3, "label, not a term"),
+    ]
+
+
 def test_table_summary_and_verbose_skips(tmp_path: Path) -> None:
     notes = write(tmp_path / "n.md", "# H\n* **Empty** - \n* **Full** - yes\n")
     result = run("import", str(notes), "--verbose")
     assert result.exit_code == 0, result.output
-    assert "added" in result.stdout and "skipped" in result.stdout
+    assert "added" in result.stdout and "not carded" in result.stdout
     assert f"{notes}:2: empty definition" in result.stdout
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from dva_cards.extract import CardDraft, Skipped
 from dva_cards.identity import card_id, content_hash, join_context, normalize_term
 from dva_cards.reconcile import Counts, DeckSnapshot, ExistingCard, FileInput, reconcile_deck
@@ -13,8 +15,12 @@ def draft(front: str, back: str, line: int, occurrence: int = 0) -> CardDraft:
     return CardDraft(CONTEXT, front, back, line, occurrence)
 
 
+STORED_BACKS: dict[str, str] = {}  # what the store would answer for the cards `stored` made
+
+
 def stored(source: str, front: str, back: str, line: int, *, retired: bool = False) -> ExistingCard:
     identity = card_id("d", CONTEXT, normalize_term(front), 0)
+    STORED_BACKS[identity] = back
     return ExistingCard(
         identity, source, line, content_hash(front, back), retired, join_context(CONTEXT), front
     )
@@ -22,6 +28,10 @@ def stored(source: str, front: str, back: str, line: int, *, retired: bool = Fal
 
 def everything_exists(_: str) -> bool:
     return True
+
+
+def stored_answers(ids: Collection[str]) -> dict[str, str]:
+    return {identity: STORED_BACKS[identity] for identity in ids}
 
 
 def test_new_file_inserts_every_draft_and_names_them_like_cards_json() -> None:
@@ -33,6 +43,7 @@ def test_new_file_inserts_every_draft_and_names_them_like_cards_json() -> None:
             )
         ],
         everything_exists,
+        stored_answers,
     )
     (file_plan,) = plan.files
     assert plan.counts == Counts(added=2)
@@ -48,6 +59,7 @@ def test_edited_answer_keeps_the_id_and_a_vanished_bullet_is_retired() -> None:
         DeckSnapshot("d", (s3, ec2)),
         [FileInput("a.md", [draft("s3", "object storage", 5)])],
         everything_exists,
+        stored_answers,
     )
     (file_plan,) = plan.files
     assert plan.counts == Counts(updated=1, retired=1)
@@ -59,7 +71,10 @@ def test_edited_answer_keeps_the_id_and_a_vanished_bullet_is_retired() -> None:
 def test_unchanged_card_in_place_writes_nothing() -> None:
     s3 = stored("a.md", "S3", "storage", 2)
     plan = reconcile_deck(
-        DeckSnapshot("d", (s3,)), [FileInput("a.md", [draft("S3", "storage", 2)])], everything_exists
+        DeckSnapshot("d", (s3,)),
+        [FileInput("a.md", [draft("S3", "storage", 2)])],
+        everything_exists,
+        stored_answers,
     )
     assert plan.counts == Counts(unchanged=1) and plan.files[0].updates == ()
 
@@ -67,7 +82,10 @@ def test_unchanged_card_in_place_writes_nothing() -> None:
 def test_retired_card_comes_back_as_a_restoration() -> None:
     s3 = stored("a.md", "S3", "storage", 2, retired=True)
     plan = reconcile_deck(
-        DeckSnapshot("d", (s3,)), [FileInput("a.md", [draft("S3", "storage", 7)])], everything_exists
+        DeckSnapshot("d", (s3,)),
+        [FileInput("a.md", [draft("S3", "storage", 7)])],
+        everything_exists,
+        stored_answers,
     )
     assert plan.counts == Counts(restored=1)
     assert plan.files[0].restorations == (s3.id,) and plan.files[0].updates[0].line == 7
@@ -76,15 +94,17 @@ def test_retired_card_comes_back_as_a_restoration() -> None:
 def test_card_of_a_file_that_is_gone_is_taken_over_but_a_live_one_is_not() -> None:
     s3 = stored("old.md", "S3", "storage", 2)
     files = [FileInput("new.md", [draft("S3", "storage", 2)])]
-    moved = reconcile_deck(DeckSnapshot("d", (s3,)), files, lambda path: path != "old.md").files[0]
+    moved = reconcile_deck(
+        DeckSnapshot("d", (s3,)), files, lambda path: path != "old.md", stored_answers
+    ).files[0]
     assert moved.takeovers == (s3.id,) and moved.inserts == ()
-    twin = reconcile_deck(DeckSnapshot("d", (s3,)), files, everything_exists).files[0]
+    twin = reconcile_deck(DeckSnapshot("d", (s3,)), files, everything_exists, stored_answers).files[0]
     assert twin.takeovers == () and len(twin.inserts) == 1 and twin.inserts[0].id != s3.id
 
 
 def test_two_files_of_one_import_keep_equal_terms_as_two_cards() -> None:
     files = [FileInput(name, [draft("S3", "storage", 2)]) for name in ("a.md", "b.md")]
-    plan = reconcile_deck(DeckSnapshot("d", ()), files, everything_exists)
+    plan = reconcile_deck(DeckSnapshot("d", ()), files, everything_exists, stored_answers)
     ids = [file_plan.inserts[0].id for file_plan in plan.files]
     assert plan.counts == Counts(added=2) and len(set(ids)) == 2
 
@@ -92,7 +112,7 @@ def test_two_files_of_one_import_keep_equal_terms_as_two_cards() -> None:
 def test_a_whole_import_shows_retired_and_added_cards_across_files() -> None:
     s3 = stored("a.md", "S3", "storage", 2)
     files = [FileInput("a.md", []), FileInput("b.md", [draft("Glacier", "archive", 1)])]
-    plan = reconcile_deck(DeckSnapshot("d", (s3,)), files, everything_exists)
+    plan = reconcile_deck(DeckSnapshot("d", (s3,)), files, everything_exists, stored_answers)
     assert [f.retirements for f in plan.files] == [(s3.id,), ()]
     assert [len(f.inserts) for f in plan.files] == [0, 1]
 
@@ -100,7 +120,10 @@ def test_a_whole_import_shows_retired_and_added_cards_across_files() -> None:
 def test_unchanged_file_counts_its_live_cards_and_prune_counts_the_retired() -> None:
     live, gone = stored("a.md", "S3", "storage", 2), stored("a.md", "EC2", "compute", 3, retired=True)
     plan = reconcile_deck(
-        DeckSnapshot("d", (live, gone)), [FileInput("a.md", None, prune=True)], everything_exists
+        DeckSnapshot("d", (live, gone)),
+        [FileInput("a.md", None, prune=True)],
+        everything_exists,
+        stored_answers,
     )
     (file_plan,) = plan.files
     assert not file_plan.changed and file_plan.prune
@@ -110,5 +133,5 @@ def test_unchanged_file_counts_its_live_cards_and_prune_counts_the_retired() -> 
 def test_a_pruned_card_cannot_be_restored_by_a_later_file() -> None:
     gone = stored("a.md", "S3", "storage", 2, retired=True)
     files = [FileInput("a.md", [], prune=True), FileInput("a.md", [draft("S3", "storage", 2)])]
-    plan = reconcile_deck(DeckSnapshot("d", (gone,)), files, everything_exists)
+    plan = reconcile_deck(DeckSnapshot("d", (gone,)), files, everything_exists, stored_answers)
     assert plan.files[1].counts == Counts(added=1)

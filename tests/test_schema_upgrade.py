@@ -171,7 +171,8 @@ def test_an_opened_0001_collection_keeps_working(old_collection: Path, tmp_path:
     notes = tmp_path / "notes"
     for name, text in maker.NOTES.items():
         write(notes / name, text)
-    imported = run_json("--db", str(old_collection), "import", str(notes))
+    # One file at a time: each file of 0001's notes is a deck of its own name.
+    imported = run_json("--db", str(old_collection), "import", *(str(notes / name) for name in maker.NOTES))
     assert (imported["added"], imported["retired"], imported["restored"]) == (0, 0, 0)
     assert imported["unchanged"] + imported["updated"] == len(maker.DRAFTS)
     ids_before = {row[0] for row in before["card"]}

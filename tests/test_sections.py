@@ -37,7 +37,9 @@ NOTES = """# EC2
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=MARKDOWNISH)
 def test_section_by_section_is_the_whole_file(text: str) -> None:
-    assert extract_sections(text, {}, VERSION)[0] == extract(text)
+    extraction = extract_sections(text, {}, VERSION)[0]
+    assert extraction == extract(text)
+    assert extraction.title == extract(text).title  # not part of `==`: the file's title in a deck of files
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -53,7 +55,9 @@ def test_an_edited_file_reusing_the_old_sections_is_extracted_as_a_whole(
     _, known = extract_sections(original, {}, VERSION)
     parts[edit % len(parts)] = replacement
     edited = "\n\n# Part\n".join(parts)
-    assert extract_sections(edited, known, VERSION)[0] == extract(edited)
+    extraction = extract_sections(edited, known, VERSION)[0]
+    assert extraction == extract(edited)
+    assert extraction.title == extract(edited).title
 
 
 def test_only_the_changed_section_is_parsed_again(monkeypatch: object) -> None:

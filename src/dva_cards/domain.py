@@ -62,6 +62,27 @@ class SkippedRow:
         return cls(str(value["source"]), int(value["line"]), str(value["reason"]), str(value["text"]))
 
 
+@dataclass(frozen=True)
+class MovedCard:
+    """A card an import carried to its definition's new place (another heading, term or file), history kept."""
+
+    id: str
+    old_context: str
+    old_front: str
+    old_source: str
+    context: str
+    front: str
+    source: str
+    line: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "from": {"context": self.old_context, "front": self.old_front, "source": self.old_source},
+            "to": {"context": self.context, "front": self.front, "source": self.source, "line": self.line},
+        }
+
+
 # -- review records ----------------------------------------------------------------------------------------------
 
 

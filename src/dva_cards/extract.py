@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from markdown_it.token import Token
@@ -84,6 +84,9 @@ Skipped = Rejected  # the name the importer and store know it by
 class Extraction:
     cards: tuple[CardDraft, ...]
     skipped: tuple[Rejected, ...]
+    # The text of the first heading, if any: the file's title in a deck of files. Not part of what was
+    # extracted, so two extractions with the same cards and rejections compare equal.
+    title: str | None = field(default=None, compare=False)
 
 
 EMPTY_DEFINITION = term_rules.EMPTY_DEFINITION
@@ -105,7 +108,7 @@ def extract(text: str) -> Extraction:
     walk = _Walk(lines, env)
     for start, tokens in _parse_in_sections(lines, env):
         walk.run(tokens, start)
-    return Extraction(cards=tuple(walk.cards), skipped=tuple(walk.skipped))
+    return Extraction(cards=tuple(walk.cards), skipped=tuple(walk.skipped), title=walk.title)
 
 
 # When at least this share of a part's list items open in bold (and there are enough of them), bold is the
@@ -175,6 +178,7 @@ class _Walk:
         self.list_items = 0  # over every part walked: what sections.py needs to tell the file's bold mode
         self.bold_items = 0
         self.ever_bold_is_plain = False
+        self.title: str | None = None  # the first heading's text
 
     def run(self, tokens: Sequence[Token], first_line: int = 0) -> None:
         """Walk one part of the document whose token line maps count from `first_line`."""
@@ -223,6 +227,8 @@ class _Walk:
         title = plain_text(inline.content)
         if title:
             self.headings.append((level, title))
+            if self.title is None:
+                self.title = title
         self.heading_path = tuple(title for _, title in self.headings)
         self.aside = bool(self.headings) and term_rules.is_aside_heading(self.headings[-1][1])
 
@@ -452,7 +458,7 @@ def extract_part(text: str) -> Part:
         walk.run(tokens, start)
         open_end = _runs_to_end(tokens, _content_end(lines, start, len(lines)))
     return Part(
-        Extraction(cards=tuple(walk.cards), skipped=tuple(walk.skipped)),
+        Extraction(cards=tuple(walk.cards), skipped=tuple(walk.skipped), title=walk.title),
         bool(env.get("references")),
         open_end,
         walk.list_items,

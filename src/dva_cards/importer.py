@@ -6,13 +6,13 @@ import gc
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .domain import CardRow, SkippedRow
-from .extract import EXTRACTOR_VERSION, Extraction
+from .domain import CardRow, MovedCard, SkippedRow
+from .extract import EXTRACTOR_VERSION, CardDraft, Extraction
 from .identity import file_hash
 from .reconcile import Counts, DeckPlan, FileExists, FileInput, FilePlan, reconcile_deck
 from .sections import SectionResult, extract_sections
@@ -26,7 +26,7 @@ Parsed = tuple[Extraction, dict[str, SectionResult]]
 
 def load_notes(paths: list[Path]) -> list[NotesFile]:
     """Read and decode every file before anything is written: a bad file fails the import up front."""
-    return [read_notes(path) for path in find_notes(paths)]
+    return [read_notes(path, directory) for path, directory in find_notes(paths)]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class ImportResult:
     skipped: tuple[SkippedRow, ...]
     cards: tuple[CardRow, ...]  # the cards a dry run would add (empty for a real import)
     dry_run: bool = False
+    moves: tuple[MovedCard, ...] = ()  # cards carried to their definition's new place
 
     def to_json(self) -> dict[str, Any]:
         result: dict[str, Any] = {
@@ -44,6 +45,9 @@ class ImportResult:
             "retired": self.counts.retired,
             "restored": self.counts.restored,
             "pruned": self.counts.pruned,
+            "moved": self.counts.moved,
+            "moves": [move.to_json() for move in self.moves],
+            "not_carded": len(self.skipped),
             "skipped": [item.to_json() for item in self.skipped],
         }
         if self.dry_run:
@@ -65,8 +69,12 @@ def import_notes(
 ) -> ImportResult:
     # Parsing is the slow part: it runs before the write lock is taken, so a review answering meanwhile waits
     # only for the writes, never for seconds of markdown.
+    # Whether titles go into the contexts is part of how a file is read: a change re-reads it.
     # A changed file re-parses only the sections whose text changed since its last import.
-    digests = [file_hash(note.data, EXTRACTOR_VERSION) for note in notes]
+    digests = [
+        file_hash(note.data, EXTRACTOR_VERSION + ("+title" if _titled(note, _deck_of(note, deck)) else ""))
+        for note in notes
+    ]
     parsed: list[Parsed | None] = []
     with _collector_paused():
         for done, (note, digest) in enumerate(zip(notes, digests, strict=True), start=1):
@@ -88,13 +96,14 @@ def import_notes(
             else:
                 if extraction is None:  # unchanged when parsed, changed since by another import: parsed now
                     extraction = _parse(store, note, name, dry_run)
-                drafts, sections[(name, str(note.path))] = extraction
-                item = FileInput(str(note.path), drafts.cards, drafts.skipped, prune=prune)
+                parsed_file, sections[(name, str(note.path))] = extraction
+                drafts = _with_title(parsed_file, note) if _titled(note, name) else parsed_file.cards
+                item = FileInput(str(note.path), drafts, parsed_file.skipped, prune=prune)
             inputs.setdefault(name, []).append(item)
         plans: dict[str, tuple[int, Iterator[FilePlan], DeckPlan]] = {}
         for name, files in inputs.items():
             deck_id, snapshot = store.deck_snapshot(name)
-            plan = reconcile_deck(snapshot, files, file_exists)
+            plan = reconcile_deck(snapshot, files, file_exists, store.card_answers)
             plans[name] = (deck_id, iter(plan.files), plan)
         # Applied in the order the files were given, as reconciled: each deck's plans stay in their order.
         for note, digest in zip(notes, digests, strict=True):
@@ -114,8 +123,30 @@ def _parse(store: Store, note: NotesFile, deck: str, dry_run: bool) -> Parsed:
 
 
 def _deck_of(note: NotesFile, deck: str | None) -> str:
-    """The deck a file's cards go to: the one given, else the file's name without its extension."""
-    return deck or note.path.stem
+    """The deck a file's cards go to: the one given, else the directory it was found in (one deck for a
+    whole directory of notes), else the file's name without its extension."""
+    if deck:
+        return deck
+    if note.directory is not None and note.directory.name:
+        return note.directory.name
+    return note.path.stem
+
+
+def _titled(note: NotesFile, deck: str) -> bool:
+    """A file whose deck is not named after it shares that deck with other files: its title goes into its
+    cards' contexts, so equal headings of different files stay apart. Decided by the names alone, so a file
+    reads the same whether it comes in with its directory, on its own with `--deck`, or from a review."""
+    return deck != note.path.stem
+
+
+def _with_title(extraction: Extraction, note: NotesFile) -> tuple[CardDraft, ...]:
+    """The drafts with the file's title (its first heading, else its name) leading each context, unless the
+    context already starts with it (a file whose top heading holds everything is unchanged)."""
+    title = extraction.title or note.path.stem
+    return tuple(
+        draft if draft.context[:1] == (title,) else replace(draft, context=(title, *draft.context))
+        for draft in extraction.cards
+    )
 
 
 def _result(
@@ -132,7 +163,11 @@ def _result(
         counts += each.counts
     cards = [card for name, each in ordered for card in each.new_cards(name)] if dry_run else []
     return ImportResult(
-        counts, tuple(item for _, each in ordered for item in each.skipped), tuple(cards), dry_run
+        counts,
+        tuple(item for _, each in ordered for item in each.skipped),
+        tuple(cards),
+        dry_run,
+        tuple(move for _, each in ordered for move in each.moves),
     )
 
 

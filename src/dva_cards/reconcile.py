@@ -9,24 +9,29 @@ is asked through a function, so nothing here touches the disk. The rules (docs/r
   another existing file holds and no file of this import has taken yet. A retired card, or a card whose file
   is gone (renamed or moved notes), is taken over with its history.
 * A card of the file that no draft claims is retired (kept, with its reviews, until `--prune`).
+* Once every file of the deck is planned, a card retired by this import (or left behind by a file that is
+  gone) and a draft added by it that are one definition moved (`moves.pair_moves`) become one card: the draft
+  takes over the card's id, schedule and history, in any file of the deck.
 
-A whole import of one deck is one call, `reconcile_deck`, so a later step can look at every file's plan at
-once (e.g. pair a card retired in one file with a card added in another).
+A whole import of one deck is one call, `reconcile_deck`, so that last step sees every file's plan at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from .domain import CardRow, SkippedRow
+from .domain import CardRow, MovedCard, SkippedRow
 from .identity import card_id, content_hash, join_context, normalize_term
+from .moves import Definition, pair_moves
 
 if TYPE_CHECKING:  # markdown-it costs ~30 ms to import: reconciling needs only the drafts' shape
     from .extract import CardDraft, Skipped
 
 FileExists = Callable[[str], bool]
+# The stored backs of some of the deck's cards, by id: read only for the few cards a move may concern.
+StoredAnswers = Callable[[Collection[str]], Mapping[str, str]]
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,7 @@ class Counts:
     retired: int = 0
     restored: int = 0
     pruned: int = 0
+    moved: int = 0
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(
@@ -90,6 +96,7 @@ class Counts:
             self.retired + other.retired,
             self.restored + other.restored,
             self.pruned + other.pruned,
+            self.moved + other.moved,
         )
 
 
@@ -103,7 +110,8 @@ class FilePlan:
     updates: tuple[CardWrite, ...] = ()  # restorations and takeovers included; unmoved identical cards not
     retirements: tuple[str, ...] = ()
     restorations: tuple[str, ...] = ()  # ids of retired cards a draft brings back
-    takeovers: tuple[str, ...] = ()  # ids taken from a retired card or one whose file is gone
+    takeovers: tuple[str, ...] = ()  # ids taken from a retired card or one whose file is gone, moves included
+    moves: tuple[MovedCard, ...] = ()  # cards this file's drafts carried over from their old place
     skipped: tuple[SkippedRow, ...] = ()
     prune: bool = False
     counts: Counts = Counts()
@@ -126,10 +134,14 @@ class DeckPlan:
         return total
 
 
-def reconcile_deck(snapshot: DeckSnapshot, files: Sequence[FileInput], file_exists: FileExists) -> DeckPlan:
-    """The plan for one deck's files of an import, each file seeing the writes of those before it."""
+def reconcile_deck(
+    snapshot: DeckSnapshot, files: Sequence[FileInput], file_exists: FileExists, stored_answers: StoredAnswers
+) -> DeckPlan:
+    """The plan for one deck's files of an import, each file seeing the writes of those before it; then the
+    definitions that moved (between headings, terms or files of the deck) keep their cards."""
     work = _Working.of(snapshot)
-    return DeckPlan(snapshot.name, tuple(work.reconcile(each, file_exists) for each in files))
+    plans = [work.reconcile(each, file_exists, index) for index, each in enumerate(files)]
+    return DeckPlan(snapshot.name, tuple(work.carry_moves(plans, file_exists, stored_answers)))
 
 
 @dataclass
@@ -140,6 +152,11 @@ class _Working:
     cards: dict[str, ExistingCard] = field(default_factory=dict)
     by_source: dict[str, set[str]] = field(default_factory=dict)
     claimed: set[str] = field(default_factory=set)  # ids the files of this import already took
+    pruned: dict[str, tuple[ExistingCard, int]] = field(default_factory=dict)  # id -> card, index of its plan
+    # (context, term) -> an occurrence below which this import has claimed every id of the chain. Claims only
+    # grow during a call, so the walk may start there: many files of one deck with equal headings (copies,
+    # one template) would otherwise walk each chain from 0 for every file, quadratic in the files.
+    chain_start: dict[tuple[tuple[str, ...], str], int] = field(default_factory=dict)
 
     @classmethod
     def of(cls, snapshot: DeckSnapshot) -> _Working:
@@ -155,7 +172,7 @@ class _Working:
         self.cards[card.id] = card
         self.by_source.setdefault(card.source, set()).add(card.id)
 
-    def reconcile(self, file: FileInput, file_exists: FileExists) -> FilePlan:
+    def reconcile(self, file: FileInput, file_exists: FileExists, index: int) -> FilePlan:
         if file.drafts is None:
             live = sum(1 for i in self.by_source.get(file.source, ()) if not self.cards[i].retired)
             plan = FilePlan(
@@ -165,7 +182,7 @@ class _Working:
             plan = self._sync(file, file_exists)
         if file.prune:
             plan = replace(
-                plan, prune=True, counts=replace(plan.counts, pruned=self._forget_retired(file.source))
+                plan, prune=True, counts=replace(plan.counts, pruned=self._forget_retired(file.source, index))
             )
         return plan
 
@@ -225,10 +242,11 @@ class _Working:
             counts=Counts(added, updated, unchanged, len(gone), len(restorations)),
         )
 
-    def _forget_retired(self, source: str) -> int:
+    def _forget_retired(self, source: str, index: int) -> int:
         """A prune: the file's retired cards leave the collection. Returns how many."""
         retired = [i for i in self.by_source.get(source, ()) if self.cards[i].retired]
         for identity in retired:
+            self.pruned[identity] = (self.cards[identity], index)
             del self.cards[identity]
             self.by_source[source].discard(identity)
         return len(retired)
@@ -248,11 +266,153 @@ class _Working:
     def _free_id(self, draft: CardDraft, term: str, file_exists: FileExists) -> str:
         """An id for a draft the file holds no card for: the first one along its occurrence chain that no
         live card of another existing file holds and that this import has not taken yet."""
-        occurrence = draft.occurrence
+        key = (draft.context, term)
+        start = self.chain_start.get(key, 0)
+        occurrence = max(draft.occurrence, start)
         while True:
             identity = card_id(self.deck, draft.context, term, occurrence)
             holder = self.cards.get(identity)
             taken = holder is not None and not holder.retired and file_exists(holder.source)
             if identity not in self.claimed and not taken:
+                if occurrence == start:  # the caller claims it: the chain is claimed one further
+                    self.chain_start[key] = start + 1
                 return identity
             occurrence += 1
+
+    # -- moved definitions ----------------------------------------------------------------------------------
+
+    def carry_moves(
+        self, plans: list[FilePlan], file_exists: FileExists, stored_answers: StoredAnswers
+    ) -> list[FilePlan]:
+        """The plans with every clear move (`moves.pair_moves`) turned from a retirement and an insert into a
+        takeover: the card keeps its id, schedule and history, and takes the draft's place and content."""
+        added = [
+            Definition(
+                f"{index}:{position}", write.source, write.context, normalize_term(write.front), write.back
+            )
+            for index, plan in enumerate(plans)
+            for position, write in enumerate(plan.inserts)
+        ]
+        if not added:
+            return plans
+        candidates = self._left_behind(plans, file_exists)
+        terms = {each.term for each in added}
+        contexts = {each.context for each in added}
+        # Only a card sharing a term or a context with an added draft can pair with one: read no other back.
+        left = {
+            identity: card
+            for identity, (card, _) in candidates.items()
+            if normalize_term(card.front) in terms or card.context in contexts
+        }
+        if not left:
+            return plans
+        answers = stored_answers(list(left))
+        retired = [
+            Definition(identity, card.source, card.context, normalize_term(card.front), answers[identity])
+            for identity, card in left.items()
+            if identity in answers
+        ]
+        pairs = pair_moves(retired, added)
+        if not pairs:
+            return plans
+        return self._apply_moves(plans, pairs, candidates)
+
+    def _left_behind(
+        self, plans: list[FilePlan], file_exists: FileExists
+    ) -> dict[str, tuple[ExistingCard, int]]:
+        """Cards a move may come from, with the index of the plan that retired them (-1: none did): those this
+        import retired (pruned ones too) that no later file brought back, and live cards of files that are
+        gone and that no draft took over."""
+        found: dict[str, tuple[ExistingCard, int]] = {}
+        for index, plan in enumerate(plans):
+            for identity in plan.retirements:
+                card = self.cards.get(identity)
+                if card is None and identity in self.pruned:
+                    card = self.pruned[identity][0]
+                if card is not None and card.retired and identity not in self.claimed:
+                    found[identity] = (card, index)
+        imported = {plan.source for plan in plans}
+        gone = {
+            source
+            for source, ids in self.by_source.items()
+            if ids and source not in imported and not file_exists(source)
+        }
+        for source in sorted(gone):
+            for identity in self.by_source[source]:
+                card = self.cards[identity]
+                if not card.retired and identity not in self.claimed:
+                    found[identity] = (card, -1)
+        return found
+
+    def _apply_moves(
+        self,
+        plans: list[FilePlan],
+        pairs: list[tuple[str, str]],
+        left: dict[str, tuple[ExistingCard, int]],
+    ) -> list[FilePlan]:
+        moved_inserts: dict[int, dict[int, str]] = {}  # plan index -> insert position -> the card's id
+        unretired: dict[int, set[str]] = {}  # plan index -> ids it no longer retires
+        unpruned: dict[int, int] = {}  # plan index -> cards it no longer prunes
+        for identity, key in pairs:
+            index, position = (int(part) for part in key.split(":"))
+            moved_inserts.setdefault(index, {})[position] = identity
+            _, retired_by = left[identity]
+            if retired_by >= 0:
+                unretired.setdefault(retired_by, set()).add(identity)
+            if identity in self.pruned:
+                pruned_by = self.pruned.pop(identity)[1]
+                unpruned[pruned_by] = unpruned.get(pruned_by, 0) + 1
+        result = []
+        for index, plan in enumerate(plans):
+            counts = plan.counts
+            inserts, updates, takeovers = list(plan.inserts), list(plan.updates), list(plan.takeovers)
+            moves: list[MovedCard] = []
+            carried = moved_inserts.get(index, {})
+            if carried:
+                inserts = []
+                for position, write in enumerate(plan.inserts):
+                    if position not in carried:
+                        inserts.append(write)
+                        continue
+                    identity = carried[position]
+                    old = left[identity][0]
+                    updates.append(replace(write, id=identity))
+                    takeovers.append(identity)
+                    moves.append(
+                        MovedCard(
+                            identity, old.context, old.front, old.source,
+                            write.context, write.front, write.source, write.line,
+                        )
+                    )  # fmt: skip
+                    self._carry(write, identity)
+                counts = replace(counts, added=counts.added - len(carried), moved=counts.moved + len(carried))
+            dropped = unretired.get(index, set())
+            retirements = tuple(i for i in plan.retirements if i not in dropped)
+            counts = replace(
+                counts, retired=counts.retired - len(dropped), pruned=counts.pruned - unpruned.get(index, 0)
+            )
+            result.append(
+                replace(
+                    plan,
+                    inserts=tuple(inserts),
+                    updates=tuple(updates),
+                    retirements=retirements,
+                    takeovers=tuple(takeovers),
+                    moves=tuple(moves),
+                    counts=counts,
+                )
+            )
+        return result
+
+    def _carry(self, write: CardWrite, identity: str) -> None:
+        """The working state after a move: the draft's own new id is gone, the old card lives at its place."""
+        placeholder = self.cards.pop(write.id, None)
+        if placeholder is not None:
+            self.by_source[placeholder.source].discard(write.id)
+        self.claimed.discard(write.id)
+        self.claimed.add(identity)
+        self.remember(
+            ExistingCard(
+                identity, write.source, write.line, write.content_hash, False, write.context, write.front
+            )
+        )

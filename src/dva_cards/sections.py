@@ -57,6 +57,7 @@ class SectionResult:
     list_items: int
     bold_items: int  # list items opening in bold
     bold_is_plain: bool  # read (in some piece) with bold as the plain style
+    title: str | None = None  # its first heading's text: the file's title if no section before has one
 
 
 def split_sections(lines: Sequence[str]) -> list[tuple[int, int]]:
@@ -139,6 +140,7 @@ def parse_section(part: str) -> SectionResult:
         done.list_items,
         done.bold_items,
         done.bold_is_plain,
+        done.extraction.title,
     )
 
 
@@ -171,7 +173,8 @@ def _assemble(placed: Sequence[tuple[int, SectionResult]]) -> Extraction:
             seen[key] = occurrence + 1
             cards.append(CardDraft(card.context, card.front, card.back, card.line + start, occurrence))
         skipped.extend(Skipped(item.line + start, item.reason, item.text) for item in result.skipped)
-    return Extraction(tuple(cards), tuple(skipped))
+    titles = (result.title for _, result in placed if result.title is not None)
+    return Extraction(tuple(cards), tuple(skipped), next(titles, None))
 
 
 # -- storage: a section's result as JSON ------------------------------------------------------------------
@@ -187,11 +190,12 @@ def result_to_json(result: SectionResult) -> list[Any]:
         result.list_items,
         result.bold_items,
         result.bold_is_plain,
+        result.title,
     ]
 
 
 def result_from_json(value: list[Any]) -> SectionResult:
-    line_count, cards, skipped, references, open_end, list_items, bold_items, bold_is_plain = value
+    line_count, cards, skipped, references, open_end, list_items, bold_items, bold_is_plain, title = value
     return SectionResult(
         int(line_count),
         tuple(
@@ -204,4 +208,5 @@ def result_from_json(value: list[Any]) -> SectionResult:
         int(list_items),
         int(bold_items),
         bool(bold_is_plain),
+        None if title is None else str(title),
     )

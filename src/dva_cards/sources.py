@@ -18,33 +18,36 @@ class NotesFile:
     path: Path  # absolute, symlinks resolved
     data: bytes  # exactly as read: hashed to skip unchanged files
     text: str
+    directory: Path | None = None  # the directory given to find it (its deck's name), None for a file given
 
 
-def find_notes(paths: list[Path]) -> list[Path]:
-    """Each file as given; each directory searched recursively for *.md. Sorted, no duplicates."""
-    found: dict[Path, None] = {}
+def find_notes(paths: list[Path]) -> list[tuple[Path, Path | None]]:
+    """Each file as given (with None); each directory searched recursively for *.md (each file with the
+    directory). Sorted within a directory; a file found twice is kept once, where it was first found."""
+    found: dict[Path, Path | None] = {}
     for given in paths:
         resolved = _resolve(given)
         if resolved.is_dir():
             in_dir = sorted(_markdown_under(resolved))
             if not in_dir:
                 raise UserError(f"no .md files in directory: {given}")
-            found.update(dict.fromkeys(in_dir))
+            for path in in_dir:
+                found.setdefault(path, resolved)
         elif resolved.is_file():
-            found[resolved] = None
+            found.setdefault(resolved, None)
         else:
             raise UserError(f"not a regular file or directory: {given}")
-    return list(found)
+    return list(found.items())
 
 
-def read_notes(path: Path) -> NotesFile:
+def read_notes(path: Path, directory: Path | None = None) -> NotesFile:
     try:
         data = path.read_bytes()
     except PermissionError:
         raise UserError(f"cannot read {path}: permission denied") from None
     except OSError as error:
         raise UserError(f"cannot read {path}: {error.strerror or error}") from None
-    return NotesFile(path=path, data=data, text=decode_notes(data, path))
+    return NotesFile(path=path, data=data, text=decode_notes(data, path), directory=directory)
 
 
 def decode_notes(data: bytes, path: Path) -> str:

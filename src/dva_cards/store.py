@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -200,6 +200,19 @@ class Store:
         )
         cards = tuple(ExistingCard(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6]) for r in rows)
         return deck_id, DeckSnapshot(deck, cards)
+
+    def card_answers(self, card_ids: Collection[str]) -> dict[str, str]:
+        """The stored backs of these cards, by id: what a moved definition is recognised by."""
+        found: dict[str, str] = {}
+        ids = list(card_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            found.update(
+                (row[0], row[1])
+                for row in self.connection.execute(f"SELECT id, back FROM card WHERE id IN ({marks})", chunk)
+            )
+        return found
 
     def apply_file_plan(self, deck_id: int, plan: FilePlan, file_hash: str, now: datetime) -> None:
         """Write one file's reconciliation plan. Runs inside the caller's transaction."""

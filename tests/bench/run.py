@@ -17,6 +17,9 @@ Figures and their floors (ratio = value / floor; the target is the highest accep
   bare `MarkdownIt("commonmark").enable("table").parse` of the same text (each file's text for the
   directory) timed inside a subprocess: at least 0.7x its throughput, i.e. a ratio of at most 1/0.7;
 * re-import of the unchanged input: at most 0.1x the first import;
+* import of the directory with 10 % of its definition bullets moved to other headings of their file (each file
+  its own draw), over a collection holding the unmoved notes: the same target as the first import, against
+  markdown-it's parse of the moved text (the note column says how many moves kept their cards);
 * peak RSS of the import process: at most 4x the input size + 150 MB (the floor column shows that budget);
 * `--help` and `--version`: at most 1.3x the `--help` of a bare Typer app with three commands;
 * first run (`cards --limit 1 --json` creating a new collection): at most 2x that same floor;
@@ -49,6 +52,8 @@ import hashlib
 import json
 import os
 import platform
+import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -196,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
     parser.add_argument("--runs", type=int, help="runs of each quick figure (default: by size)")
     parser.add_argument("--import-runs", type=int, help="runs of each import figure (default: by size)")
-    parser.add_argument("--only", choices=("startup", "stats", "import", "review", "switch", "exam", "anki"),
+    parser.add_argument("--only", choices=("startup", "stats", "import", "moved", "review", "switch", "exam", "anki"),
                         action="append", help="run only these groups (repeatable)")  # fmt: skip
     parser.add_argument("--work", type=Path, help="cache and scratch dir (default: <tmp>/dva-cards-bench)")
     parser.add_argument("--fresh", action="store_true", help="rebuild the cached inputs and collections")
@@ -205,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     size = SIZES[args.size]
     runs = max(1, args.runs or size.runs)
     import_runs = max(1, args.import_runs or size.import_runs)
-    groups = set(args.only or ("startup", "stats", "import", "review", "switch", "exam", "anki"))
+    groups = set(args.only or ("startup", "stats", "import", "moved", "review", "switch", "exam", "anki"))
     work = (args.work or Path(tempfile.gettempdir()) / "dva-cards-bench").resolve()
     scratch = work / "scratch"
     shutil.rmtree(scratch, ignore_errors=True)
@@ -218,6 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows += bench.quick(size, runs, groups, fresh=args.fresh)
         if "import" in groups:
             rows += bench.imports(size, import_runs, fresh=args.fresh)
+        if "moved" in groups:
+            rows += bench.moved_import(size, import_runs, fresh=args.fresh)
         if "review" in groups:
             rows += bench.review(size, max(1, runs // 2), fresh=args.fresh)
         if "switch" in groups:
@@ -373,6 +380,49 @@ class Bench:
                 )
         return rows
 
+    def moved_import(self, size: Size, runs: int, *, fresh: bool) -> list[Row]:
+        """Re-import of the directory after 10 % of its definition bullets moved to other headings."""
+        _, directory = self._inputs(size.copies, fresh=fresh)
+        originals = sorted(directory.glob("*.md"))
+        notes = self.scratch / "moved" / directory.name  # the same paths for both imports: a re-import
+        moved_texts, bullets = [], 0
+        for index, path in enumerate(originals):
+            text, count = move_bullets(path.read_text(encoding="utf-8"), MOVED_SHARE, seed=index)
+            moved_texts.append(text)
+            bullets += count
+        empty = self.scratch / "empty-moved.db"
+        self._run([*self.command, "--db", str(empty), "cards", "--limit", "1", "--json"])
+        samples = Samples()
+        kept = 0
+        for _ in range(runs):
+            shutil.rmtree(notes, ignore_errors=True)
+            notes.mkdir(parents=True)
+            paths = [notes / path.name for path in originals]
+            for original, path in zip(originals, paths, strict=True):
+                shutil.copyfile(original, path)
+            db = self.scratch / "moved.db"
+            _remove_db(db)
+            shutil.copyfile(empty, db)
+            self._run([*self.command, "--db", str(db), "import", str(notes)])
+            for path, text in zip(paths, moved_texts, strict=True):
+                path.write_text(text, encoding="utf-8")
+            parsed = self._run([sys.executable, str(self.floor_parse), *map(str, paths)])
+            samples.add("parse", float(parsed.stdout.strip()))
+            moved = self._run([*self.command, "--db", str(db), "import", "--json", str(notes)])
+            samples.add("import", moved.wall)
+            kept = json.loads(moved.stdout)["moved"]
+            _remove_db(db)
+        return [
+            Row(
+                f"import, {MOVED_SHARE:.0%} of bullets moved, {len(originals)} files",
+                samples.median("import"),
+                samples.median("parse"),
+                "s",
+                1 / 0.7,
+                note=f"{bullets:,} bullets moved, {kept:,} cards carried over",
+            )
+        ]
+
     # -- review: in process, per card ---------------------------------------------------------------------
 
     def review(self, size: Size, rounds: int, *, fresh: bool) -> list[Row]:
@@ -524,6 +574,45 @@ class Bench:
             out.read_text(encoding="utf-8", errors="replace"),
             result.get("cpu"),
         )
+
+
+MOVED_SHARE = 0.1
+_DEFINITION_BULLET = re.compile(r"[*+-] (\*\*|__|`|\*|_)")
+
+
+def move_bullets(text: str, share: float, seed: int) -> tuple[str, int]:
+    """`text` with `share` of its top-level definition bullets (with their nested lines) moved under other
+    headings, and how many moved. Deterministic for a seed."""
+    lines = text.splitlines(keepends=True)
+    blocks: list[list[str]] = []  # a heading, a definition bullet with its nested lines, or any other line
+    for line in lines:
+        nested = line.startswith((" ", "\t")) and blocks and _DEFINITION_BULLET.match(blocks[-1][0])
+        if nested:
+            blocks[-1].append(line)
+        else:
+            blocks.append([line])
+    bullets = [index for index, block in enumerate(blocks) if _DEFINITION_BULLET.match(block[0])]
+    headings = [index for index, block in enumerate(blocks) if block[0].startswith("#")]
+    chosen = set(random.Random(seed).sample(bullets, int(len(bullets) * share))) if headings else set()
+    rng = random.Random(seed + 1)
+    arrivals: dict[int, list[list[str]]] = {}
+    for index in sorted(chosen):
+        others = [heading for heading in headings if not _same_section(heading, index, headings)] or headings
+        arrivals.setdefault(rng.choice(others), []).append(blocks[index])
+    out: list[str] = []
+    for index, block in enumerate(blocks):
+        if index in chosen:
+            continue
+        out += block
+        for moved in arrivals.get(index, ()):
+            out += ["\n", *moved, "\n"]
+    return "".join(out), len(chosen)
+
+
+def _same_section(heading: int, index: int, headings: list[int]) -> bool:
+    """Whether block `index` sits under `heading` (before the next heading)."""
+    later = [each for each in headings if each > heading]
+    return heading < index and (not later or index < later[0])
 
 
 def review_rounds(db: Path, today: date, answers: int, rounds: int) -> tuple[list[float], list[float]]:

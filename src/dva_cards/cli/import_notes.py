@@ -12,6 +12,7 @@ from .app import Command, app, state_of
 from .output import first_line, flush_or_drop_stdout, make_console, neutral, plain, print_json, user_error
 
 if TYPE_CHECKING:
+    from ..domain import MovedCard
     from ..importer import ImportResult
 
 
@@ -23,7 +24,10 @@ def import_command(
         typer.Argument(metavar="PATH...", help="Markdown files, or directories searched for *.md."),
     ],
     deck: Annotated[
-        str | None, typer.Option("--deck", metavar="NAME", help="Deck name (default: each file's stem).")
+        str | None,
+        typer.Option(
+            "--deck", metavar="NAME", help="Deck name (default: a directory's name, or a file's stem)."
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; change nothing.")
@@ -34,7 +38,13 @@ def import_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object instead of a table.")
     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every skipped item.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="List every moved card and every item not carded.")
+    ] = False,
+    explain: Annotated[
+        bool,
+        typer.Option("--explain", help="List every item that looks like a definition but is not carded."),
+    ] = False,
 ) -> None:
     """Turn the bullet definitions of markdown notes into cards (one transaction)."""
 
@@ -60,7 +70,7 @@ def import_command(
         if as_json:
             print_json(result.to_json())
         else:
-            _render_import(result, dry_run=dry_run, verbose=verbose, files=len(notes))
+            _render_import(result, dry_run=dry_run, verbose=verbose, explain=explain, files=len(notes))
         failed = flush_or_drop_stdout()
     except BrokenPipeError:
         raise
@@ -96,7 +106,7 @@ def _import_progress(notes: list[Any], *, quiet: bool) -> Any:
     return bar()
 
 
-def _render_import(result: ImportResult, *, dry_run: bool, verbose: bool, files: int) -> None:
+def _render_import(result: ImportResult, *, dry_run: bool, verbose: bool, explain: bool, files: int) -> None:
     from rich.table import Table
 
     counts = result.counts
@@ -114,20 +124,26 @@ def _render_import(result: ImportResult, *, dry_run: bool, verbose: bool, files:
         ("retired", counts.retired),
         ("restored", counts.restored),
         ("pruned", counts.pruned),
-        ("skipped", len(result.skipped)),
+        ("moved", counts.moved),
+        ("not carded", len(result.skipped)),
     ):
-        if value or label in ("added", "updated", "unchanged", "retired", "skipped"):
+        if value or label in ("added", "updated", "unchanged", "retired", "not carded"):
             table.add_row(label, str(value))
     console.print(table)
-    if verbose:
+    if verbose or dry_run:
+        for move in result.moves:
+            console.print(f"moved {describe_move(move)}", markup=False, soft_wrap=True)
+    elif result.moves:
+        console.print(f"{len(result.moves)} moved (history kept); --verbose lists them", style="dim")
+    if verbose or explain:
         for item in result.skipped:
             console.print(
-                f"skipped {neutral(item.source)}:{item.line}: {item.reason}: {neutral(item.text)}",
+                f"{neutral(_shown_path(item.source))}:{item.line}: {item.reason}: {neutral(item.text)}",
                 markup=False,
                 soft_wrap=True,
             )
     elif result.skipped:
-        console.print(f"{len(result.skipped)} skipped (empty definitions); --verbose lists them", style="dim")
+        console.print(f"not carded: {len(result.skipped)} — see --explain", markup=False)
     if dry_run and result.cards:
         cards = Table("front", "context", "back", title="cards it would add", title_justify="left")
         for card in result.cards:
@@ -135,3 +151,27 @@ def _render_import(result: ImportResult, *, dry_run: bool, verbose: bool, files:
         console.print(cards)
     if dry_run:
         console.print("dry run: the collection was not changed", style="dim")
+
+
+def describe_move(move: MovedCard) -> str:
+    """`old context › term → new context`, and the new term too when it changed."""
+    from ..identity import CONTEXT_SEPARATOR
+
+    old = CONTEXT_SEPARATOR.join(part for part in (move.old_context, move.old_front) if part)
+    new = move.context or "(top of the file)"
+    if move.front != move.old_front:
+        new = CONTEXT_SEPARATOR.join(part for part in (move.context, move.front) if part)
+    if move.source != move.old_source:
+        new += f" (in {move.source})"
+    return f"{old} → {new}"
+
+
+def _shown_path(source: str) -> str:
+    """A notes file as the learner would type it: relative to the current directory when under it."""
+    import os
+
+    try:
+        relative = os.path.relpath(source)
+    except ValueError:  # another drive on Windows
+        return source
+    return source if relative.startswith("..") else relative
