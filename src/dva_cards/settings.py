@@ -42,6 +42,7 @@ class Setting:
     default: str
     help: str
     parse: Callable[[str], int | float | str]
+    choices: tuple[str, ...] = ()  # the whole list of values, for a setting that takes one of a few words
 
 
 @dataclass(frozen=True)
@@ -135,12 +136,14 @@ SETTINGS: dict[str, Setting] = {
             DEFAULT_LEECH_ACTION,
             "what happens to a leech: flag (keep reviewing it) or suspend",
             _choice(*LEECH_ACTIONS),
+            LEECH_ACTIONS,
         ),
         Setting(
             "scheduler",
             DEFAULT_SCHEDULER.value,
             "sm2 or fsrs (switching replays the review log; nothing is lost)",
             _choice(*(name.value for name in SchedulerName)),
+            tuple(name.value for name in SchedulerName),
         ),
         Setting(
             "desired-retention",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,9 +80,11 @@ def _resolve(given: Path) -> Path:
         resolved = given.expanduser().resolve(strict=True)
     except FileNotFoundError:
         raise UserError(f"no such file or directory: {given}") from None
-    except RuntimeError:  # symlink loop on Python 3.11
+    except RuntimeError:  # symlink loop on Python 3.11 and 3.12
         raise UserError(f"symlink loop at {given}") from None
     except OSError as error:
+        if error.errno == errno.ELOOP:  # symlink loop from Python 3.13 on
+            raise UserError(f"symlink loop at {given}") from None
         raise UserError(f"cannot open {given}: {error.strerror or error}") from None
     return resolved
 

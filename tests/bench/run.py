@@ -27,7 +27,11 @@ Figures and their floors (ratio = value / floor; the target is the highest accep
   then per card `review_card` + `grading.grade` + `record_answer` + `after_answer`; median per card
   at most 10 ms (an absolute target: there is no floor);
 * `dva-cards stats` (and `--json`) on 50,000 cards / 500,000 reviews: at most 2x the bare Typer app running a
-  command given the same kinds of options (a path, a name, a number, a flag), which Typer converts alike.
+  command given the same kinds of options (a path, a name, a number, a flag), which Typer converts alike;
+* shell completion on the same collection (card ids after `suspend`, sections after `--section`, decks after
+  `--deck`), as a shell asks for it (`_DVA_CARDS_COMPLETE=complete_bash`, COMP_WORDS, COMP_CWORD): at most
+  1.5x the bare Typer app completing its own command names, which costs what any Typer completion costs
+  (the interpreter, Typer, the completion machinery) and reads nothing;
 * switching scheduler on that collection (`config set scheduler fsrs`, then `sm2`), each replaying the log of
   500,000 reviews: at most 2 s as a whole command (an absolute target; the bare Typer app is shown as floor).
 * `dva-cards exam show` (and `--json`, and `stats`, which then adds the readiness section) on a copy of that
@@ -150,7 +154,15 @@ for text in texts:
 print(time.perf_counter() - start)
 """
 
-GRADES = (4, 5, 3, 4, 1, 5, 4, 4, 2, 5, 4, 3)  # answers of the review rounds: passes, a drill, lapses
+GRADES = (4, 5, 3, 4, 1, 5, 4, 4, 2, 5, 4, 3)
+
+# Command lines completed at their last word, as a shell asks: card ids (the first 100 of 50,000), every
+# section of every context, the deck names.
+COMPLETIONS = (
+    "dva-cards suspend ",
+    "dva-cards review --cram --section ",
+    "dva-cards stats --deck ",
+)  # answers of the review rounds: passes, a drill, lapses
 
 
 @dataclass
@@ -201,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
     parser.add_argument("--runs", type=int, help="runs of each quick figure (default: by size)")
     parser.add_argument("--import-runs", type=int, help="runs of each import figure (default: by size)")
-    parser.add_argument("--only", choices=("startup", "stats", "import", "moved", "review", "switch", "exam", "anki"),
+    parser.add_argument("--only", choices=("startup", "stats", "completion", "import", "moved", "review", "switch", "exam", "anki"),
                         action="append", help="run only these groups (repeatable)")  # fmt: skip
     parser.add_argument("--work", type=Path, help="cache and scratch dir (default: <tmp>/dva-cards-bench)")
     parser.add_argument("--fresh", action="store_true", help="rebuild the cached inputs and collections")
@@ -210,7 +222,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     size = SIZES[args.size]
     runs = max(1, args.runs or size.runs)
     import_runs = max(1, args.import_runs or size.import_runs)
-    groups = set(args.only or ("startup", "stats", "import", "moved", "review", "switch", "exam", "anki"))
+    groups = set(
+        args.only or ("startup", "stats", "completion", "import", "moved", "review", "switch", "exam", "anki")
+    )
     work = (args.work or Path(tempfile.gettempdir()) / "dva-cards-bench").resolve()
     scratch = work / "scratch"
     shutil.rmtree(scratch, ignore_errors=True)
@@ -219,7 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     rows: list[Row] = []
     try:
-        if groups & {"startup", "stats"}:
+        if groups & {"startup", "stats", "completion"}:
             rows += bench.quick(size, runs, groups, fresh=args.fresh)
         if "import" in groups:
             rows += bench.imports(size, import_runs, fresh=args.fresh)
@@ -282,6 +296,19 @@ class Bench:
         if "startup" in groups:
             commands["--help"] = [*self.command, "--help"]
             commands["--version"] = [*self.command, "--version"]
+        envs: dict[str, dict[str, str]] = {}  # a command's extra environment
+        if "completion" in groups:
+            commands["floor completion"] = [sys.executable, str(self.floor_app)]
+            # Typer names the variable after the program: floor_app.py -> _FLOOR_APP.PY_COMPLETE.
+            envs["floor completion"] = _completion_env("_FLOOR_APP.PY_COMPLETE", "floor_app.py ")
+            cards, reviews = size.stats
+            db = self._collection("stats", cards, reviews, fresh=fresh)
+            for line in COMPLETIONS:
+                commands[f"complete {line}"] = self.command
+                envs[f"complete {line}"] = {
+                    **_completion_env("_DVA_CARDS_COMPLETE", line),
+                    "DVA_CARDS_DB": str(db),
+                }
         if "stats" in groups:
             cards, reviews = size.stats
             db = self._collection("stats", cards, reviews, fresh=fresh)
@@ -291,14 +318,18 @@ class Bench:
         new_db = self.scratch / "new.db"
         if "startup" in groups:
             commands["create"] = [*self.command, "--db", str(new_db), "cards", "--limit", "1", "--json"]
-        for command in commands.values():
-            self._run(command)  # warm-up: bytecode and page caches, as on any machine after the first run
+        for name, command in commands.items():
+            # warm-up: bytecode and page caches, as on any machine after the first run
+            self._run(command, envs.get(name))
         samples = Samples()
         for _ in range(runs):
             for name, command in commands.items():
                 if name == "create":
                     _remove_db(new_db)
-                samples.add(name, self._run(command).wall)
+                child = self._run(command, envs.get(name))
+                if name.startswith("complete ") and not child.stdout.strip():
+                    raise CommandFailed(f"{name!r} offered no candidates")
+                samples.add(name, child.wall)
         base = samples.median("floor")
         rows = []
         if "startup" in groups:
@@ -326,6 +357,19 @@ class Bench:
                     base,
                     "s",
                 ),
+            ]
+        if "completion" in groups:
+            cards, _ = size.stats
+            base = samples.median("floor completion")
+            rows += [
+                Row(
+                    f"complete: {line.removeprefix('dva-cards ')}<Tab> ({cards:,} cards)",
+                    samples.median(f"complete {line}"),
+                    base,
+                    "s",
+                    1.5,
+                )
+                for line in COMPLETIONS
             ]
         return rows
 
@@ -553,7 +597,7 @@ class Bench:
 
     # -- subprocesses ---------------------------------------------------------------------------------------
 
-    def _run(self, command: list[str]) -> Child:
+    def _run(self, command: list[str], env: dict[str, str] | None = None) -> Child:
         """Run `command` under the small launcher, which times it and reads its own rusage from wait4.
 
         Not measured from this process: a child's peak RSS includes the image it was forked from, and this
@@ -561,7 +605,8 @@ class Bench:
         """
         out, err = self.scratch / "stdout", self.scratch / "stderr"
         launcher = [sys.executable, str(self.launcher), str(out), str(err), *command]
-        done = subprocess.run(launcher, env=self.env, capture_output=True, text=True, check=False)
+        environment = {**self.env, **env} if env else self.env
+        done = subprocess.run(launcher, env=environment, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise CommandFailed(f"launcher failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
         result = json.loads(done.stdout)
@@ -703,6 +748,11 @@ def _amount(value: float, unit: str) -> str:
     if unit == "ms":
         return f"{value:.2f} ms"
     return f"{value:.0f} MB"
+
+
+def _completion_env(variable: str, line: str) -> dict[str, str]:
+    """The environment bash's completion function gives the command to complete the last word of ``line``."""
+    return {variable: "complete_bash", "COMP_WORDS": line, "COMP_CWORD": str(len(line.split(" ")) - 1)}
 
 
 def _remove_db(path: Path) -> None:

@@ -162,7 +162,6 @@ app = typer.Typer(
     help="Spaced-repetition flashcards from your own markdown notes.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
     # Plain help: Rich's panels print a Python type beside every argument (`<path>`, `<str>`).
     rich_markup_mode=None,
 )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .app import Command, app, state_of, within_sqlite
+from .completers import complete_deck, complete_suspendable, complete_suspended
 from .output import make_console, neutral, plain, print_json
 
 if TYPE_CHECKING:
@@ -17,7 +18,10 @@ if TYPE_CHECKING:
 @app.command("cards", cls=Command)
 def cards_command(
     ctx: typer.Context,
-    deck: Annotated[str | None, typer.Option("--deck", metavar="NAME", help="Only this deck.")] = None,
+    deck: Annotated[
+        str | None,
+        typer.Option("--deck", metavar="NAME", help="Only this deck.", autocompletion=complete_deck),
+    ] = None,
     search: Annotated[
         str | None, typer.Option("--search", "-s", metavar="TEXT", help="Text in front, back or context.")
     ] = None,
@@ -118,7 +122,12 @@ def _card_status(card: CardRow) -> str:
 def suspend_command(
     ctx: typer.Context,
     card_ids: Annotated[
-        list[str], typer.Argument(metavar="ID...", help="Card ids (or their first digits, as `cards` shows).")
+        list[str],
+        typer.Argument(
+            metavar="ID...",
+            help="Card ids (or their first digits, as `cards` shows).",
+            autocompletion=complete_suspendable,
+        ),
     ],
 ) -> None:
     """Take cards out of review until they are unsuspended."""
@@ -129,7 +138,12 @@ def suspend_command(
 def unsuspend_command(
     ctx: typer.Context,
     card_ids: Annotated[
-        list[str], typer.Argument(metavar="ID...", help="Card ids (or their first digits, as `cards` shows).")
+        list[str],
+        typer.Argument(
+            metavar="ID...",
+            help="Card ids (or their first digits, as `cards` shows).",
+            autocompletion=complete_suspended,
+        ),
     ],
 ) -> None:
     """Bring suspended cards back into review (`cards --suspended` lists them)."""

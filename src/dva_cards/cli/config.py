@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from .app import Command, app, state_of
+from .completers import complete_setting, complete_setting_value
 from .output import make_console, print_json, user_error
 
 if TYPE_CHECKING:
@@ -51,7 +52,10 @@ def config_list_command(
 @config_app.command("get", cls=Command)
 def config_get_command(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(metavar="KEY", help="A setting (see `config list`).")],
+    key: Annotated[
+        str,
+        typer.Argument(metavar="KEY", help="A setting (see `config list`).", autocompletion=complete_setting),
+    ],
 ) -> None:
     """Print the value in use for one setting."""
     from ..settings import normalize_key, typed_value
@@ -66,8 +70,13 @@ def config_get_command(
 @config_app.command("set", cls=Command, context_settings={"ignore_unknown_options": True})
 def config_set_command(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(metavar="KEY", help="A setting (see `config list`).")],
-    value: Annotated[str, typer.Argument(metavar="VALUE", help="Its new value.")],
+    key: Annotated[
+        str,
+        typer.Argument(metavar="KEY", help="A setting (see `config list`).", autocompletion=complete_setting),
+    ],
+    value: Annotated[
+        str, typer.Argument(metavar="VALUE", help="Its new value.", autocompletion=complete_setting_value)
+    ],
     reschedule: Annotated[
         bool,
         typer.Option(
@@ -136,7 +145,10 @@ def _switch_scheduler(store: Store, name: str, *, reschedule: bool) -> str:
 @config_app.command("unset", cls=Command)
 def config_unset_command(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(metavar="KEY", help="A setting (see `config list`).")],
+    key: Annotated[
+        str,
+        typer.Argument(metavar="KEY", help="A setting (see `config list`).", autocompletion=complete_setting),
+    ],
 ) -> None:
     """Put a setting back to its default."""
     from ..settings import SETTINGS, normalize_key

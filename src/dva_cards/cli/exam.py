@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from .app import Command, app, state_of
+from .completers import complete_deck
 from .output import make_console, print_json
 
 exam_app = typer.Typer(
@@ -22,7 +23,12 @@ def exam_set_command(
     day: Annotated[str, typer.Argument(metavar="DATE", help="The exam's date, e.g. 2027-01-15.")],
     deck: Annotated[
         str | None,
-        typer.Option("--deck", metavar="NAME", help="Only this deck is examined (default: every deck)."),
+        typer.Option(
+            "--deck",
+            metavar="NAME",
+            help="Only this deck is examined (default: every deck).",
+            autocompletion=complete_deck,
+        ),
     ] = None,
     target: Annotated[
         float, typer.Option("--target", metavar="RECALL", help="Recall to reach on the exam day, 0.70-0.99.")

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from .app import Command, app, state_of
+from .completers import complete_deck, complete_export_format
 from .output import neutral
 
 
@@ -20,11 +21,17 @@ def export_command(
             metavar="FILE", help="Output file: .apkg (Anki package), or .txt/.tsv/.csv (Anki text import)."
         ),
     ],
-    deck: Annotated[str | None, typer.Option("--deck", metavar="NAME", help="Only this deck.")] = None,
+    deck: Annotated[
+        str | None,
+        typer.Option("--deck", metavar="NAME", help="Only this deck.", autocompletion=complete_deck),
+    ] = None,
     fmt: Annotated[
         str | None,
         typer.Option(
-            "--format", metavar="apkg|csv", help="apkg or csv (default: from the file's extension)."
+            "--format",
+            metavar="apkg|csv",
+            help="apkg or csv (default: from the file's extension).",
+            autocompletion=complete_export_format,
         ),
     ] = None,
 ) -> None:

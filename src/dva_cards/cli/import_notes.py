@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .app import Command, app, state_of
+from .completers import complete_deck
 from .output import first_line, flush_or_drop_stdout, make_console, neutral, plain, print_json, user_error
 
 if TYPE_CHECKING:
@@ -26,7 +27,10 @@ def import_command(
     deck: Annotated[
         str | None,
         typer.Option(
-            "--deck", metavar="NAME", help="Deck name (default: a directory's name, or a file's stem)."
+            "--deck",
+            metavar="NAME",
+            help="Deck name (default: a directory's name, or a file's stem).",
+            autocompletion=complete_deck,
         ),
     ] = None,
     dry_run: Annotated[

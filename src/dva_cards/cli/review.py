@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from .app import Command, app, state_of, within_sqlite
+from .completers import complete_deck, complete_section
 from .output import make_console, user_error
 
 if TYPE_CHECKING:
@@ -17,7 +18,13 @@ if TYPE_CHECKING:
 def review_command(
     ctx: typer.Context,
     deck: Annotated[
-        str | None, typer.Option("--deck", metavar="NAME", help="Only this deck (default: all decks).")
+        str | None,
+        typer.Option(
+            "--deck",
+            metavar="NAME",
+            help="Only this deck (default: all decks).",
+            autocompletion=complete_deck,
+        ),
     ] = None,
     new: Annotated[
         int | None,
@@ -48,6 +55,7 @@ def review_command(
             "--section",
             metavar="SECTION",
             help='With --cram: only this section, e.g. "Lambda" or "EC2 › EBS".',
+            autocompletion=complete_section,
         ),
     ] = None,
     seed: Annotated[

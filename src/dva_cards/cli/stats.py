@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from .app import Command, app, state_of
+from .completers import complete_deck
 from .output import make_console, print_json
 
 
@@ -15,7 +16,12 @@ def stats_command(
     ctx: typer.Context,
     deck: Annotated[
         str | None,
-        typer.Option("--deck", metavar="NAME", help="Only this deck (an unknown name is an error)."),
+        typer.Option(
+            "--deck",
+            metavar="NAME",
+            help="Only this deck (an unknown name is an error).",
+            autocompletion=complete_deck,
+        ),
     ] = None,
     days: Annotated[
         int,
