@@ -124,6 +124,22 @@ def test_a_large_file_keeps_every_card_when_a_fence_spans_a_parsing_boundary() -
     assert extract_sections(deck * 5, {}, VERSION)[0] == extract(deck * 5)
 
 
+def test_a_boundary_inside_a_fence_moves_on_without_parsing_the_rest_of_the_file_whole() -> None:
+    from dva_cards import extract as extract_module
+    from tests.conftest import BUNDLED_DECK
+
+    deck = BUNDLED_DECK.read_text(encoding="utf-8")
+    deck = deck if deck.endswith("\n") else deck + "\n"
+    lines = extract_module.normalize_source(deck * 10).split("\n")
+    starts = [start for start, _ in extract_module._parse_in_sections(lines, {})]
+    # A `# comment` in a shell snippet sits where a part would end: the part runs on to a later boundary,
+    # not to the end of the file (every token of which would then be held at once).
+    longest = max(end - start for start, end in zip(starts, [*starts[1:], len(lines)], strict=True))
+    assert len(starts) > 2
+    assert longest < 2 * extract_module._SECTION_LINES
+    assert len(extract(deck * 10).cards) == 10 * len(extract(deck).cards)
+
+
 BOLD_SLIDES = "".join(f"* **Point {n}** is made here\n" for n in range(12))
 PLAIN_NOTES = "".join(f"* Term{n} - answer {n}\n" for n in range(4)) + "* **Bold** - a term\n"
 # A bold line over sub-bullets: a term, unless bold is the file's plain style (then a heading-like bullet).

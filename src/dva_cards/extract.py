@@ -357,17 +357,21 @@ def _parse_in_sections(lines: list[str], env: dict[str, Any]) -> Iterator[tuple[
     """(first line, block tokens) for consecutive parts of the document, each parsed on its own.
 
     A boundary is kept only if no fence or HTML block of the part before it runs to its end: such a block
-    would have swallowed the heading in a whole-document parse. Then the rest is parsed in one piece,
-    which is what a whole-document parse would have done.
+    (a shell snippet's `# comment`, say) would have swallowed the heading in a whole-document parse. Then
+    the part is parsed again up to a later boundary, as a whole-document parse would read it. Not the rest
+    of the file in one piece: that holds every token of a large file at once. The later boundary is sought
+    ever further on (1, 2, 4... lines past the last), so a block that never closes costs a few re-parses.
     """
     md = parser()
     start = 0
     while start < len(lines):
         end = _next_boundary(lines, start + _SECTION_LINES)
         tokens = md.parse("\n".join(lines[start:end]), env)
-        if end < len(lines) and _runs_to_end(tokens, _content_end(lines, start, end)):
-            end = len(lines)
-            tokens = md.parse("\n".join(lines[start:]), env)
+        step = 1
+        while end < len(lines) and _runs_to_end(tokens, _content_end(lines, start, end)):
+            end = _next_boundary(lines, end + step)
+            step *= 2
+            tokens = md.parse("\n".join(lines[start:end]), env)
         yield start, tokens
         start = end
 
