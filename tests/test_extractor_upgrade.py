@@ -40,7 +40,7 @@ def make_version_1_collection(db: Path, deck: Path, monkeypatch: pytest.MonkeyPa
     """The bundled deck imported by the previous release, and every card answered once."""
     old = version_1_extraction()
     with monkeypatch.context() as patch:
-        patch.setattr(importer, "extract", lambda text: old)
+        patch.setattr(importer, "extract_sections", lambda text, known, version: (old, {}))
         patch.setattr(importer, "EXTRACTOR_VERSION", "1")
         with Store.open(db) as store:
             result = import_notes(store, load_notes([deck]), datetime(2026, 9, 30, 12, 0, tzinfo=UTC))

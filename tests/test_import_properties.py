@@ -7,11 +7,14 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from dva_cards import importer
+from dva_cards.extract import Extraction, extract
 from dva_cards.importer import import_notes, load_notes
+from dva_cards.sections import SectionResult
 from dva_cards.store import Store
 from tests.helpers import dump, run
 
@@ -20,6 +23,13 @@ FRAGMENTS = st.sampled_from(
      "Lambda", "22", "\n", "\n", "\n", "```\n", "<!-- x -->", "| a | b |\n|---|---|\n", "é", "[red]"]
 )  # fmt: skip
 MARKDOWNISH = st.lists(FRAGMENTS, max_size=60).map("".join)
+# State that reaches across sections: front matter, writer's markers, bold as the plain style.
+ACROSS_SECTIONS = st.sampled_from(
+    ["---\n", "dva-cards: false\n", "<!-- dva-cards: off -->\n", "<!-- dva-cards: on -->\n",
+     "<!-- dva-cards: card -->\n", "* **Term** - answer\n" * 10, "* **Idle** timeout closes it\n" * 3,
+     "* Lambda - runs code\n", "* **Lambda**\n  * runs code\n"]
+)  # fmt: skip
+SECTION_NOTES = st.lists(st.one_of(FRAGMENTS, ACROSS_SECTIONS), max_size=60).map("".join)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -57,8 +67,50 @@ def test_import_twice_equals_import_once(text: str, edited: str) -> None:
         assert dump(twice) == settled
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    parts=st.lists(SECTION_NOTES, min_size=1, max_size=5),
+    edit=st.integers(min_value=0, max_value=4),
+    replacement=SECTION_NOTES,
+)
+def test_an_edited_file_imports_alike_whether_its_unchanged_sections_are_reused_or_parsed_again(
+    parts: list[str], edit: int, replacement: str
+) -> None:
+    # The full import parses the edited file whole, as `extract` does, with no section machinery at all.
+    def whole(text: str, known: object, version: str) -> tuple[Extraction, dict[str, SectionResult]]:
+        return extract(text), {}
+
+    original = "\n# Part\n".join(parts)
+    parts[edit % len(parts)] = replacement
+    edited = "\n# Part\n".join(parts)
+    assume(edited != original)  # an unchanged file is skipped by its hash before any section is looked at
+    with tempfile.TemporaryDirectory() as tmp:
+        notes = Path(tmp) / "notes.md"
+        incremental, full = Path(tmp) / "incremental.db", Path(tmp) / "full.db"
+        for db in (incremental, full):
+            notes.write_text(original, encoding="utf-8")
+            with Store.open(db) as store:
+                import_notes(store, load_notes([notes]), datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+                notes.write_text(edited, encoding="utf-8")
+                if db == full:
+                    with pytest.MonkeyPatch.context() as patch:
+                        patch.setattr(importer, "extract_sections", whole)
+                        import_notes(store, load_notes([notes]), datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
+                else:
+                    import_notes(store, load_notes([notes]), datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
+        # Everything but the kept section results (a cache the whole-file parse does not fill) is the same.
+        assert _without_sections(dump(incremental)) == _without_sections(dump(full))
+
+
+def _without_sections(rows: dict[str, list[tuple[object, ...]]]) -> dict[str, list[tuple[object, ...]]]:
+    return {table: values for table, values in rows.items() if table != "source_section"}
+
+
 def _without_fingerprints(rows: dict[str, list[tuple[object, ...]]]) -> dict[str, list[tuple[object, ...]]]:
-    return {table: content for table, content in rows.items() if table != "source_file"}
+    # Files and their sections are recorded under hashes that include the extractor's version.
+    return {
+        table: content for table, content in rows.items() if table not in ("source_file", "source_section")
+    }
 
 
 # -- through the command line: arbitrary text, any line endings, any accepted encoding ----------------------------
@@ -82,7 +134,8 @@ def test_cli_import_of_any_unicode_is_clean_and_a_second_import_is_a_no_op(
         assert first.exception is None or isinstance(first.exception, SystemExit), first.exception
         if "\x00" in text:  # refused: NUL is no text
             assert first.exit_code == 1 and len(first.stderr.strip().splitlines()) == 1
-            assert "NUL" in first.stderr or "binary" in first.stderr
+            # UTF-16 of a leading NUL starts FF FE 00 00: the byte order mark of UTF-32, and refused as such.
+            assert "NUL" in first.stderr or "binary" in first.stderr or "UTF-32" in first.stderr
             assert _card_count(db) == 0
             return
         assert first.exit_code == 0, first.stderr

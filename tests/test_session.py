@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dva_cards.scheduler import SM2State, review
-from dva_cards.session import CardInfo, DailyLimits, Queue, after_answer, build_queue, without
+from dva_cards.session import CardInfo, DailyLimits, Queue, QueueStep, after_answer, build_queue, without
 
 TODAY = date(2026, 3, 10)
 NO_LIMITS = DailyLimits(new_per_day=10_000, reviews_per_day=10_000)
@@ -47,7 +47,7 @@ def drain(queue: Queue, grade_of: dict[str, list[int]]) -> list[tuple[str, str, 
         grade = grade_of[card_id].pop(0)
         states[card_id] = review(states[card_id], grade, TODAY)
         shown.append((card_id, kind, grade))
-        queue = after_answer(queue, card_id, states[card_id], TODAY)
+        after_answer(queue, card_id, states[card_id], TODAY)
     return shown
 
 
@@ -78,8 +78,10 @@ def test_reviews_come_before_new_cards_and_drills_last() -> None:
     assert queue.counts() == (1, 1, 1)
     assert len(queue) == 3
     assert queue.next_card() == ("due", "review")
-    assert without(queue, "due").next_card() == ("fresh", "new")
-    assert without(without(queue, "due"), "fresh").next_card() == ("relearning", "drill")
+    without(queue, "due")
+    assert queue.next_card() == ("fresh", "new")
+    without(queue, "fresh")
+    assert queue.next_card() == ("relearning", "drill")
 
 
 # --- limits ------------------------------------------------------------------------------------------------
@@ -184,8 +186,8 @@ def test_a_failure_then_a_three_keeps_the_card_until_a_four() -> None:
 
 def test_a_good_grade_removes_the_card_for_today() -> None:
     queue = build_queue([card("a"), card("b", order=("aws", "notes.md", 2))], TODAY, DailyLimits())
-    after = after_answer(queue, "a", review(SM2State(), 4, TODAY), TODAY)
-    assert after == Queue(reviews=(), new=("b",), drills=())
+    after_answer(queue, "a", review(SM2State(), 4, TODAY), TODAY)
+    assert queue == Queue(reviews=(), new=("b",), drills=())
 
 
 def test_drills_wait_until_reviews_and_new_cards_are_done_in_the_order_they_failed() -> None:
@@ -207,9 +209,10 @@ def test_drills_wait_until_reviews_and_new_cards_are_done_in_the_order_they_fail
 def test_a_card_is_in_the_drills_at_most_once() -> None:
     drilled = review(SM2State(), 3, TODAY)
     queue = Queue(reviews=(), new=(), drills=("x", "c", "y"))
-    again = after_answer(queue, "c", drilled, TODAY)
-    assert again.drills == ("x", "y", "c")
-    assert after_answer(again, "c", drilled, TODAY).drills == ("x", "y", "c")
+    after_answer(queue, "c", drilled, TODAY)
+    assert queue.drills == ("x", "y", "c")
+    after_answer(queue, "c", drilled, TODAY)
+    assert queue.drills == ("x", "y", "c")
 
 
 def test_a_drill_left_over_from_an_earlier_day_is_still_a_drill_whatever_its_due() -> None:
@@ -239,11 +242,56 @@ def test_drills_at_build_time_come_in_the_order_they_failed() -> None:
     assert queue.drills == ("failed-last-week", "threed-yesterday", "failed-today")
 
 
-def test_a_queue_is_a_value_so_keeping_the_previous_one_undoes_an_answer() -> None:
-    before = build_queue(new_cards(2), TODAY, DailyLimits())
-    after = after_answer(before, "aws-1", review(SM2State(), 5, TODAY), TODAY)
-    assert before.new == ("aws-1", "aws-2")
-    assert after.new == ("aws-2",)
+def test_an_answer_changes_the_queue_in_place_and_its_step_puts_it_back() -> None:
+    queue = build_queue(new_cards(2), TODAY, DailyLimits())
+    step = after_answer(queue, "aws-1", review(SM2State(), 3, TODAY), TODAY)
+    assert step == QueueStep("aws-1", "new", 0, again=True)
+    assert (queue.new, queue.drills) == (("aws-2",), ("aws-1",))
+    queue.put_back(step)
+    assert queue == Queue(new=("aws-1", "aws-2"))
+    assert queue.next_card() == ("aws-1", "new")
+
+
+def test_a_drill_graded_again_goes_to_the_end_and_undo_brings_it_back_to_the_head() -> None:
+    queue = Queue(drills=("a", "b", "c"))
+    step = after_answer(queue, "a", review(SM2State(), 3, TODAY), TODAY)
+    assert queue.drills == ("b", "c", "a")
+    queue.put_back(step)
+    assert queue.drills == ("a", "b", "c")
+
+
+@given(
+    st.lists(st.sampled_from(["take", "again", "pass"]), max_size=40),
+    st.integers(min_value=0, max_value=6),
+    st.integers(min_value=0, max_value=6),
+    st.integers(min_value=0, max_value=6),
+)
+def test_undoing_every_step_last_first_gives_back_the_queue_step_by_step(
+    actions: list[str], reviews: int, new: int, drills: int
+) -> None:
+    queue = Queue(
+        reviews=[f"r{n}" for n in range(reviews)],
+        new=[f"n{n}" for n in range(new)],
+        drills=[f"d{n}" for n in range(drills)],
+    )
+    snapshots: list[Queue] = []
+    steps: list[QueueStep] = []
+    for action in actions:
+        head = queue.next_card()
+        if head is None:
+            break
+        snapshots.append(Queue(queue.reviews, queue.new, queue.drills))
+        steps.append(queue.take(head[0], again=action == "again"))
+        assert len(queue) == len(snapshots[-1]) - (action != "again")
+    while steps:
+        queue.put_back(steps.pop())
+        assert queue == snapshots.pop()
+
+
+def test_a_card_is_in_one_list_at_most() -> None:
+    queue = Queue(reviews=("a", "b", "a"), new=("b", "c"), drills=("c", "d"))
+    assert (queue.reviews, queue.new, queue.drills) == (("a", "b"), ("c",), ("d",))
+    assert len(queue) == 4
 
 
 # --- exclusions --------------------------------------------------------------------------------------------
@@ -276,6 +324,8 @@ def test_a_card_buried_until_a_past_day_is_shown() -> None:
 
 
 def test_suspending_or_burying_during_the_session_removes_the_card_everywhere() -> None:
-    queue = Queue(reviews=("a", "b"), new=("c",), drills=("b", "d"))
-    assert without(queue, "b") == Queue(reviews=("a",), new=("c",), drills=("d",))
-    assert without(queue, "zz") == queue
+    queue = Queue(reviews=("a", "b"), new=("c",), drills=("d",))
+    without(queue, "b")
+    assert queue == Queue(reviews=("a",), new=("c",), drills=("d",))
+    assert without(queue, "zz") == QueueStep("zz", None, -1, again=False)
+    assert queue == Queue(reviews=("a",), new=("c",), drills=("d",))

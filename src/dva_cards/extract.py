@@ -117,14 +117,24 @@ _BOLD_EVERYWHERE_SHARE = 0.8
 _BOLD_EVERYWHERE_MIN_ITEMS = 10
 
 
-def _bold_everywhere(tokens: Sequence[Token]) -> bool:
+def _bold_counts(tokens: Sequence[Token]) -> tuple[int, int]:
+    """(list items, list items opening in bold) among `tokens`."""
     items = bold = 0
     for index, token in enumerate(tokens):
         if token.type == "list_item_open" and index + 2 < len(tokens) and tokens[index + 2].type == "inline":
             items += 1
             content = tokens[index + 2].content.lstrip()
             bold += content.startswith(("**", "__"))
+    return items, bold
+
+
+def is_bold_everywhere(items: int, bold: int) -> bool:
+    """Whether a part with `items` list items, `bold` of them opening in bold, has bold as its plain style."""
     return items >= _BOLD_EVERYWHERE_MIN_ITEMS and bold >= _BOLD_EVERYWHERE_SHARE * items
+
+
+# Fewer bold list items than this in a whole file and no part of it can have bold as its plain style.
+BOLD_EVERYWHERE_LEAST = round(_BOLD_EVERYWHERE_SHARE * _BOLD_EVERYWHERE_MIN_ITEMS)
 
 
 def _first_child_text(tokens: Sequence[Token], index: int) -> str:
@@ -165,12 +175,19 @@ class _Walk:
         self.force_next = False  # a `dva-cards: card` marker waits for the next item or row
         self.bold_is_plain = False  # nearly every item is bold: bold alone marks no term
         self.aside = False  # the nearest heading announces tips, examples or issues
+        self.list_items = 0  # over every part walked: what sections.py needs to tell the file's bold mode
+        self.bold_items = 0
+        self.ever_bold_is_plain = False
         self.title: str | None = None  # the first heading's text
 
     def run(self, tokens: Sequence[Token], first_line: int = 0) -> None:
         """Walk one part of the document whose token line maps count from `first_line`."""
         self.first_line = first_line
-        self.bold_is_plain = _bold_everywhere(tokens)
+        items, bold = _bold_counts(tokens)
+        self.list_items += items
+        self.bold_items += bold
+        self.bold_is_plain = is_bold_everywhere(items, bold)
+        self.ever_bold_is_plain |= self.bold_is_plain
         for index, token in enumerate(tokens):
             kind = token.type
             if kind == "list_item_open":
@@ -340,17 +357,21 @@ def _parse_in_sections(lines: list[str], env: dict[str, Any]) -> Iterator[tuple[
     """(first line, block tokens) for consecutive parts of the document, each parsed on its own.
 
     A boundary is kept only if no fence or HTML block of the part before it runs to its end: such a block
-    would have swallowed the heading in a whole-document parse. Then the rest is parsed in one piece,
-    which is what a whole-document parse would have done.
+    (a shell snippet's `# comment`, say) would have swallowed the heading in a whole-document parse. Then
+    the part is parsed again up to a later boundary, as a whole-document parse would read it. Not the rest
+    of the file in one piece: that holds every token of a large file at once. The later boundary is sought
+    ever further on (1, 2, 4... lines past the last), so a block that never closes costs a few re-parses.
     """
     md = parser()
     start = 0
     while start < len(lines):
         end = _next_boundary(lines, start + _SECTION_LINES)
         tokens = md.parse("\n".join(lines[start:end]), env)
-        if end < len(lines) and _runs_to_end(tokens, end - start):
-            end = len(lines)
-            tokens = md.parse("\n".join(lines[start:]), env)
+        step = 1
+        while end < len(lines) and _runs_to_end(tokens, _content_end(lines, start, end)):
+            end = _next_boundary(lines, end + step)
+            step *= 2
+            tokens = md.parse("\n".join(lines[start:end]), env)
         yield start, tokens
         start = end
 
@@ -417,3 +438,60 @@ def _dedent(block: list[str]) -> list[str]:
         else:
             dedented.append(line[cut:])
     return dedented
+
+
+@dataclass(frozen=True)
+class Part:
+    """`extract` of one part of a file, with what decides whether parts extracted apart add up to the file."""
+
+    extraction: Extraction
+    references: bool  # it defines link references, which markdown lets any part of a file use
+    open_end: bool  # a fenced code or HTML block runs to its end (and would run on into text after it)
+    list_items: int
+    bold_items: int  # list items opening in bold
+    bold_is_plain: bool  # some piece of it was read with bold as the plain style
+
+
+def extract_part(text: str) -> Part:
+    """`extract` of normalized text without front matter or writer's markers (see `has_file_wide_state`)."""
+    lines = text.split("\n")
+    env: dict[str, Any] = {}
+    walk = _Walk(lines, env)
+    open_end = False
+    for start, tokens in _parse_in_sections(lines, env):
+        walk.run(tokens, start)
+        open_end = _runs_to_end(tokens, _content_end(lines, start, len(lines)))
+    return Part(
+        Extraction(cards=tuple(walk.cards), skipped=tuple(walk.skipped), title=walk.title),
+        bool(env.get("references")),
+        open_end,
+        walk.list_items,
+        walk.bold_items,
+        walk.ever_bold_is_plain,
+    )
+
+
+def has_file_wide_state(lines: list[str]) -> bool:
+    """Whether normalized `lines` hold something whose effect crosses top-level headings: front matter (which
+    may turn the whole file off) or a writer's marker (`off` holds until `on`, wherever that is). Any text
+    looking like a marker counts, even in code: a cheap test that never misses one."""
+    return _front_matter_lines(lines) > 0 or any("dva-cards" in line.casefold() for line in lines)
+
+
+def parsed_in_one_piece(lines: list[str]) -> bool:
+    """Whether `extract` parses normalized `lines` in a single piece, so one bold mode holds for the file."""
+    return _next_boundary(lines, _SECTION_LINES) == len(lines)
+
+
+def normalize_source(text: str) -> str:
+    """The text exactly as markdown-it sees it, so token line maps index our own line list."""
+    return _normalize_source(text)
+
+
+def _content_end(lines: list[str], start: int, end: int) -> int:
+    """The line after the last non-blank one of `lines[start:end]`, counted from `start`. A fence or HTML
+    block reaching it is still open there, whatever blank lines follow (markdown-it's line maps do not count
+    the empty line after a final newline)."""
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return end - start

@@ -12,13 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from .domain import CardRow, MovedCard, SkippedRow
-from .extract import EXTRACTOR_VERSION, CardDraft, Extraction, extract
+from .extract import EXTRACTOR_VERSION, CardDraft, Extraction
 from .identity import file_hash
 from .reconcile import Counts, DeckPlan, FileExists, FileInput, FilePlan, reconcile_deck
+from .sections import SectionResult, extract_sections
 from .sources import NotesFile, find_notes, read_notes
 from .store import Store
 
 Progress = Callable[[NotesFile, int], None]  # called after each file with the number of bytes done
+# A file's drafts, and what each of its sections yielded (kept for the file's next import).
+Parsed = tuple[Extraction, dict[str, SectionResult]]
 
 
 def load_notes(paths: list[Path]) -> list[NotesFile]:
@@ -67,20 +70,24 @@ def import_notes(
     # Parsing is the slow part: it runs before the write lock is taken, so a review answering meanwhile waits
     # only for the writes, never for seconds of markdown.
     # Whether titles go into the contexts is part of how a file is read: a change re-reads it.
+    # A changed file re-parses only the sections whose text changed since its last import.
     digests = [
         file_hash(note.data, EXTRACTOR_VERSION + ("+title" if _titled(note, _deck_of(note, deck)) else ""))
         for note in notes
     ]
-    parsed: list[Extraction | None] = []
+    parsed: list[Parsed | None] = []
     with _collector_paused():
         for done, (note, digest) in enumerate(zip(notes, digests, strict=True), start=1):
             recorded = None if dry_run else store.unchanged_file(_deck_of(note, deck), str(note.path), digest)
-            parsed.append(None if recorded is not None else extract(note.text))
+            parsed.append(
+                None if recorded is not None else _parse(store, note, _deck_of(note, deck), dry_run)
+            )
             if progress is not None:
                 progress(note, done)
     with store.transaction(rollback=dry_run):
         # Read inside the write lock: another import may have changed a file's record since parsing.
         inputs: dict[str, list[FileInput]] = {}
+        sections: dict[tuple[str, str], dict[str, SectionResult]] = {}
         for note, digest, extraction in zip(notes, digests, parsed, strict=True):
             name = _deck_of(note, deck)
             recorded = None if dry_run else store.unchanged_file(name, str(note.path), digest)
@@ -88,9 +95,10 @@ def import_notes(
                 item = FileInput(str(note.path), None, recorded_skips=recorded, prune=prune)
             else:
                 if extraction is None:  # unchanged when parsed, changed since by another import: parsed now
-                    extraction = extract(note.text)
-                drafts = _with_title(extraction, note) if _titled(note, name) else extraction.cards
-                item = FileInput(str(note.path), drafts, extraction.skipped, prune=prune)
+                    extraction = _parse(store, note, name, dry_run)
+                parsed_file, sections[(name, str(note.path))] = extraction
+                drafts = _with_title(parsed_file, note) if _titled(note, name) else parsed_file.cards
+                item = FileInput(str(note.path), drafts, parsed_file.skipped, prune=prune)
             inputs.setdefault(name, []).append(item)
         plans: dict[str, tuple[int, Iterator[FilePlan], DeckPlan]] = {}
         for name, files in inputs.items():
@@ -99,9 +107,19 @@ def import_notes(
             plans[name] = (deck_id, iter(plan.files), plan)
         # Applied in the order the files were given, as reconciled: each deck's plans stay in their order.
         for note, digest in zip(notes, digests, strict=True):
-            deck_id, file_plans, _ = plans[_deck_of(note, deck)]
+            name = _deck_of(note, deck)
+            deck_id, file_plans, _ = plans[name]
             store.apply_file_plan(deck_id, next(file_plans), digest, now)
+            kept = sections.get((name, str(note.path)))
+            if kept is not None and not dry_run:
+                store.keep_section_results(deck_id, str(note.path), kept)
     return _result(notes, deck, plans, dry_run)
+
+
+def _parse(store: Store, note: NotesFile, deck: str, dry_run: bool) -> Parsed:
+    """The file's drafts, re-parsing only sections not seen at its last import into `deck`."""
+    known = {} if dry_run else store.section_results(deck, str(note.path))
+    return extract_sections(note.text, known, EXTRACTOR_VERSION)
 
 
 def _deck_of(note: NotesFile, deck: str | None) -> str:

@@ -102,6 +102,8 @@ class Review(SQLModel, table=True):
     __table_args__ = (
         Index("ix_review_day", "day", "kind"),
         Index("ix_review_card", "card_id", "id"),
+        # `stats --deck`: one deck's answers day by day in one index range.
+        Index("ix_review_deck_day", "deck_id", "day", "kind"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -129,6 +131,9 @@ class Review(SQLModel, table=True):
     difficulty_before: float | None = None
     stability_after: float | None = None
     difficulty_after: float | None = None
+    # Its card's deck, filled in by the database when the row is written (trigger review_deck); it stays
+    # when the card is pruned. NULL for answers of cards pruned before this column existed.
+    deck_id: int | None = None
 
 
 class SourceFile(SQLModel, table=True):
@@ -141,6 +146,18 @@ class SourceFile(SQLModel, table=True):
     content_hash: str
     skipped_json: str = "[]"
     imported_at: datetime
+
+
+class SourceSection(SQLModel, table=True):
+    """What one section of a notes file yielded (JSON, see sections.py), under the hash of its text: a
+    changed file parses only the sections whose hash is new."""
+
+    __tablename__ = "source_section"
+
+    deck_id: int = Field(foreign_key="deck.id", primary_key=True)
+    path: str = Field(primary_key=True)
+    hash: str = Field(primary_key=True)
+    result: str
 
 
 class Setting(SQLModel, table=True):

@@ -54,7 +54,16 @@ from .review_screen import (
 )
 from .review_screen import grade_row as screen_grade_row
 from .review_screen import render as render_screen
-from .session import DailyLimits, Queue, after_answer, build_queue, facts_of, follow_exam_plan, without
+from .session import (
+    DailyLimits,
+    Queue,
+    QueueStep,
+    after_answer,
+    build_queue,
+    facts_of,
+    follow_exam_plan,
+    without,
+)
 from .settings import Settings
 from .store import Store
 from .terminal_screen import TerminalScreen
@@ -106,7 +115,7 @@ class Summary:
 class _Undo:
     action: Literal["answer", "suspend", "bury"]
     card: ReviewCard  # as it was before the action
-    queue: Queue  # as it was before the action: the card at its head
+    step: QueueStep  # what the action changed in the queue: undo puts the card back at its head
     review_id: int | None = None
     quality: int | None = None
     duration_ms: int = 0
@@ -297,7 +306,7 @@ class _Session:
         """Show one card and act on keys until it is graded or left; "quit" ends the session."""
         card = self.store.review_card(card_id)
         if card is None or not self._showable(card):
-            self.queue = without(self.queue, card_id)  # changed behind the session's back (edit, another run)
+            without(self.queue, card_id)  # changed behind the session's back (edit, another run)
             return "next"
         view = self._view(card)
         self.display.card(view, new=True)
@@ -392,7 +401,7 @@ class _Session:
             review_id = self.store.record_answer(answer)
         except CardGone:
             # Pruned or deleted by another dva-cards while on screen: nothing was written; go on.
-            self.queue = without(self.queue, card.id)
+            without(self.queue, card.id)
             self._say("This card has left the collection meanwhile; the answer was not recorded.", "yellow")
             return
         except CardChanged:
@@ -402,19 +411,19 @@ class _Session:
                 "This card was changed by another dva-cards meanwhile: reloaded, not recorded.", "yellow"
             )
             return
-        self.history.append(_Undo("answer", card, self.queue, review_id, quality, duration_ms))
         self.summary.reviewed += 1
         self.summary.milliseconds += duration_ms
         self.summary.correct += int(quality >= scheduler.PASSING_GRADE)
         if self.options.cram:
-            rest = without(self.queue, card.id)
-            if quality < scheduler.PASSING_GRADE:  # wrong: once more at the end of the cram
-                rest = Queue(rest.reviews, rest.new, (*rest.drills, card.id))
-            self.queue = rest
+            # Wrong: once more at the end of the cram.
+            step = self.queue.take(card.id, again=quality < scheduler.PASSING_GRADE)
+            self.history.append(_Undo("answer", card, step, review_id, quality, duration_ms))
             return
-        self.queue = after_answer(self.queue, card.id, after, today)
-        if answer.suspended:
-            self.queue = without(self.queue, card.id)
+        if answer.suspended:  # a leech taken out of review
+            step = without(self.queue, card.id)
+        else:
+            step = after_answer(self.queue, card.id, after, today)
+        self.history.append(_Undo("answer", card, step, review_id, quality, duration_ms))
         self._say(describe_outcome(quality, after, today), "dim")
         if became_leech:
             action = "suspended" if answer.suspended else "flagged"
@@ -446,21 +455,19 @@ class _Session:
             # log but not on the card. The card keeps what the other session gave it.
             self._say(f"Cannot undo: another dva-cards changed this card since: {entry.card.front}", "yellow")
             return False
-        self.queue = entry.queue
+        self.queue.put_back(entry.step)
         self._say(f"Undone: {what} of {entry.card.front}", "yellow")
         return True
 
     def _suspend(self, card: ReviewCard) -> None:
         self.store.set_suspended(card.id, True)
-        self.history.append(_Undo("suspend", card, self.queue))
-        self.queue = without(self.queue, card.id)
+        self.history.append(_Undo("suspend", card, without(self.queue, card.id)))
         self._say("Suspended (u undoes).", "yellow")
 
     def _bury(self, card: ReviewCard) -> None:
         until = add_days(self._today(), 1)
         self.store.bury(card.id, until)
-        self.history.append(_Undo("bury", card, self.queue))
-        self.queue = without(self.queue, card.id)
+        self.history.append(_Undo("bury", card, without(self.queue, card.id)))
         self._say("Buried until tomorrow (u undoes).", "yellow")
 
     def _edit(self, card: ReviewCard) -> None:
@@ -482,10 +489,10 @@ class _Session:
             return
         changes = f"{counts.added} added, {counts.updated} updated, {counts.retired} retired"
         self._say(f"Re-imported {neutral_name(path.name)}: {changes}.", "dim")
-        queued = {*self.queue.reviews, *self.queue.new, *self.queue.drills}
+        queued = self.queue.card_ids()
         active = self.store.active_card_ids(sorted(queued))
         for gone in sorted(queued - active):
-            self.queue = without(self.queue, gone)
+            without(self.queue, gone)
         if card.id not in active:
             self._say("This card's definition is gone from the notes: it is retired.", "yellow")
 

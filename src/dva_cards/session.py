@@ -12,12 +12,13 @@ Which list a card belongs to is `card_state.CardState` (the rules are in docs/ru
   (SM-2 step 7, whatever their due date) and cards re-learning after a failing grade (reps == 0 with a due
   date up to today). A failed card has already used its place in today's limits, so drills are never capped.
 
-Suspended, retired and buried cards are left out. The queue is an immutable value: answering a card returns a
-new queue, so the review loop can undo by keeping the previous one.
+Suspended, retired and buried cards are left out. The queue changes in place, in constant time per answer
+whatever its size; each change returns a `QueueStep`, all that undo needs to hand to `Queue.put_back`.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -51,27 +52,125 @@ class DailyLimits:
 
 
 @dataclass(frozen=True)
+class QueueStep:
+    """What taking one card off the queue changed: all that undo needs to put it back."""
+
+    card_id: str
+    kind: Kind | None  # the list it left, None if it was in none
+    position: int  # its place in that list (0: the head, where the card on screen always is)
+    again: bool  # it joined the end of the drills
+
+
 class Queue:
-    reviews: tuple[str, ...] = ()  # due review cards, most overdue first
-    new: tuple[str, ...] = ()  # never-seen cards, in source order
-    drills: tuple[str, ...] = ()  # cards to see again today, in the order they failed
+    """The session's queue, changed in place as cards are answered, suspended or buried.
+
+    Taking the card on screen (the head of its list) and putting it back are O(1) whatever the queue's size,
+    so an answer costs the same at 100 cards or 100,000; undo keeps the small `QueueStep` each change
+    returns, never a copy of the queue. A card is in at most one list (given twice, the first list keeps it).
+    """
+
+    __slots__ = ("_lists", "_where")
+
+    def __init__(
+        self, reviews: Iterable[str] = (), new: Iterable[str] = (), drills: Iterable[str] = ()
+    ) -> None:
+        self._where: dict[str, Kind] = {}
+        self._lists: dict[Kind, deque[str]] = {"review": deque(), "new": deque(), "drill": deque()}
+        given: tuple[tuple[Kind, Iterable[str]], ...] = (("review", reviews), ("new", new), ("drill", drills))
+        for kind, ids in given:
+            kept = self._lists[kind]
+            for card_id in ids:
+                if card_id not in self._where:
+                    self._where[card_id] = kind
+                    kept.append(card_id)
+
+    @property
+    def reviews(self) -> tuple[str, ...]:
+        """Due review cards, most overdue first (a copy: O(n))."""
+        return tuple(self._lists["review"])
+
+    @property
+    def new(self) -> tuple[str, ...]:
+        """Never-seen cards, in source order (a copy: O(n))."""
+        return tuple(self._lists["new"])
+
+    @property
+    def drills(self) -> tuple[str, ...]:
+        """Cards to see again today, in the order they failed (a copy: O(n))."""
+        return tuple(self._lists["drill"])
 
     def next_card(self) -> tuple[str, Kind] | None:
         """The card to show now and why: reviews first, then new cards, then the day's drills."""
-        if self.reviews:
-            return self.reviews[0], "review"
-        if self.new:
-            return self.new[0], "new"
-        if self.drills:
-            return self.drills[0], "drill"
+        for kind in _ORDER:
+            ids = self._lists[kind]
+            if ids:
+                return ids[0], kind
         return None
 
     def counts(self) -> tuple[int, int, int]:
         """Cards left as (new, review, drill), the order the session header shows them in."""
-        return len(self.new), len(self.reviews), len(self.drills)
+        return len(self._lists["new"]), len(self._lists["review"]), len(self._lists["drill"])
 
     def __len__(self) -> int:
-        return len(self.reviews) + len(self.new) + len(self.drills)
+        return len(self._where)
+
+    def __contains__(self, card_id: object) -> bool:
+        return card_id in self._where
+
+    def card_ids(self) -> set[str]:
+        return set(self._where)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Queue):
+            return NotImplemented
+        return (self.reviews, self.new, self.drills) == (other.reviews, other.new, other.drills)
+
+    __hash__ = None  # type: ignore[assignment]  # changes in place: no hash
+
+    def __repr__(self) -> str:
+        return f"Queue(reviews={self.reviews!r}, new={self.new!r}, drills={self.drills!r})"
+
+    def take(self, card_id: str, *, again: bool = False) -> QueueStep:
+        """Take ``card_id`` off the queue; with ``again`` it joins the end of the drills.
+
+        O(1) for the card at the head of its list (the one shown); anywhere else (a card changed behind the
+        session's back) it is found by a scan.
+        """
+        kind = self._where.pop(card_id, None)
+        position = -1
+        if kind is not None:
+            ids = self._lists[kind]
+            if ids[0] == card_id:
+                ids.popleft()
+                position = 0
+            else:
+                position = ids.index(card_id)
+                del ids[position]
+        if again:
+            self._lists["drill"].append(card_id)
+            self._where[card_id] = "drill"
+        return QueueStep(card_id, kind, position, again)
+
+    def put_back(self, step: QueueStep) -> None:
+        """Undo ``step``: the queue as it was before it, when the steps taken since are undone first."""
+        if step.again and self._where.get(step.card_id) == "drill":
+            drills = self._lists["drill"]
+            if drills[-1] == step.card_id:
+                drills.pop()
+            else:
+                drills.remove(step.card_id)
+            del self._where[step.card_id]
+        if step.kind is None or step.card_id in self._where:
+            return
+        ids = self._lists[step.kind]
+        if step.position == 0:
+            ids.appendleft(step.card_id)
+        else:
+            ids.insert(min(step.position, len(ids)), step.card_id)
+        self._where[step.card_id] = step.kind
+
+
+_ORDER: tuple[Kind, ...] = ("review", "new", "drill")
 
 
 def build_queue(
@@ -100,22 +199,16 @@ def build_queue(
     )
 
 
-def after_answer(queue: Queue, card_id: str, new_state: SM2State, today: date) -> Queue:
-    """The queue once ``card_id`` has been graded into ``new_state``: it leaves its place and, if it must be
-    seen again today (still drilling, or re-learning after a failing grade), joins the end of the drills."""
-    rest = without(queue, card_id)
-    if new_state.drill or new_state.due == today:
-        return Queue(reviews=rest.reviews, new=rest.new, drills=(*rest.drills, card_id))
-    return rest
+def after_answer(queue: Queue, card_id: str, new_state: SM2State, today: date) -> QueueStep:
+    """Take ``card_id``, graded into ``new_state``, off the queue (in place); if it must be seen again today
+    (still drilling, or re-learning after a failing grade) it joins the end of the drills. The step returned
+    is what undo needs."""
+    return queue.take(card_id, again=new_state.drill or new_state.due == today)
 
 
-def without(queue: Queue, card_id: str) -> Queue:
-    """The queue with ``card_id`` gone from every list (suspended or buried during the session)."""
-    return Queue(
-        reviews=_drop(queue.reviews, card_id),
-        new=_drop(queue.new, card_id),
-        drills=_drop(queue.drills, card_id),
-    )
+def without(queue: Queue, card_id: str) -> QueueStep:
+    """Take ``card_id`` off the queue (in place): suspended, buried, or changed behind the session's back."""
+    return queue.take(card_id)
 
 
 def facts_of(
@@ -158,10 +251,6 @@ def _ids(cards: list[CardInfo]) -> tuple[str, ...]:
     return tuple(card.id for card in cards)
 
 
-def _drop(ids: tuple[str, ...], card_id: str) -> tuple[str, ...]:
-    return tuple(each for each in ids if each != card_id)
-
-
 def follow_exam_plan(
     queue: Queue,
     planned: Iterable[CardInfo],
@@ -179,6 +268,7 @@ def follow_exam_plan(
     the plan already spends new-per-day on the exam's cards. Drills are unchanged.
     """
     cards = {card.id: card for card in planned}
+    due = set(queue.reviews)  # `queue.reviews` copies its list: read once
     new = [
         card_id
         for card_id in plan_new
@@ -187,9 +277,7 @@ def follow_exam_plan(
     forward = [
         card_id
         for card_id in plan_forward
-        if card_id in cards
-        and state_today(cards[card_id], today) is CardState.WAITING
-        and card_id not in queue.reviews
+        if card_id in cards and state_today(cards[card_id], today) is CardState.WAITING and card_id not in due
     ]
     room = _room(limits.reviews_per_day, len(queue.reviews))
     return Queue(

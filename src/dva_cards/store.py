@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # only `import` reconciles: reading commands start without it
     from .exam_inputs import PlannedCard
     from .reconcile import DeckSnapshot, FilePlan
     from .replay import CardLog, Disagreement
+    from .sections import SectionResult
 
 
 # -- the one place where dates and instants become stored text and back ------------------------------------------
@@ -280,6 +281,40 @@ class Store:
             )
         if plan.prune:
             self.prune(deck_id, plan.source)
+
+    def section_results(self, deck: str, source: str) -> dict[str, SectionResult]:
+        """What each section of the file yielded at its last import, by section hash."""
+        from .sections import result_from_json
+
+        rows = self.connection.execute(
+            "SELECT s.hash, s.result FROM source_section s JOIN deck d ON d.id = s.deck_id "
+            "WHERE d.name = ? AND s.path = ?",
+            (deck, source),
+        )
+        return {digest: result_from_json(json.loads(result)) for digest, result in rows}
+
+    def keep_section_results(self, deck_id: int, source: str, results: Mapping[str, SectionResult]) -> None:
+        """The file's stored section results become `results`. Runs inside the caller's transaction."""
+        from .sections import result_to_json
+
+        stored = {
+            row[0]
+            for row in self.connection.execute(
+                "SELECT hash FROM source_section WHERE deck_id = ? AND path = ?", (deck_id, source)
+            )
+        }
+        self.connection.executemany(
+            "DELETE FROM source_section WHERE deck_id = ? AND path = ? AND hash = ?",
+            [(deck_id, source, digest) for digest in stored - results.keys()],
+        )
+        self.connection.executemany(
+            "INSERT INTO source_section (deck_id, path, hash, result) VALUES (?, ?, ?, ?)",
+            [
+                (deck_id, source, digest, json.dumps(result_to_json(result), ensure_ascii=False))
+                for digest, result in results.items()
+                if digest not in stored
+            ],
+        )
 
     def prune(self, deck_id: int, source: str) -> int:
         """Delete the retired cards of one file. Their review rows stay, so past work still counts."""
@@ -853,7 +888,9 @@ class Store:
     # costs far less than six), the hardest cards from the end of that same index, due dates through
     # ix_card_due, answers per day by one ix_review_day seek per day (cheaper than a GROUP BY over the
     # year), older study days by index seeks, the retention window through ix_review_day with each
-    # answer's context from the covering ix_card_context.
+    # answer's context from the covering ix_card_context. One deck's answers come from ix_review_deck_day:
+    # each answer row carries its card's deck (filled in by the trigger review_deck), so a deck's figures
+    # read only its own answers.
 
     def stats_rows(
         self,
@@ -873,7 +910,7 @@ class Store:
 
         Fields (see `domain.StatsRows`): decks (id, name); card_groups (deck_id, `StatsCategory`, ease // 100,
         interval bucket, `CardState` today, leech, count); due_by_day (due, count) of active
-        scheduled cards; review_days (day, answers: heat_start to today, or a deck's whole history) and
+        scheduled cards; review_days (day, answers: heat_start to today) and
         older_days (days before heat_start) for review and drill answers;
         today (answers, cram, cards, time_ms, new cards introduced in the whole collection); retention
         (section: the first part of a context, or None; young passed, young answers, mature passed, mature
@@ -894,7 +931,7 @@ class Store:
         in_deck = "" if deck_id is None else "AND deck_id = :deck "
         review_in_deck = ""
         if deck_id is not None:
-            review_in_deck = "AND +card_id IN (SELECT id FROM card WHERE deck_id = :deck) "
+            review_in_deck = "AND deck_id = :deck "
         answered = AnswerKind.study_sql() + " "
         # A context's first part, as `stats.section_of` reads it before trimming: what retention groups by.
         separator = f"'{CONTEXT_SEPARATOR}'"
@@ -908,30 +945,26 @@ class Store:
             f"{_bucket_sql('interval', [int(edge) for edge in interval_edges])} AS k, count(*) "
             f"FROM card INDEXED BY ix_card_stats WHERE 1 {in_deck}GROUP BY k"
         )
-        if deck_id is None:
-            # Counting one day's entries of ix_review_day is a short index walk; a GROUP BY over the whole
-            # year costs twice as much. Record kinds are review, drill or cram (record_answer checks).
-            review_days = (
-                "WITH RECURSIVE d(day) AS (SELECT :heat UNION ALL SELECT date(day, '+1 day') FROM d "
-                "WHERE day < :today) SELECT day, (SELECT count(*) FROM review WHERE review.day = d.day) "
-                f"- (SELECT count(*) FROM review WHERE review.day = d.day AND kind = '{AnswerKind.CRAM.value}') FROM d"
-            )
-            # Each step seeks the latest study day before the previous one: a few hundred index seeks.
-            older_days = (
-                "WITH RECURSIVE studied(day) AS ("
-                f"SELECT (SELECT day FROM review WHERE day < :heat AND {answered}ORDER BY day DESC LIMIT 1) "
-                f"UNION ALL SELECT (SELECT day FROM review WHERE day < studied.day AND {answered}"
-                "ORDER BY day DESC LIMIT 1) FROM studied WHERE studied.day IS NOT NULL) "
-                "SELECT day FROM studied WHERE day IS NOT NULL"
-            )
-        else:
-            # One deck: every day of its history in one pass along ix_review_day, each answer's card checked
-            # against the deck's cards (`+card_id`: walking ix_review_card card by card would then sort them).
-            review_days = (
-                f"SELECT day, count(*) FROM review WHERE day <= :today AND {answered}"
-                "AND +card_id IN (SELECT id FROM card WHERE deck_id = :deck) GROUP BY day"
-            )
-            older_days = "SELECT NULL WHERE 0"  # review_days holds them all
+        # Counting one day's entries of an index is a short walk; a GROUP BY over the whole year costs twice as
+        # much. Record kinds are review, drill or cram (record_answer checks). One deck's answers are counted
+        # along ix_review_deck_day (deck_id, day, kind), the same way.
+        answers = "review" if deck_id is None else "review INDEXED BY ix_review_deck_day"
+        of_deck = "" if deck_id is None else "deck_id = :deck AND "
+        review_days = (
+            "WITH RECURSIVE d(day) AS (SELECT :heat UNION ALL SELECT date(day, '+1 day') FROM d "
+            f"WHERE day < :today) SELECT day, (SELECT count(*) FROM {answers} WHERE {of_deck}day = d.day) "
+            f"- (SELECT count(*) FROM {answers} WHERE {of_deck}day = d.day "
+            f"AND kind = '{AnswerKind.CRAM.value}') FROM d"
+        )
+        # Each step seeks the latest study day before the previous one: a few hundred index seeks.
+        older_days = (
+            "WITH RECURSIVE studied(day) AS ("
+            f"SELECT (SELECT day FROM {answers} WHERE {of_deck}day < :heat AND {answered}"
+            "ORDER BY day DESC LIMIT 1) "
+            f"UNION ALL SELECT (SELECT day FROM {answers} WHERE {of_deck}day < studied.day AND {answered}"
+            "ORDER BY day DESC LIMIT 1) FROM studied WHERE studied.day IS NOT NULL) "
+            "SELECT day FROM studied WHERE day IS NOT NULL"
+        )
         card_queries = {
             "decks": f"SELECT id, name FROM deck WHERE 1 {in_deck.replace('deck_id', 'id')}ORDER BY name",
             "card_groups": card_groups,

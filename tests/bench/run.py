@@ -8,7 +8,8 @@ Inputs are built here and cached in the temp dir (`--work` elsewhere, `--fresh` 
 * the bundled deck (decks/aws-dva.md) 100 times in one file, and the same 100 copies as 100 files in a
   directory (10.7 MB each way);
 * a collection of 50,000 cards with 500,000 reviews (stats), one of 100,000 cards and 100,000 reviews
-  (review latency), both from tests/bench/generate.py.
+  (review latency), and for the Anki comparison one of 200,000 cards with 2,000,000 reviews, all from
+  tests/bench/generate.py (and their Anki twins, from tests/bench/anki_mirror.py).
 
 Figures and their floors (ratio = value / floor; the target is the highest acceptable ratio):
 
@@ -21,8 +22,9 @@ Figures and their floors (ratio = value / floor; the target is the highest accep
   markdown-it's parse of the moved text (the note column says how many moves kept their cards);
 * peak RSS of the import process: at most 4x the input size + 150 MB (the floor column shows that budget);
 * `--help` and `--version`: at most 1.3x the `--help` of a bare Typer app with three commands;
+* first run (`cards --limit 1 --json` creating a new collection): at most 2x that same floor;
 * next card in a review session at 100,000 cards, in process: `Store.queue_candidates` + `build_queue` once,
-  then per card `review_card` + `scheduler.review` + `record_answer` + `after_answer`; median per card
+  then per card `review_card` + `grading.grade` + `record_answer` + `after_answer`; median per card
   at most 10 ms (an absolute target: there is no floor);
 * `dva-cards stats` (and `--json`) on 50,000 cards / 500,000 reviews: at most 2x the bare Typer app running a
   command given the same kinds of options (a path, a name, a number, a flag), which Typer converts alike;
@@ -34,6 +36,10 @@ Figures and their floors (ratio = value / floor; the target is the highest accep
   500,000 reviews: at most 2 s as a whole command (an absolute target; the bare Typer app is shown as floor).
 * `dva-cards exam show` (and `--json`, and `stats`, which then adds the readiness section) on a copy of that
   collection with an exam set 60 days ahead: at most 2x the floor of the stats figures.
+
+* `anki` (tests/bench/anki_side.py): dva-cards against Anki itself on the same cards, the floor being Anki's
+  figure: import, re-import, an edited re-import, first card at 100,000 cards, per answer, stats and
+  stats --deck at 50,000 and 200,000 cards.
 
 Rows marked (reference) have no target: they show where time goes. Every subprocess runs as an installed
 command does: with bytecode caches (kept under the work dir, so the checkout stays clean), COLUMNS=80,
@@ -207,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
     parser.add_argument("--runs", type=int, help="runs of each quick figure (default: by size)")
     parser.add_argument("--import-runs", type=int, help="runs of each import figure (default: by size)")
-    parser.add_argument("--only", choices=("startup", "stats", "completion", "import", "moved", "review", "switch", "exam"),
+    parser.add_argument("--only", choices=("startup", "stats", "completion", "import", "moved", "review", "switch", "exam", "anki"),
                         action="append", help="run only these groups (repeatable)")  # fmt: skip
     parser.add_argument("--work", type=Path, help="cache and scratch dir (default: <tmp>/dva-cards-bench)")
     parser.add_argument("--fresh", action="store_true", help="rebuild the cached inputs and collections")
@@ -217,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs = max(1, args.runs or size.runs)
     import_runs = max(1, args.import_runs or size.import_runs)
     groups = set(
-        args.only or ("startup", "stats", "completion", "import", "moved", "review", "switch", "exam")
+        args.only or ("startup", "stats", "completion", "import", "moved", "review", "switch", "exam", "anki")
     )
     work = (args.work or Path(tempfile.gettempdir()) / "dva-cards-bench").resolve()
     scratch = work / "scratch"
@@ -239,6 +245,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows += bench.switch(size, max(1, runs // 2), fresh=args.fresh)
         if "exam" in groups:
             rows += bench.exam(size, runs, fresh=args.fresh)
+        if "anki" in groups:
+            from .anki_side import side_by_side
+
+            rows += side_by_side(
+                bench, args.size, runs=args.runs, import_runs=args.import_runs, fresh=args.fresh
+            )
     except CommandFailed as failure:
         print(f"benchmark stopped: {failure}", file=sys.stderr)
         return 1
@@ -324,7 +336,7 @@ class Bench:
             rows += [
                 Row("dva-cards --help", samples.median("--help"), base, "s", 1.3),
                 Row("dva-cards --version", samples.median("--version"), base, "s", 1.3),
-                Row("(reference) create a new collection", samples.median("create"), base, "s"),
+                Row("first run: create a new collection", samples.median("create"), base, "s", 2.0),
             ]
         if "stats" in groups:
             cards, reviews = size.stats
@@ -654,14 +666,14 @@ def review_rounds(db: Path, today: date, answers: int, rounds: int) -> tuple[lis
     Returns the seconds of each answered card (fetch it, grade it, write the answer, next queue) and of each
     round's queue building (today's answer counts, candidates, `build_queue`).
     """
-    from dva_cards import scheduler
-    from dva_cards.domain import Answer
+    from dva_cards.grading import LeechPolicy, grade
     from dva_cards.session import DailyLimits, after_answer, build_queue
     from dva_cards.store import Store
 
     per_card: list[float] = []
     queue_times: list[float] = []
     clock = time.perf_counter
+    leeches = LeechPolicy(threshold=8, suspend=False)
     with Store.open(db) as store:
         for _ in range(rounds):
             start = clock()
@@ -678,18 +690,13 @@ def review_rounds(db: Path, today: date, answers: int, rounds: int) -> tuple[lis
                 card = store.review_card(head[0])
                 if card is None:
                     raise CommandFailed(f"card {head[0]} of the queue is missing")
-                before = card.schedule
                 quality = GRADES[count % len(GRADES)]
-                after = scheduler.review(before.state, quality, today)
-                relearning = before.state.reps == 0 and before.state.due is not None
-                kind = "drill" if before.state.drill or relearning else "review"
-                at = datetime.now(UTC)
-                store.record_answer(
-                    Answer(
-                        card.id, quality, kind, before, after, before.leech, before.suspended, at, today, 3000
-                    )
-                )
-                queue = after_answer(queue, card.id, after, today)
+                graded = grade(
+                    card.id, card.schedule, quality, today=today, at=datetime.now(UTC), duration_ms=3000,
+                    leeches=leeches,
+                )  # fmt: skip
+                store.record_answer(graded.answer)
+                after_answer(queue, card.id, graded.answer.after, today)
                 per_card.append(clock() - start)
     if not per_card:
         raise CommandFailed(f"nothing to review in {db}")

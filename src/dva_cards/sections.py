@@ -1,0 +1,212 @@
+"""A notes file as sections that open with a top-level heading, each extracted on its own. Pure.
+
+A top-level heading (`# Title` at the start of a line) empties the heading path and ends every list, quote,
+paragraph and table, so what a section yields depends on its own text only, with two exceptions: which
+occurrence of a term in a context a card is (counted over the whole file), and link reference definitions
+(usable anywhere in a file). So a section's result is kept under the hash of its text, with lines and
+occurrences counted from the section's own start. Re-extracting an edited file parses only the sections
+whose hash is new, then numbers lines and occurrences over the whole file: the same drafts as `extract` of
+the whole text. From a section whose fenced code or HTML block runs on past its end (markdown would let it
+swallow the next heading), the rest of the file is extracted in one piece.
+
+A file is extracted whole, all sections parsed as one, whenever something in it reaches across sections:
+link reference definitions; front matter or a writer's `dva-cards:` marker (`off` holds until `on`); and
+bold as the plain style. `extract` decides that last per piece it parses (the whole of a file up to about
+4,000 lines): when the pieces cannot have it (fewer bold list items in the whole file than it takes), or the
+file is one piece and every section decided as the file does, the sections add up to the file; otherwise
+the file is extracted whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .extract import (
+    BOLD_EVERYWHERE_LEAST,
+    CardDraft,
+    Extraction,
+    Skipped,
+    extract,
+    extract_part,
+    has_file_wide_state,
+    is_bold_everywhere,
+    normalize_source,
+    parsed_in_one_piece,
+)
+from .identity import normalize_term
+
+# `# Title`, or a lone `#`, at the very start of a line.
+_TOP_HEADING = re.compile(r"#(?:[ \t]|\Z)")
+# A line that may open or close a fenced code block, at any indentation (inside list items too).
+_FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})(.*)")
+
+
+@dataclass(frozen=True)
+class SectionResult:
+    """What one section yields, its lines counted from 1 at its first line, occurrences within it alone."""
+
+    line_count: int
+    cards: tuple[CardDraft, ...]
+    skipped: tuple[Skipped, ...]
+    references: bool  # it defines link references, which other sections may use
+    open_end: bool  # a fenced code or HTML block runs to its end: markdown would carry it on
+    list_items: int
+    bold_items: int  # list items opening in bold
+    bold_is_plain: bool  # read (in some piece) with bold as the plain style
+    title: str | None = None  # its first heading's text: the file's title if no section before has one
+
+
+def split_sections(lines: Sequence[str]) -> list[tuple[int, int]]:
+    """(start, end) line ranges that together cover `lines`, each after the first opening with a top-level
+    heading outside what looks like fenced code.
+
+    Notes often hold shell snippets whose `# comment` lines would otherwise look like headings. Fences are
+    tracked loosely (any indentation): a heading wrongly passed over only makes a section longer, and a
+    boundary wrongly taken is caught when its section is parsed (see `extract_sections`).
+    """
+    starts = [0]
+    fence = ""  # the opening fence while inside one
+    for index, line in enumerate(lines):
+        opener = _FENCE.match(line)
+        if fence:
+            closing = opener is not None and not opener.group(2).strip()
+            if (
+                closing
+                and opener is not None
+                and opener.group(1)[0] == fence[0]
+                and len(opener.group(1)) >= len(fence)
+            ):
+                fence = ""
+        elif opener is not None and not (opener.group(1)[0] == "`" and "`" in opener.group(2)):
+            fence = opener.group(1)
+        elif index and _TOP_HEADING.match(line):
+            starts.append(index)
+    ends = [*starts[1:], len(lines)]
+    return list(zip(starts, ends, strict=True))
+
+
+def section_hash(text: str, version: str) -> str:
+    return hashlib.blake2b(f"{version}\x00{text}".encode(), digest_size=16).hexdigest()
+
+
+def extract_sections(
+    text: str, known: Mapping[str, SectionResult], version: str
+) -> tuple[Extraction, dict[str, SectionResult]]:
+    """The drafts of `text` (equal to `extract(text)`), reusing `known` results by section hash.
+
+    Returns the extraction and the result of every section it is made of, by hash, to keep for next time.
+    """
+    lines = normalize_source(text).split("\n")
+    if has_file_wide_state(lines) or (
+        not parsed_in_one_piece(lines) and _bold_lines(lines) >= BOLD_EVERYWHERE_LEAST
+    ):
+        return extract(text), {}
+    used: dict[str, SectionResult] = {}
+    placed: list[tuple[int, SectionResult]] = []
+    ranges = split_sections(lines)
+    for start, end in ranges:
+        if placed and placed[-1][0] + placed[-1][1].line_count > start:
+            continue  # taken in by the part before, whose last block ran on
+        part = "\n".join(lines[start:end])
+        digest = section_hash(part, version)
+        result = known.get(digest) or used.get(digest) or parse_section(part)
+        if result.open_end and end < len(lines):
+            # A fenced code or HTML block runs on past the section's end: the rest of the file is one part,
+            # as a whole-file parse would see it.
+            part = "\n".join(lines[start:])
+            digest = section_hash(part, version)
+            result = known.get(digest) or parse_section(part)
+        used[digest] = result
+        placed.append((start, result))
+    results = [result for _, result in placed]
+    if any(result.references for result in results) or not _bold_mode_agrees(results):
+        return extract(text), {}
+    return _assemble(placed), used
+
+
+def parse_section(part: str) -> SectionResult:
+    """Extract one section (normalized text) on its own."""
+    done = extract_part(part)
+    return SectionResult(
+        part.count("\n") + 1,
+        done.extraction.cards,
+        done.extraction.skipped,
+        done.references,
+        done.open_end,
+        done.list_items,
+        done.bold_items,
+        done.bold_is_plain,
+        done.extraction.title,
+    )
+
+
+def _bold_lines(lines: Sequence[str]) -> int:
+    """Lines with `**` or `__`: at least as many as list items opening in bold (each opens on a line of its
+    own), counted without parsing."""
+    return sum(1 for line in lines if "**" in line or "__" in line)
+
+
+def _bold_mode_agrees(results: Sequence[SectionResult]) -> bool:
+    """Whether each section was read in the bold mode a whole-file parse (of a file in one piece, or of one
+    with too few bold items for any piece to have it) reads it in."""
+    bold = sum(result.bold_items for result in results)
+    if bold < BOLD_EVERYWHERE_LEAST:
+        return True  # no piece of the file, and no section, can have bold as the plain style
+    whole = is_bold_everywhere(sum(result.list_items for result in results), bold)
+    # bold's mode only changes how list items are read: a section without any agrees with either.
+    return all(not result.list_items or result.bold_is_plain == whole for result in results)
+
+
+def _assemble(placed: Sequence[tuple[int, SectionResult]]) -> Extraction:
+    """Sections' results as one file's: lines moved to where each section starts, occurrences renumbered."""
+    cards: list[CardDraft] = []
+    skipped: list[Skipped] = []
+    seen: dict[tuple[tuple[str, ...], str], int] = {}
+    for start, result in placed:
+        for card in result.cards:
+            key = (card.context, normalize_term(card.front))
+            occurrence = seen.get(key, 0)
+            seen[key] = occurrence + 1
+            cards.append(CardDraft(card.context, card.front, card.back, card.line + start, occurrence))
+        skipped.extend(Skipped(item.line + start, item.reason, item.text) for item in result.skipped)
+    titles = (result.title for _, result in placed if result.title is not None)
+    return Extraction(tuple(cards), tuple(skipped), next(titles, None))
+
+
+# -- storage: a section's result as JSON ------------------------------------------------------------------
+
+
+def result_to_json(result: SectionResult) -> list[Any]:
+    return [
+        result.line_count,
+        [[list(card.context), card.front, card.back, card.line, card.occurrence] for card in result.cards],
+        [[item.line, item.reason, item.text] for item in result.skipped],
+        result.references,
+        result.open_end,
+        result.list_items,
+        result.bold_items,
+        result.bold_is_plain,
+        result.title,
+    ]
+
+
+def result_from_json(value: list[Any]) -> SectionResult:
+    line_count, cards, skipped, references, open_end, list_items, bold_items, bold_is_plain, title = value
+    return SectionResult(
+        int(line_count),
+        tuple(
+            CardDraft(tuple(context), front, back, int(line), int(occ))
+            for context, front, back, line, occ in cards
+        ),
+        tuple(Skipped(int(line), reason, text) for line, reason, text in skipped),
+        bool(references),
+        bool(open_end),
+        int(list_items),
+        int(bold_items),
+        bool(bold_is_plain),
+        None if title is None else str(title),
+    )

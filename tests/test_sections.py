@@ -1,0 +1,195 @@
+"""Sections: extracting a file section by section, reusing unchanged sections, gives exactly `extract`."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dva_cards import sections
+from dva_cards.extract import Extraction, extract
+from dva_cards.sections import extract_sections, result_from_json, result_to_json, split_sections
+
+VERSION = "test"
+FRAGMENTS = st.sampled_from(
+    ["* ", "- ", "1. ", "    ", "\t", "**", "*", "`", " - ", " = ", ": ", "# ", "## ", "Term", "answer",
+     "Lambda", "22", "\n", "\n", "\n", "\n\n# EC2\n", "\n\n# S3\n", "\n\n#\n", "\n# Lambda\n", "```\n",
+     "~~~\n", "<!--\n", "-->\n", "<!-- x -->", "| a | b |\n|---|---|\n", "> ", "é", "\r\n", "[x]: /u\n",
+     "[x]", "* **Term** - answer\n", "&nbsp;\n# EC2\n", "<div>\n", "  * *Sub* - nested\n", "\n\n",
+     # State that reaches across sections: front matter, writer's markers, bold as the plain style.
+     "---\n", "dva-cards: false\n", "---\ntitle: x\n---\n", "<!-- dva-cards: off -->\n",
+     "<!-- dva-cards: on -->\n", "<!-- dva-cards: card -->\n", "* **Term** - answer\n" * 10,
+     "* **Idle** timeout closes it\n" * 4, "* Lambda - runs code\n", "* **Lambda**\n  * runs code\n"]
+)  # fmt: skip
+MARKDOWNISH = st.lists(FRAGMENTS, max_size=80).map("".join)
+NOTES = """# EC2
+* **EC2** - virtual machines
+* **AMI** - an image
+
+# S3
+* **Bucket** - a container
+* **EC2** - not this one
+
+# EC2
+* **EC2** - again, a second occurrence
+"""
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=MARKDOWNISH)
+def test_section_by_section_is_the_whole_file(text: str) -> None:
+    extraction = extract_sections(text, {}, VERSION)[0]
+    assert extraction == extract(text)
+    assert extraction.title == extract(text).title  # not part of `==`: the file's title in a deck of files
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    parts=st.lists(MARKDOWNISH, min_size=1, max_size=6),
+    edit=st.integers(min_value=0, max_value=5),
+    replacement=MARKDOWNISH,
+)
+def test_an_edited_file_reusing_the_old_sections_is_extracted_as_a_whole(
+    parts: list[str], edit: int, replacement: str
+) -> None:
+    original = "\n\n# Part\n".join(parts)
+    _, known = extract_sections(original, {}, VERSION)
+    parts[edit % len(parts)] = replacement
+    edited = "\n\n# Part\n".join(parts)
+    extraction = extract_sections(edited, known, VERSION)[0]
+    assert extraction == extract(edited)
+    assert extraction.title == extract(edited).title
+
+
+def test_only_the_changed_section_is_parsed_again(monkeypatch: object) -> None:
+    import pytest
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    first, known = extract_sections(NOTES, {}, VERSION)
+    parsed: list[str] = []
+    real = sections.parse_section
+
+    def spy(part: str) -> sections.SectionResult:
+        parsed.append(part)
+        return real(part)
+
+    monkeypatch.setattr(sections, "parse_section", spy)
+    edited = NOTES.replace("a container", "a container of objects")
+    second, _ = extract_sections(edited, known, VERSION)
+    assert parsed == ["# S3\n* **Bucket** - a container of objects\n* **EC2** - not this one\n"]
+    assert second == extract(edited)
+    assert [card.occurrence for card in second.cards if card.front == "EC2"] == [0, 0, 1]
+    assert [card.line for card in second.cards] == [card.line for card in first.cards]
+
+
+def test_a_fence_open_at_a_section_end_takes_the_next_heading_in() -> None:
+    text = "# A\n* **X** - x\n\n```\n\n# B\n* **Y** - y\n```\n\n# C\n* **Z** - z\n"
+    result = extract_sections(text, {}, VERSION)[0]
+    assert result == extract(text)
+    assert [card.front for card in result.cards] == ["X", "Z"]
+
+
+def test_link_references_make_the_whole_file_one_piece() -> None:
+    text = "# A\n* **[x]** - see\n\n# B\n[x]: https://example.com\n"
+    extraction, kept = extract_sections(text, {}, VERSION)
+    assert extraction == extract(text)
+    assert kept == {}
+
+
+def test_sections_start_at_top_level_headings() -> None:
+    lines = ["intro", "", "# A", "text", "&nbsp;", "# B", "", "## sub", " # indented", "#", "x", "#hashtag"]
+    assert split_sections(lines) == [(0, 2), (2, 5), (5, 9), (9, 12)]
+
+
+def test_comments_in_fenced_shell_snippets_are_no_sections() -> None:
+    lines = ["# A", "```bash", "", "# list functions", "aws lambda list-functions", "```", "", "# B", "x"]
+    assert split_sections(lines) == [(0, 7), (7, 9)]
+    text = "\n".join(lines)
+    assert extract_sections(text, {}, VERSION)[0] == extract(text)
+
+
+def test_a_section_result_survives_json() -> None:
+    _, known = extract_sections(NOTES, {}, VERSION)
+    for result in known.values():
+        assert result_from_json(result_to_json(result)) == result
+
+
+def test_a_large_file_keeps_every_card_when_a_fence_spans_a_parsing_boundary() -> None:
+    from tests.conftest import BUNDLED_DECK
+
+    deck = BUNDLED_DECK.read_text(encoding="utf-8")
+    deck = deck if deck.endswith("\n") else deck + "\n"
+    # Five copies run past the 4,000 lines a large file is parsed in; the deck's shell snippets hold
+    # `# comment` lines that must not become headings.
+    assert len(extract(deck * 5).cards) == 5 * len(extract(deck).cards)
+    assert extract_sections(deck * 5, {}, VERSION)[0] == extract(deck * 5)
+
+
+def test_a_boundary_inside_a_fence_moves_on_without_parsing_the_rest_of_the_file_whole() -> None:
+    from dva_cards import extract as extract_module
+    from tests.conftest import BUNDLED_DECK
+
+    deck = BUNDLED_DECK.read_text(encoding="utf-8")
+    deck = deck if deck.endswith("\n") else deck + "\n"
+    lines = extract_module.normalize_source(deck * 10).split("\n")
+    starts = [start for start, _ in extract_module._parse_in_sections(lines, {})]
+    # A `# comment` in a shell snippet sits where a part would end: the part runs on to a later boundary,
+    # not to the end of the file (every token of which would then be held at once).
+    longest = max(end - start for start, end in zip(starts, [*starts[1:], len(lines)], strict=True))
+    assert len(starts) > 2
+    assert longest < 2 * extract_module._SECTION_LINES
+    assert len(extract(deck * 10).cards) == 10 * len(extract(deck).cards)
+
+
+BOLD_SLIDES = "".join(f"* **Point {n}** is made here\n" for n in range(12))
+PLAIN_NOTES = "".join(f"* Term{n} - answer {n}\n" for n in range(4)) + "* **Bold** - a term\n"
+# A bold line over sub-bullets: a term, unless bold is the file's plain style (then a heading-like bullet).
+BOLD_LINE = "* **Lambda**\n  * runs code\n"
+
+
+def test_bold_as_the_plain_style_is_decided_for_the_file_as_a_whole_parse_does() -> None:
+    # The file as a whole has bold as its plain style; its short last section alone would not.
+    text = f"# Slides\n{BOLD_SLIDES}\n# Glossary\n{BOLD_LINE}"
+    assert extract_sections(text, {}, VERSION)[0] == extract(text)
+    assert "Lambda" not in [card.front for card in extract(text).cards]
+    # Reusing the first section after an edit of the second still reads the file in one mode.
+    _, known = extract_sections(text, {}, VERSION)
+    edited = text.replace("runs code", "runs your code")
+    assert extract_sections(edited, known, VERSION)[0] == extract(edited)
+    # Plain notes beside a bold-only section: the whole file is not bold enough, the section alone is.
+    mixed = f"# Glossary\n{PLAIN_NOTES * 3}\n# Slides\n{BOLD_SLIDES}{BOLD_LINE}"
+    _, known = extract_sections(mixed, {}, VERSION)
+    assert extract_sections(mixed, known, VERSION)[0] == extract(mixed)
+    assert "Lambda" in [card.front for card in extract(mixed).cards]
+
+
+def test_sections_of_a_file_without_bold_mode_are_reused() -> None:
+    text = f"# A\n{PLAIN_NOTES}\n# B\n{PLAIN_NOTES}"
+    extraction, known = extract_sections(text, {}, VERSION)
+    assert extraction == extract(text)
+    assert len(known) == 2
+
+
+def test_a_marker_turns_carding_off_across_sections() -> None:
+    text = f"# A\n<!-- dva-cards: off -->\n{PLAIN_NOTES}\n# B\n{PLAIN_NOTES}\n# C\n<!-- dva-cards: on -->\n"
+    text += PLAIN_NOTES
+    _, known = extract_sections(text.replace("<!-- dva-cards: off -->\n", ""), {}, VERSION)
+    extraction, _ = extract_sections(text, known, VERSION)
+    assert extraction == extract(text)
+    assert {card.context for card in extraction.cards} == {("C",)}
+
+
+def test_front_matter_that_turns_the_file_off_holds_for_every_section() -> None:
+    body = f"# A\n{PLAIN_NOTES}\n# B\n{PLAIN_NOTES}"
+    _, known = extract_sections(body, {}, VERSION)
+    text = f"---\ndva-cards: false\n---\n{body}"
+    assert extract_sections(text, known, VERSION)[0] == extract(text) == Extraction((), ())
+    kept = f"---\ntitle: notes\n---\n{body}"
+    assert extract_sections(kept, known, VERSION)[0] == extract(kept)
+
+
+def test_a_large_bold_file_is_extracted_as_a_whole() -> None:
+    # Over 4,000 lines `extract` decides bold's mode piece by piece, pieces that sections cannot mirror.
+    text = "".join(f"# Part {n}\n{BOLD_SLIDES}{PLAIN_NOTES * 2}\n" for n in range(200))
+    extraction, known = extract_sections(text, {}, VERSION)
+    assert extraction == extract(text)
+    assert known == {}
