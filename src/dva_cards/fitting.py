@@ -16,9 +16,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from . import fsrs
-from .fsrs import CardMemory, Parameters, Review
-from .recall_metrics import Evaluation, ScoredReview, evaluate, score_card, true_retention
+from .fsrs import Parameters, Review
+from .recall_metrics import Evaluation, ScoredReview, evaluate, fsrs_scored_reviews, true_retention
 
 TRAIN_SHARE = 0.8
 FIT_MINIMUM = 64  # scored reviews the optimizer needs to fit on (fsrs_optimizer.MIN_SCORED_REVIEWS)
@@ -76,21 +75,6 @@ def split_log(log: Sequence[tuple[str, Review]]) -> Split:
     return Split(earlier, whole, later_from, len(log))
 
 
-def scored_reviews(history: Sequence[Review], parameters: Parameters, first: int = 0) -> list[ScoredReview]:
-    """The card's scored reviews from index ``first`` on, each predicted from the card's earlier answers."""
-    stabilities: list[float] = []
-    memory: CardMemory | None = None
-    for review in history:
-        memory = fsrs.replay([review], parameters, start=memory)
-        assert memory is not None
-        stabilities.append(memory.state.stability)
-
-    def predict(index: int, elapsed: int) -> float:
-        return fsrs.retrievability(elapsed, stabilities[index - 1], parameters)
-
-    return [scored for index, scored in score_card(history, predict) if index >= first]
-
-
 @dataclass(frozen=True)
 class Prepared:
     """A log long enough to fit on and compare on, with what the current parameters make of it."""
@@ -104,11 +88,13 @@ class Prepared:
 def prepare(log: Sequence[tuple[str, Review]], current: Parameters) -> Prepared:
     """The log split in time and scored with the current parameters; TooFewReviews when it is too short."""
     split = split_log(log)
-    everything = [scored for history in split.whole.values() for scored in scored_reviews(history, current)]
+    everything = [
+        scored for history in split.whole.values() for scored in fsrs_scored_reviews(history, current)
+    ]
     if len(everything) < MIN_SCORED_REVIEWS:
         raise TooFewReviews(len(everything), MIN_SCORED_REVIEWS - len(everything))
     later = _later(split, current)
-    earlier_scored = sum(len(scored_reviews(history, current)) for history in split.earlier.values())
+    earlier_scored = sum(len(fsrs_scored_reviews(history, current)) for history in split.earlier.values())
     if earlier_scored < FIT_MINIMUM or not later:
         # Enough in all, but not on both sides of the cut: more answers move the cut on.
         raise TooFewReviews(len(everything), max(1, math.ceil((FIT_MINIMUM - earlier_scored) / TRAIN_SHARE)))
@@ -128,5 +114,5 @@ def _later(split: Split, parameters: Parameters) -> list[ScoredReview]:
     return [
         scored
         for card_id, first in split.later_from.items()
-        for scored in scored_reviews(split.whole[card_id], parameters, first)
+        for scored in fsrs_scored_reviews(split.whole[card_id], parameters, first)
     ]

@@ -145,9 +145,10 @@ def score_card(
 
 
 def fsrs_scored_reviews(
-    reviews: Sequence[Review], parameters: Parameters = fsrs.DEFAULT_PARAMETERS
+    reviews: Sequence[Review], parameters: Parameters = fsrs.DEFAULT_PARAMETERS, first: int = 0
 ) -> list[ScoredReview]:
-    """One card's scored reviews, each predicted by FSRS from that card's earlier reviews only."""
+    """One card's scored reviews from index ``first`` on, each predicted by FSRS from that card's earlier
+    reviews only."""
     stabilities: list[float] = []
     memory: CardMemory | None = None
     for review in reviews:
@@ -158,7 +159,7 @@ def fsrs_scored_reviews(
     def predict(index: int, elapsed: int) -> float:
         return fsrs.retrievability(elapsed, stabilities[index - 1], parameters)
 
-    return [scored for _, scored in score_card(reviews, predict)]
+    return [scored for index, scored in score_card(reviews, predict) if index >= first]
 
 
 def is_recall(grade: int) -> bool:
