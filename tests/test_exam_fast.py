@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dva_cards import fsrs
 from dva_cards.exam import ExamCard, MemoryModel, fsrs_model, plan_exam
 from dva_cards.fsrs import CardMemory, MemoryState
 from dva_cards.session import DailyLimits
@@ -116,3 +117,39 @@ def test_the_same_plan_on_a_collection_with_a_backlog_and_an_exam_two_months_ahe
         cards.append(ExamCard(f"c{index}", rng.choice(SECTIONS), CardMemory(state, last), due, index))
     for review_limit in (50, 200):
         same_plan(cards, FSRS, 60, DailyLimits(20, review_limit), 0.9, 3, 17)
+
+
+parameter_sets = st.one_of(
+    st.just(fsrs.DEFAULT_PARAMETERS),
+    st.tuples(
+        *(
+            st.floats(min_value=low, max_value=high)
+            for low, high in zip(fsrs.LOWER_BOUNDS, fsrs.UPPER_BOUNDS, strict=True)
+        )
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    parameter_sets,
+    st.floats(min_value=0.7, max_value=0.99),
+    st.integers(min_value=1, max_value=36_500),
+    st.floats(min_value=fsrs.MIN_STABILITY, max_value=40_000.0),
+    st.floats(min_value=1.0, max_value=10.0),
+    st.integers(min_value=-2, max_value=3_000),
+)
+def test_the_planners_fsrs_model_gives_exactly_fsrs_own_numbers(
+    parameters: fsrs.Parameters,
+    retention: float,
+    maximum: int,
+    stability: float,
+    difficulty: float,
+    elapsed: int,
+) -> None:
+    model = fsrs_model(parameters, retention, maximum)
+    state = MemoryState(stability, difficulty)
+    assert model.recall(elapsed, state) == fsrs.retrievability(elapsed, stability, parameters)
+    assert model.after_good(state, elapsed) == fsrs.next_state(state, fsrs.Rating.GOOD, elapsed, parameters)
+    assert model.after_good(None, 0) == fsrs.next_state(None, fsrs.Rating.GOOD, 0, parameters)
+    assert model.interval(state) == fsrs.next_interval(stability, retention, maximum, parameters)

@@ -58,16 +58,56 @@ def fsrs_model(
     desired_retention: float = fsrs.DEFAULT_DESIRED_RETENTION,
     maximum_interval: int = fsrs.DEFAULT_MAXIMUM_INTERVAL,
 ) -> MemoryModel:
-    """FSRS-6 with these parameters, scheduling at ``desired_retention``."""
+    """FSRS-6 with these parameters, scheduling at ``desired_retention``.
+
+    The planner asks the model hundreds of thousands of questions on a large collection, all about Good
+    answers: the three functions are FSRS-6's own formulas (`fsrs.retrievability`, `fsrs.next_state` with
+    Good, `fsrs.next_interval`) with what depends on the parameters alone worked out once, each float
+    operation the same, so they give exactly the same numbers.
+    """
+    if not 0.0 < desired_retention < 1.0:
+        raise ValueError(f"desired retention must be between 0 and 1, not {desired_retention!r}")
+    p = parameters
+    decay = -p[20]
+    factor = math.pow(0.9, 1.0 / decay) - 1.0  # R(S, S) = 0.9
+    first = fsrs.initial_state(fsrs.Rating.GOOD, p)
+    good = int(fsrs.Rating.GOOD)
+    same_day_growth = math.exp(p[17] * (good - 3 + p[18]))
+    recall_growth = math.exp(p[8])
+    change = -p[6] * (good - 3)  # Good leaves the difficulty where it is (but for w7's pull)
+    easy_pull = p[7] * (p[4] - math.exp(p[5] * (int(fsrs.Rating.EASY) - 1)) + 1.0)
+    keep = 1.0 - p[7]
+    minus_w9, minus_w19, w10 = -p[9], -p[19], p[10]
+    interval_factor = math.pow(desired_retention, 1.0 / decay) - 1.0
+    low, high = fsrs.MIN_DIFFICULTY, fsrs.MAX_DIFFICULTY
+    pow_, exp_ = math.pow, math.exp
 
     def recall(days: int, state: MemoryState) -> float:
-        return fsrs.retrievability(days, state.stability, parameters)
+        return pow_(1.0 + factor * (days if days > 0.0 else 0.0) / state.stability, decay)
 
     def after_good(state: MemoryState | None, days: int) -> MemoryState:
-        return fsrs.next_state(state, fsrs.Rating.GOOD, days, parameters)
+        if state is None:
+            return first
+        stability, difficulty = state.stability, state.difficulty
+        if days <= 0:
+            growth = same_day_growth * pow_(stability, minus_w19)
+            stability = stability * (1.0 if growth < 1.0 else growth)  # a same-day pass never lowers it
+        else:
+            was = pow_(1.0 + factor * days / stability, decay)
+            growth = (
+                recall_growth
+                * (11.0 - difficulty)
+                * pow_(stability, minus_w9)
+                * (exp_((1.0 - was) * w10) - 1.0)
+            )
+            stability = stability * (1.0 + growth)
+        if not stability > fsrs.MIN_STABILITY:
+            stability = fsrs.MIN_STABILITY
+        difficulty = easy_pull + keep * (difficulty + change * (10.0 - difficulty) / 9.0)
+        return MemoryState(stability, low if difficulty < low else difficulty if difficulty < high else high)
 
     def interval(state: MemoryState) -> int:
-        return fsrs.next_interval(state.stability, desired_retention, maximum_interval, parameters)
+        return max(1, min(round(state.stability / factor * interval_factor), maximum_interval))
 
     return MemoryModel(recall=recall, after_good=after_good, interval=interval)
 
@@ -204,12 +244,19 @@ def plan_exam(
 
 # --- the simulation -----------------------------------------------------------------------------------------
 #
-# Days are counted as integers from today (0) to the exam (``days``): cheaper than dates in the loops below.
+# Days are counted as integers from today (0) to the exam (``days``), and cards by their rank in the order of
+# the notes (ties between equal positions broken by id): cheaper than dates and ids in the loops below.
 # A collection of 50,000 cards is planned several times over when the workload's reviews-per-day figure is
 # searched for, so what does not depend on the reviews-per-day limit is worked out once (`_Planner`): the
-# order new cards come in, the queue of due cards, and the windows of the cards the simulation never reviews
-# (those due on or after the exam day); the model's answers are remembered, since the same card reaches the
-# same memory on the same day under most limits.
+# order new cards come in, the cards falling due on each day, and the windows of the cards the simulation
+# never reviews (those due on or after the exam day); the model's answers are remembered, since the same card
+# reaches the same memory on the same day under most limits.
+#
+# Step 1 needs no heap: the cards a day can take are those left over from earlier days (most overdue first)
+# and then those falling due that day, in the order of the notes. Cards left over from earlier days all fell
+# due before the day's own, so appending a day's leftovers to the earlier ones keeps the most overdue first:
+# each day costs a slice of that list plus one sort of the day's own cards, and each review a few list
+# lookups. Only the cards a run answers are looked at again for their windows.
 
 
 @dataclass
@@ -225,14 +272,20 @@ class _Outcome:
 
 @dataclass
 class _Run:
-    """Step 1 under one reviews-per-day limit: what normal scheduling (every answer Good) does by the exam."""
+    """Step 1 under one reviews-per-day limit: what normal scheduling (every answer Good) does by the exam.
 
-    memory: dict[
-        str, tuple[MemoryState, int, int]
-    ]  # cards seen: memory, day of the last answer, next due day
-    queue: list[
-        tuple[int, int, str]
-    ]  # (due day, order, card) of the cards due before the exam or answered: a heap
+    Cards are ranks (positions in `_Planner.deck`); the per-card lists are indexed by rank.
+    """
+
+    state: list[MemoryState | None]  # each card's memory at the end of the run (None: never seen)
+    last: list[int]  # the day of each card's last answer
+    due: list[int]  # each card's next due day
+    answered: bytearray  # 1 for each card this run answered or introduced
+    windows: list[
+        tuple[int, int]
+    ]  # (window start, card) of the cards it left needing a review brought forward
+    starts: list[int]  # how many windows, with the static ones, start on each day
+    backlog: list[int]  # cards due before the exam and never taken, most overdue first
     room: list[int]  # review room left each day once the due reviews are done
     reviewed: list[int]
     introduced: list[tuple[str, ...]]
@@ -253,7 +306,7 @@ class _Planner:
         new_seen_today: int,
         reviews_done_today: int,
     ) -> None:
-        self.deck = deck
+        self.deck = deck  # in the order of the notes: a card's rank is its index here
         self.today = today
         self.days = (exam - today).days  # the exam day; study days are 0 .. days - 1
         self.model = model
@@ -264,37 +317,44 @@ class _Planner:
         self.stopped = stopped
         self.new_seen_today = new_seen_today
         self.reviews_done_today = reviews_done_today
-        self.by_id = {card.id: card for card in deck}
-        self._answers: dict[tuple[float, float, int], tuple[MemoryState, int]] = {}
+        self.ids = [card.id for card in deck]
+        # (stability, difficulty, last answer, day) -> `_answer`: the same card answered on the same day again
+        self._answers: dict[tuple[float, float, int, int], tuple[MemoryState, int, int | None]] = {}
         self._starts: dict[tuple[float, float, int], int | None] = {}
         self.first_state = model.after_good(None, 0)
         self.first_interval = max(1, model.interval(self.first_state))
 
-        unseen = [card for card in deck if card.memory is None]
+        unseen = [rank for rank, card in enumerate(deck) if card.memory is None]
         study_days = [today + timedelta(days=offset) for offset in range(self.days)]
         new_room = _room_until(study_days, cutoff, limits.new_per_day, new_seen_today)
         if len(unseen) > new_room:  # the limits bind: the weakest sections' cards come first
-            unseen.sort(key=lambda card: (weakness[card.section], card.order, card.id))
-        self.new_order = [card.id for card in unseen]
+            unseen.sort(key=lambda rank: (weakness[deck[rank].section], rank))
+        self.new_order = unseen
 
         origin = today.toordinal()
-        self.queue: list[tuple[int, int, str]] = []
-        self.initial: dict[str, tuple[MemoryState, int, int]] = {}  # memory, last review, due: cards in queue
-        self.order_of = {card.id: card.order for card in deck}
+        self.state: list[MemoryState | None] = [None] * len(deck)
+        self.last = [0] * len(deck)
+        self.due = [0] * len(deck)
+        overdue: list[tuple[int, int]] = []  # (due day, rank) of the cards due before today
+        self.falling_due: list[list[int]] = [[] for _ in range(self.days)]  # each day's cards, by rank
         self.static_windows: list[tuple[int, ExamCard]] = []
-        for card in deck:
+        for rank, card in enumerate(deck):
             memory = card.memory
             if memory is None:
                 continue
+            last = memory.last_review.toordinal() - origin
             due = (card.due if card.due is not None else memory.last_review).toordinal() - origin
-            if due < self.days:
-                self.queue.append((due, card.order, card.id))
-                self.initial[card.id] = (memory.state, memory.last_review.toordinal() - origin, due)
+            self.state[rank], self.last[rank], self.due[rank] = memory.state, last, due
+            if due < 0:
+                overdue.append((due, rank))
+            elif due < self.days:
+                self.falling_due[due].append(rank)
             else:  # never reviewed by step 1: its window is the same under every limit
-                start = self._window(memory.state, memory.last_review.toordinal() - origin)
+                start = self._window(memory.state, last)
                 if start is not None:
                     self.static_windows.append((start, card))
-        heapq.heapify(self.queue)
+        overdue.sort()
+        self.overdue = [rank for _due, rank in overdue]
         self.static_starts = [0] * self.days
         for start, _card in self.static_windows:
             self.static_starts[start] += 1
@@ -314,107 +374,122 @@ class _Planner:
         self._starts[key] = start
         return start
 
+    def _answer(self, state: MemoryState, last_review: int, day: int) -> tuple[MemoryState, int, int | None]:
+        """A Good answer on ``day``: the memory it leaves, the next due day and, if that falls on or after the
+        exam day, the start of the window the card then needs (None: it needs none)."""
+        after = self.model.after_good(state, day - last_review)
+        due = day + max(1, self.model.interval(after))
+        return after, due, self._window(after, day) if due >= self.days else None
+
     # -- step 1 -------------------------------------------------------------------------------------------
 
     def _run(self, per_day: int) -> _Run:
-        # The hot loop of the planner (tens of thousands of reviews, several runs): locals, no method calls.
-        queue = list(self.queue)  # already a heap
-        memory = dict(self.initial)
+        # The hot loop of the planner (tens of thousands of reviews, several runs): locals, one dict lookup a
+        # review. A card answered into a due day on or after the exam is not answered again by the run: its
+        # window (if it needs one) is counted there and then.
+        days = self.days
+        state, last, due = list(self.state), list(self.last), list(self.due)
+        falling_due = [list(cards) for cards in self.falling_due]
+        backlog = list(self.overdue)
+        answered = bytearray(len(state))
+        windows: list[tuple[int, int]] = []
+        starts = list(self.static_starts)
         room: list[int] = []
         reviewed: list[int] = []
         introduced: list[tuple[str, ...]] = []
-        new_order, next_new, order_of = self.new_order, 0, self.order_of
-        answers, after_good, interval_of = self._answers, self.model.after_good, self.model.interval
+        ids, new_order, next_new = self.ids, self.new_order, 0
+        answers, answer_of = self._answers, self._answer
         first_state, first_interval = self.first_state, self.first_interval
-        heapreplace, heappush = heapq.heapreplace, heapq.heappush
-        for day in range(self.days):
+        for day in range(days):
             review_room = max(0, per_day - (self.reviews_done_today if day == 0 else 0))
-            done = 0
-            while queue and done < review_room:
-                due, order, card_id = queue[0]
-                if due > day:
-                    break
-                state, last, _due = memory[card_id]
-                key = (state.stability, state.difficulty, day - last)
+            today_due = falling_due[day]
+            today_due.sort()
+            if len(backlog) >= review_room:
+                taken = backlog[:review_room]
+                backlog = backlog[review_room:]
+                backlog += today_due
+            else:
+                share = review_room - len(backlog)
+                taken = backlog + today_due[:share] if backlog else today_due[:share]
+                backlog = today_due[share:]
+            for rank in taken:
+                memory = state[rank]
+                assert memory is not None  # only a card seen falls due
+                key = (memory.stability, memory.difficulty, last[rank], day)
                 answer = answers.get(key)
                 if answer is None:
-                    after = after_good(state, day - last)
-                    answer = answers[key] = (after, max(1, interval_of(after)))
-                due = day + answer[1]
-                memory[card_id] = (answer[0], day, due)
-                heapreplace(queue, (due, order, card_id))
-                done += 1
-            reviewed.append(done)
-            room.append(review_room - done)
+                    answer = answers[key] = answer_of(memory, last[rank], day)
+                after, next_due, start = answer
+                state[rank], last[rank], due[rank] = after, day, next_due
+                answered[rank] = 1
+                if next_due < days:
+                    falling_due[next_due].append(rank)
+                elif start is not None:
+                    starts[start] += 1
+                    windows.append((start, rank))
+            reviewed.append(len(taken))
+            room.append(review_room - len(taken))
             # Past the cut-off new cards still come: seen late is better than never seen on the exam day.
             quota = max(0, self.limits.new_per_day - (self.new_seen_today if day == 0 else 0))
-            today_new = tuple(new_order[next_new : next_new + quota])
+            today_new = new_order[next_new : next_new + quota]
             next_new += len(today_new)
-            for card_id in today_new:
-                memory[card_id] = (first_state, day, day + first_interval)
-                heappush(queue, (day + first_interval, order_of[card_id], card_id))
-            introduced.append(today_new)
-        return _Run(memory, queue, room, reviewed, introduced)
-
-    def _windows(self, run: _Run) -> list[tuple[int, ExamCard]]:
-        """Step 2's cards reviewed by step 1: those whose next review falls on or after the exam day."""
-        windows: list[tuple[int, ExamCard]] = []
-        for card_id, (state, last, due) in run.memory.items():
-            if due < self.days:
-                continue
-            start = self._window(state, last)
-            if start is not None:
-                windows.append((start, self.by_id[card_id]))
-        return windows
+            next_due = day + first_interval
+            for rank in today_new:
+                state[rank], last[rank], due[rank] = first_state, day, next_due
+                answered[rank] = 1
+            if next_due < days:
+                falling_due[next_due] += today_new
+            elif today_new and (start := self._window(first_state, day)) is not None:
+                starts[start] += len(today_new)
+                windows += [(start, rank) for rank in today_new]
+            introduced.append(tuple(ids[rank] for rank in today_new))
+        return _Run(state, last, due, answered, windows, starts, backlog, room, reviewed, introduced)
 
     def fits(self, per_day: int) -> tuple[bool, int]:
         """Whether every due review and every review brought forward finds room under ``per_day``, and the
         least limit the reviews of that run would fit under (`_guess`)."""
         run = self._run(per_day)
-        starts = list(self.static_starts)
-        for start, _card in self._windows(run):
-            starts[start] += 1
-        backlog = bool(run.queue) and run.queue[0][0] < self.days  # a due review never done
-        return not backlog and _room_for_all(starts, run.room), self._guess(run, starts)
+        return not run.backlog and _room_for_all(run.starts, run.room), self._guess(run, run.starts)
 
     def plan(self, per_day: int) -> _Outcome:
         run = self._run(per_day)
-        backlog = sum(1 for due, _order, _id in run.queue if due < self.days)
-        windows = [*self.static_windows, *self._windows(run)]
-        starts = [0] * self.days
-        for start, _card in windows:
-            starts[start] += 1
+        deck = self.deck
+        windows = [*self.static_windows, *((start, deck[rank]) for start, rank in run.windows)]
+        starts = run.starts
         # Narrowest windows first; when that leaves a card without room, the weakest sections first.
         assignment, unplaced = _place(
             windows, run.room, self.weakness, by_weakness=not _room_for_all(starts, run.room)
         )
 
         model = self.model
-        forward: list[list[str]] = [[] for _ in range(self.days)]
+        forward: list[list[int]] = [[] for _ in range(self.days)]
         recall: dict[str, float] = {}
-        for card in self.deck:
-            known = run.memory.get(card.id)
+        answered = run.answered
+        for rank, card in enumerate(deck):
             day = assignment.get(card.id)
             if day is not None:
-                forward[day].append(card.id)
-                state, last = known[:2] if known is not None else _as_days(card.memory, self.today)
-                recall[card.id] = model.recall(self.days - day, model.after_good(state, day - last))
-            elif known is not None and known is not self.initial.get(card.id):  # answered in the run
-                recall[card.id] = model.recall(self.days - known[1], known[0])
+                forward[day].append(rank)
+                state = run.state[rank]
+                assert state is not None  # only a card seen has a review to bring forward
+                after = model.after_good(state, day - run.last[rank])
+                recall[card.id] = model.recall(self.days - day, after)
+            elif answered[rank]:
+                state = run.state[rank]
+                assert state is not None
+                recall[card.id] = model.recall(self.days - run.last[rank], state)
             else:
                 recall[card.id] = self.stopped[card.id]
         late = 0
         for day, new in enumerate(run.introduced):
             if self.cutoff is None or day > self.cutoff:
                 late += len(new)
+        ids = self.ids
         days = tuple(
             DayPlan(
                 day=self.today + timedelta(days=day),
                 new=run.introduced[day],
                 reviews=run.reviewed[day],
-                brought_forward=tuple(
-                    sorted(forward[day], key=lambda card_id: (self.by_id[card_id].order, card_id))
-                ),
+                brought_forward=tuple(ids[rank] for rank in forward[day]),  # ranks come in order
             )
             for day in range(self.days)
         )
@@ -424,7 +499,7 @@ class _Planner:
             recall=recall,
             late=late,
             unplaced=unplaced,
-            backlog=backlog,
+            backlog=len(run.backlog),
             peak_reviews=peak,
             guess=self._guess(run, starts),
         )
@@ -440,9 +515,8 @@ class _Planner:
         waiting = list(starts)  # reviews that can be taken from this day on
         for day, done in enumerate(run.reviewed):
             waiting[day] += done
-        for due, _order, _card_id in run.queue:
-            if due < self.days:  # the backlog: due before the exam, never taken
-                waiting[max(0, due)] += 1
+        for rank in run.backlog:  # due before the exam, never taken
+            waiting[max(0, run.due[rank])] += 1
         least = 0
         reviews = 0
         for day in range(self.days - 1, -1, -1):
@@ -491,11 +565,6 @@ class _Planner:
                 followed = None
                 trial, step = (trial - step if fitting else trial + step), 2 * step
         return low
-
-
-def _as_days(memory: CardMemory | None, today: date) -> tuple[MemoryState, int]:
-    assert memory is not None  # only a card seen has a review to bring forward
-    return memory.state, (memory.last_review - today).days
 
 
 def _window_start(
