@@ -277,8 +277,7 @@ class _Run:
     Cards are ranks (positions in `_Planner.deck`); the per-card lists are indexed by rank.
     """
 
-    state: list[MemoryState | None]  # each card's memory at the end of the run (None: never seen)
-    last: list[int]  # the day of each card's last answer
+    memory: list[int]  # each card's memory at the end of the run: an index into `_Planner.memories`
     due: list[int]  # each card's next due day
     answered: bytearray  # 1 for each card this run answered or introduced
     windows: list[
@@ -318,8 +317,11 @@ class _Planner:
         self.new_seen_today = new_seen_today
         self.reviews_done_today = reviews_done_today
         self.ids = [card.id for card in deck]
-        # (stability, difficulty, last answer, day) -> `_answer`: the same card answered on the same day again
-        self._answers: dict[tuple[float, float, int, int], tuple[MemoryState, int, int | None]] = {}
+        # A memory and the day of the answer that left it, numbered: the hot loop handles ints only.
+        self.memories: list[tuple[MemoryState, int]] = []
+        self._numbers: dict[tuple[float, float, int], int] = {}
+        # memory number * days + day -> `_answer`: cards in the same memory answered on the same day again
+        self._answers: dict[int, tuple[int, int, int | None]] = {}
         self._starts: dict[tuple[float, float, int], int | None] = {}
         self.first_state = model.after_good(None, 0)
         self.first_interval = max(1, model.interval(self.first_state))
@@ -332,8 +334,7 @@ class _Planner:
         self.new_order = unseen
 
         origin = today.toordinal()
-        self.state: list[MemoryState | None] = [None] * len(deck)
-        self.last = [0] * len(deck)
+        self.memory = [-1] * len(deck)  # -1: never seen
         self.due = [0] * len(deck)
         overdue: list[tuple[int, int]] = []  # (due day, rank) of the cards due before today
         self.falling_due: list[list[int]] = [[] for _ in range(self.days)]  # each day's cards, by rank
@@ -344,7 +345,7 @@ class _Planner:
                 continue
             last = memory.last_review.toordinal() - origin
             due = (card.due if card.due is not None else memory.last_review).toordinal() - origin
-            self.state[rank], self.last[rank], self.due[rank] = memory.state, last, due
+            self.memory[rank], self.due[rank] = self._number(memory.state, last), due
             if due < 0:
                 overdue.append((due, rank))
             elif due < self.days:
@@ -374,12 +375,21 @@ class _Planner:
         self._starts[key] = start
         return start
 
-    def _answer(self, state: MemoryState, last_review: int, day: int) -> tuple[MemoryState, int, int | None]:
-        """A Good answer on ``day``: the memory it leaves, the next due day and, if that falls on or after the
-        exam day, the start of the window the card then needs (None: it needs none)."""
+    def _number(self, state: MemoryState, last_review: int) -> int:
+        key = (state.stability, state.difficulty, last_review)
+        number = self._numbers.get(key)
+        if number is None:
+            number = self._numbers[key] = len(self.memories)
+            self.memories.append((state, last_review))
+        return number
+
+    def _answer(self, number: int, day: int) -> tuple[int, int, int | None]:
+        """A Good answer on ``day`` from memory ``number``: the memory it leaves, the next due day and, if that
+        falls on or after the exam day, the start of the window the card then needs (None: it needs none)."""
+        state, last_review = self.memories[number]
         after = self.model.after_good(state, day - last_review)
         due = day + max(1, self.model.interval(after))
-        return after, due, self._window(after, day) if due >= self.days else None
+        return self._number(after, day), due, self._window(after, day) if due >= self.days else None
 
     # -- step 1 -------------------------------------------------------------------------------------------
 
@@ -388,10 +398,10 @@ class _Planner:
         # review. A card answered into a due day on or after the exam is not answered again by the run: its
         # window (if it needs one) is counted there and then.
         days = self.days
-        state, last, due = list(self.state), list(self.last), list(self.due)
+        memory, due = list(self.memory), list(self.due)
         falling_due = [list(cards) for cards in self.falling_due]
         backlog = list(self.overdue)
-        answered = bytearray(len(state))
+        answered = bytearray(len(memory))
         windows: list[tuple[int, int]] = []
         starts = list(self.static_starts)
         room: list[int] = []
@@ -400,6 +410,7 @@ class _Planner:
         ids, new_order, next_new = self.ids, self.new_order, 0
         answers, answer_of = self._answers, self._answer
         first_state, first_interval = self.first_state, self.first_interval
+        stride = max(1, days)
         for day in range(days):
             review_room = max(0, per_day - (self.reviews_done_today if day == 0 else 0))
             today_due = falling_due[day]
@@ -413,14 +424,12 @@ class _Planner:
                 taken = backlog + today_due[:share] if backlog else today_due[:share]
                 backlog = today_due[share:]
             for rank in taken:
-                memory = state[rank]
-                assert memory is not None  # only a card seen falls due
-                key = (memory.stability, memory.difficulty, last[rank], day)
+                key = memory[rank] * stride + day
                 answer = answers.get(key)
                 if answer is None:
-                    answer = answers[key] = answer_of(memory, last[rank], day)
-                after, next_due, start = answer
-                state[rank], last[rank], due[rank] = after, day, next_due
+                    answer = answers[key] = answer_of(memory[rank], day)
+                memory[rank], next_due, start = answer
+                due[rank] = next_due
                 answered[rank] = 1
                 if next_due < days:
                     falling_due[next_due].append(rank)
@@ -434,8 +443,9 @@ class _Planner:
             today_new = new_order[next_new : next_new + quota]
             next_new += len(today_new)
             next_due = day + first_interval
+            first = self._number(first_state, day) if today_new else -1
             for rank in today_new:
-                state[rank], last[rank], due[rank] = first_state, day, next_due
+                memory[rank], due[rank] = first, next_due
                 answered[rank] = 1
             if next_due < days:
                 falling_due[next_due] += today_new
@@ -443,7 +453,7 @@ class _Planner:
                 starts[start] += len(today_new)
                 windows += [(start, rank) for rank in today_new]
             introduced.append(tuple(ids[rank] for rank in today_new))
-        return _Run(state, last, due, answered, windows, starts, backlog, room, reviewed, introduced)
+        return _Run(memory, due, answered, windows, starts, backlog, room, reviewed, introduced)
 
     def fits(self, per_day: int) -> tuple[bool, int]:
         """Whether every due review and every review brought forward finds room under ``per_day``, and the
@@ -469,14 +479,12 @@ class _Planner:
             day = assignment.get(card.id)
             if day is not None:
                 forward[day].append(rank)
-                state = run.state[rank]
-                assert state is not None  # only a card seen has a review to bring forward
-                after = model.after_good(state, day - run.last[rank])
+                state, last = self.memories[run.memory[rank]]
+                after = model.after_good(state, day - last)
                 recall[card.id] = model.recall(self.days - day, after)
             elif answered[rank]:
-                state = run.state[rank]
-                assert state is not None
-                recall[card.id] = model.recall(self.days - run.last[rank], state)
+                state, last = self.memories[run.memory[rank]]
+                recall[card.id] = model.recall(self.days - last, state)
             else:
                 recall[card.id] = self.stopped[card.id]
         late = 0

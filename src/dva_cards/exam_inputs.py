@@ -7,17 +7,17 @@ date under either scheduler, so an SM-2 collection is predicted the same way as 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from .exam import ExamCard
 from .fsrs import CardMemory
 from .identity import context_parts
 
 
-@dataclass(frozen=True)
-class PlannedCard:
-    """An active card (not suspended, not retired) as stored."""
+class PlannedCard(NamedTuple):
+    """An active card (not suspended, not retired) as stored. A named tuple: a collection reads tens of
+    thousands of them, and a tuple is made several times faster than a frozen dataclass."""
 
     id: str
     deck: str
@@ -34,17 +34,18 @@ def exam_cards(cards: Iterable[PlannedCard]) -> list[ExamCard]:
     A card without memory is never seen, even if it has a due date (a card introduced, then its answer undone,
     has none).
     """
-    ordered = sorted(cards, key=lambda card: (card.deck, card.source, card.line, card.id))
+    ordered = sorted(cards, key=_notes_order)
+    sections: dict[str, str] = {}  # a context's top-level section: contexts repeat from card to card
     out: list[ExamCard] = []
     for order, card in enumerate(ordered):
-        parts = context_parts(card.context)
-        out.append(
-            ExamCard(
-                id=card.id,
-                section=parts[0] if parts else "",
-                memory=card.memory,
-                due=card.due if card.memory is not None else None,
-                order=order,
-            )
-        )
+        section = sections.get(card.context)
+        if section is None:
+            parts = context_parts(card.context)
+            section = sections[card.context] = parts[0] if parts else ""
+        memory = card.memory
+        out.append(ExamCard(card.id, section, memory, card.due if memory is not None else None, order))
     return out
+
+
+def _notes_order(card: PlannedCard) -> tuple[str, str, int, str]:
+    return card.deck, card.source, card.line, card.id

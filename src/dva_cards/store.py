@@ -538,18 +538,23 @@ class Store:
             f"FROM card c JOIN deck d ON d.id = c.deck_id WHERE {ACTIVE.sql('c')}{in_deck}",
             (deck_id,) if deck_id is not None else (),
         )
-        return [
-            PlannedCard(
-                id=row[0],
-                deck=row[1],
-                context=row[2],
-                source=row[3],
-                line=row[4],
-                due=parse_date(row[5]),
-                memory=_memory(row[6], row[7], row[8]),
-            )  # fmt: skip
-            for row in rows
-        ]
+        # Tens of thousands of rows share a few hundred dates: each date text is read once.
+        dates: dict[str, date] = {}
+
+        def day(text: str) -> date:
+            found = dates.get(text)
+            if found is None:
+                found = dates[text] = read_date(text)
+            return found
+
+        cards: list[PlannedCard] = []
+        for card_id, deck, context, source, line, due, stability, difficulty, memory_day in rows:
+            memory = None
+            if stability is not None and difficulty is not None and memory_day is not None:
+                memory = CardMemory(MemoryState(float(stability), float(difficulty)), day(memory_day))
+            due_day = None if due is None else day(due)
+            cards.append(PlannedCard(card_id, deck, context, source, line, due_day, memory))
+        return cards
 
     def queue_cards(self, card_ids: Sequence[str], today: date) -> list[CardInfo]:
         """Those of `card_ids` that may be shown today (not retired, suspended or buried), for the queue."""
