@@ -323,6 +323,7 @@ class _Planner:
         # memory number * days + day -> `_answer`: cards in the same memory answered on the same day again
         self._answers: dict[int, tuple[int, int, int | None]] = {}
         self._starts: dict[tuple[float, float, int], int | None] = {}
+        self._after_good, self._interval, self._recall = model.after_good, model.interval, model.recall
         self.first_state = model.after_good(None, 0)
         self.first_interval = max(1, model.interval(self.first_state))
 
@@ -363,17 +364,20 @@ class _Planner:
     # -- the model, remembered ----------------------------------------------------------------------------
 
     def _window(self, state: MemoryState, last_review: int) -> int | None:
-        """The first day of the card's window if it needs a review brought forward (it reaches the exam below
-        the target), else None; the card's next normal review falls on or after the exam day."""
+        """`_window_of`, remembered: many cards share a memory (a day's new cards, cards never reviewed)."""
         key = (state.stability, state.difficulty, last_review)
         if key in self._starts:
             return self._starts[key]
-        start: int | None = None
+        start = self._starts[key] = self._window_of(state, last_review)
+        return start
+
+    def _window_of(self, state: MemoryState, last_review: int) -> int | None:
+        """The first day of the card's window if it needs a review brought forward (it reaches the exam below
+        the target), else None; the card's next normal review falls on or after the exam day."""
         first, last = max(0, last_review + 1), self.days - 1
         if first <= last and self.model.recall(self.days - last_review, state) < self.target:
-            start = _window_start(state, last_review, first, last, self.days, self.model, self.target)
-        self._starts[key] = start
-        return start
+            return _window_start(state, last_review, first, last, self.days, self.model, self.target)
+        return None
 
     def _number(self, state: MemoryState, last_review: int) -> int:
         key = (state.stability, state.difficulty, last_review)
@@ -385,11 +389,25 @@ class _Planner:
 
     def _answer(self, number: int, day: int) -> tuple[int, int, int | None]:
         """A Good answer on ``day`` from memory ``number``: the memory it leaves, the next due day and, if that
-        falls on or after the exam day, the start of the window the card then needs (None: it needs none)."""
+        falls on or after the exam day, the start of the window the card then needs (None: it needs none).
+
+        Called once for each card and day a run answers it on that no earlier run did: some 10,000 times a run
+        on a large backlog, hence the model's functions held in attributes rather than looked up each time.
+        """
         state, last_review = self.memories[number]
-        after = self.model.after_good(state, day - last_review)
-        due = day + max(1, self.model.interval(after))
-        return self._number(after, day), due, self._window(after, day) if due >= self.days else None
+        after = self._after_good(state, day - last_review)
+        interval = self._interval(after)
+        due = day + (interval if interval > 1 else 1)
+        days = self.days
+        if due < days:
+            return self._number(after, day), due, None
+        # Not answered again before the exam: its memory is never looked up, so it needs no shared number,
+        # and its window is its own (`_window_of`, with the card just answered).
+        self.memories.append((after, day))
+        start = None
+        if day + 1 < days and self._recall(days - day, after) < self.target:
+            start = _window_start(after, day, day + 1, days - 1, days, self.model, self.target)
+        return len(self.memories) - 1, due, start
 
     # -- step 1 -------------------------------------------------------------------------------------------
 

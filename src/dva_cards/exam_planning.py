@@ -7,6 +7,9 @@ stored FSRS memory says how well it is known.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -34,16 +37,31 @@ def stored_goal(store: Store) -> ExamGoal | None:
 def plan_for_day(store: Store, goal: ExamGoal, settings: Settings, today: date) -> PlannedExam:
     """The plan from ``today`` to the exam, counting what today's limits have already spent."""
     deck_id = store.require_deck(goal.deck) if goal.deck is not None else None
-    cards = store.exam_cards(deck_id)
-    new_seen, reviews_done = store.answers_today(today)
-    plan = plan_exam(
-        exam_cards(cards),
-        today,
-        goal.exam,
-        fsrs_model(settings.fsrs_parameters, settings.desired_retention, settings.maximum_interval),
-        DailyLimits(settings.new_per_day, settings.reviews_per_day),
-        goal.target,
-        new_seen_today=new_seen,
-        reviews_done_today=reviews_done,
-    )
+    with _collector_paused():
+        cards = store.exam_cards(deck_id)
+        new_seen, reviews_done = store.answers_today(today)
+        plan = plan_exam(
+            exam_cards(cards),
+            today,
+            goal.exam,
+            fsrs_model(settings.fsrs_parameters, settings.desired_retention, settings.maximum_interval),
+            DailyLimits(settings.new_per_day, settings.reviews_per_day),
+            goal.target,
+            new_seen_today=new_seen,
+            reviews_done_today=reviews_done,
+        )
     return PlannedExam(goal, plan)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Reading and planning allocate a few small objects per card and per simulated review, and make no
+    reference cycles: with Python's cycle collector paused they are still freed as they go, but the tens of
+    thousands of live ones are not traversed again and again (a third of the plan's time at 50,000 cards)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
