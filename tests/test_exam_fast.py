@@ -153,3 +153,15 @@ def test_the_planners_fsrs_model_gives_exactly_fsrs_own_numbers(
     assert model.after_good(state, elapsed) == fsrs.next_state(state, fsrs.Rating.GOOD, elapsed, parameters)
     assert model.after_good(None, 0) == fsrs.next_state(None, fsrs.Rating.GOOD, 0, parameters)
     assert model.interval(state) == fsrs.next_interval(stability, retention, maximum, parameters)
+
+
+@settings(max_examples=60, deadline=None)
+@given(collections(most=120), st.integers(min_value=-2, max_value=40), limits, st.integers(0, 30))
+def test_a_plan_without_the_report_has_the_same_days(
+    cards: list[ExamCard], horizon: int, day_limits: DailyLimits, reviews_done: int
+) -> None:
+    exam = TODAY + timedelta(days=horizon)
+    full = plan_exam(cards, TODAY, exam, FSRS, day_limits, 0.9, 2, reviews_done)
+    days_only = plan_exam(cards, TODAY, exam, FSRS, day_limits, 0.9, 2, reviews_done, report=False)
+    assert days_only.days == full.days and days_only.active == full.active
+    assert days_only.readiness is None

@@ -157,3 +157,25 @@ def test_asking_for_more_new_cards_takes_the_next_ones_of_the_plan(store: Store)
     output = session(store, [" ", "4"] * 5 + ["q"], Clock(), settings, new_limit=5)
     assert "exam in 30 days · 5 new" in output
     assert shown_fronts(output) == FRONTS[:5]
+
+
+def test_a_session_plans_once_when_it_starts_and_only_the_days(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The plan is made when the session starts; answering cards does not make it again, and the session does
+    # not pay for the readiness report's workload search.
+    from dva_cards import exam, exam_planning
+
+    calls: list[bool] = []
+    real = exam.plan_exam
+
+    def counting(*args: object, **kwargs: object) -> exam.ExamPlan:
+        calls.append(bool(kwargs.get("report", True)))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(exam_planning, "plan_exam", counting)
+    set_exam(store, ExamGoal(TODAY + timedelta(days=30)))
+    output = session(store, [" ", "4"] * 4 + ["q"], Clock())
+    assert "exam in 30 days" in output
+    assert len(review_rows(store.connection)) == 4
+    assert calls == [False]

@@ -183,7 +183,7 @@ class Readiness:
 class ExamPlan:
     active: bool  # False once the exam date is past: normal scheduling
     days: tuple[DayPlan, ...]  # today first, up to the day before the exam
-    readiness: Readiness | None  # None when not active
+    readiness: Readiness | None  # None when not active, or when only the days were planned
 
     def for_day(self, day: date) -> DayPlan | None:
         for plan in self.days:
@@ -205,10 +205,14 @@ def plan_exam(
     target: float = DEFAULT_TARGET,
     new_seen_today: int = 0,
     reviews_done_today: int = 0,
+    *,
+    report: bool = True,
 ) -> ExamPlan:
     """The plan from ``today`` to the exam and the readiness it leads to (see the module's description).
 
-    ``new_seen_today`` and ``reviews_done_today`` are what today's limits have already spent.
+    ``new_seen_today`` and ``reviews_done_today`` are what today's limits have already spent. Without
+    ``report`` only the days are planned (the same days): what a session follows, without the readiness
+    report, whose workload figure alone costs several more runs of step 1 when the limits bind.
     """
     if not 0.0 < target < 1.0:
         raise ValueError(f"the target recall must be between 0 and 1, not {target!r}")
@@ -232,6 +236,8 @@ def plan_exam(
         reviews_done_today,
     )
     outcome = planner.plan(limits.reviews_per_day)
+    if not report:
+        return ExamPlan(active=True, days=outcome.days, readiness=None)
     workload = Workload(
         new_per_day=_new_needed(deck, today, cutoff, new_seen_today),
         reviews_per_day=planner.reviews_needed(outcome),

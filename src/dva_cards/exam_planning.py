@@ -34,8 +34,11 @@ def stored_goal(store: Store) -> ExamGoal | None:
     return from_settings(store.settings())
 
 
-def plan_for_day(store: Store, goal: ExamGoal, settings: Settings, today: date) -> PlannedExam:
-    """The plan from ``today`` to the exam, counting what today's limits have already spent."""
+def plan_for_day(
+    store: Store, goal: ExamGoal, settings: Settings, today: date, *, report: bool = True
+) -> PlannedExam:
+    """The plan from ``today`` to the exam, counting what today's limits have already spent; without
+    ``report``, only its days (what a session follows: see `exam.plan_exam`)."""
     deck_id = store.require_deck(goal.deck) if goal.deck is not None else None
     with _collector_paused():
         cards = store.exam_cards(deck_id)
@@ -49,6 +52,7 @@ def plan_for_day(store: Store, goal: ExamGoal, settings: Settings, today: date) 
             goal.target,
             new_seen_today=new_seen,
             reviews_done_today=reviews_done,
+            report=report,
         )
     return PlannedExam(goal, plan)
 

@@ -268,7 +268,7 @@ class _Session:
         from .exam_planning import plan_for_day
 
         self.exam_label = header_label(goal, today)
-        plan = plan_for_day(self.store, goal, self.settings, today).plan
+        plan = plan_for_day(self.store, goal, self.settings, today, report=False).plan  # once per session
         day = plan.for_day(today)
         if day is None:  # the exam is today: nothing left to plan
             return queue
