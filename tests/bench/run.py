@@ -35,7 +35,8 @@ Figures and their floors (ratio = value / floor; the target is the highest accep
 * switching scheduler on that collection (`config set scheduler fsrs`, then `sm2`), each replaying the log of
   500,000 reviews: at most 2 s as a whole command (an absolute target; the bare Typer app is shown as floor).
 * `dva-cards exam show` (and `--json`, and `stats`, which then adds the readiness section) on a copy of that
-  collection with an exam set 60 days ahead: at most 2x the floor of the stats figures.
+  collection with an exam set 60 days ahead: at most 2x the floor of the stats figures; beside them, for
+  reference, the start of a `review` session (stdin at its end) with that exam set and without it.
 
 * `anki` (tests/bench/anki_side.py): dva-cards against Anki itself on the same cards, the floor being Anki's
   figure: import, re-import, an edited re-import, first card at 100,000 cards, per answer, stats and
@@ -494,10 +495,14 @@ class Bench:
 
     def exam(self, size: Size, runs: int, *, fresh: bool) -> list[Row]:
         """`exam show` (and `stats`, which then adds the readiness section) on the stats collection with an
-        exam set in 60 days, against the floor of the stats figures: the plan is made afresh by each."""
+        exam set in 60 days, against the floor of the stats figures: the plan is made afresh by each. Also
+        the start of a review session (stdin at its end: the session plans, shows the first card, and ends
+        without an answer) with that exam set, and on a copy without it."""
         cards, reviews = size.stats
         db = self.scratch / "exam.db"
+        plain = self.scratch / "no-exam.db"
         shutil.copyfile(self._collection("stats", cards, reviews, fresh=fresh), db)
+        shutil.copyfile(db, plain)
         exam_day = (self.today + timedelta(days=EXAM_IN_DAYS)).isoformat()
         self._run([*self.command, "--db", str(db), "exam", "set", exam_day])
         commands = {
@@ -508,6 +513,8 @@ class Bench:
             "exam show": [*self.command, "--db", str(db), "exam", "show"],
             "exam show --json": [*self.command, "--db", str(db), "exam", "show", "--json"],
             "stats": [*self.command, "--db", str(db), "stats"],
+            "review start": [*self.command, "--db", str(db), "review"],
+            "review start, no exam": [*self.command, "--db", str(plain), "review"],
         }  # fmt: skip
         for command in commands.values():
             self._run(command)  # warm-up
@@ -524,6 +531,19 @@ class Bench:
             Row("dva-cards exam show --json", samples.median("exam show --json"), base, "s", 2.0),
             Row("dva-cards stats with an exam set", samples.median("stats"), base, "s", 2.0),
             Row("(reference) CPU time of exam show", samples.median("exam show cpu"), None, "s"),
+            Row("(reference) CPU time of stats with an exam set", samples.median("stats cpu"), None, "s"),
+            Row(
+                "(reference) review: session start with an exam set",
+                samples.median("review start"),
+                base,
+                "s",
+            ),
+            Row(
+                "(reference) review: session start, no exam",
+                samples.median("review start, no exam"),
+                base,
+                "s",
+            ),
         ]
 
     def switch(self, size: Size, runs: int, *, fresh: bool) -> list[Row]:
