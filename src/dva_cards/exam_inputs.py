@@ -28,13 +28,14 @@ class PlannedCard(NamedTuple):
     memory: CardMemory | None  # None: never answered
 
 
-def exam_cards(cards: Iterable[PlannedCard]) -> list[ExamCard]:
+def exam_cards(cards: Iterable[PlannedCard], *, in_notes_order: bool = False) -> list[ExamCard]:
     """The planner's cards, in the order of the notes (deck, file, line), each with its top-level section.
 
     A card without memory is never seen, even if it has a due date (a card introduced, then its answer undone,
-    has none).
+    has none). ``in_notes_order``: the cards already come in that order (as `Store.exam_cards` gives them),
+    so the sort is skipped.
     """
-    ordered = sorted(cards, key=_notes_order)
+    ordered = cards if in_notes_order else sorted(cards, key=_notes_order)
     sections: dict[str, str] = {}  # a context's top-level section: contexts repeat from card to card
     out: list[ExamCard] = []
     for order, card in enumerate(ordered):

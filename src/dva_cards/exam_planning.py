@@ -44,7 +44,7 @@ def plan_for_day(
         cards = store.exam_cards(deck_id)
         new_seen, reviews_done = store.answers_today(today)
         plan = plan_exam(
-            exam_cards(cards),
+            exam_cards(cards, in_notes_order=True),
             today,
             goal.exam,
             fsrs_model(settings.fsrs_parameters, settings.desired_retention, settings.maximum_interval),

@@ -62,6 +62,20 @@ class Card(SQLModel, table=True):
             "memory_day",
             sqlite_where=text("stability IS NOT NULL AND retired_at IS NULL AND suspended = 0"),
         ),
+        # Exam planning: every active card's place in the notes and its memory, in notes order.
+        Index(
+            "ix_card_exam",
+            "deck_id",
+            "source",
+            "line",
+            "id",
+            "context",
+            "due",
+            "stability",
+            "difficulty",
+            "memory_day",
+            sqlite_where=text("retired_at IS NULL AND suspended = 0"),
+        ),
     )
 
     id: str = Field(primary_key=True, max_length=16)  # digest of deck, context, term, occurrence

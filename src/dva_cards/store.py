@@ -529,15 +529,22 @@ class Store:
 
     def exam_cards(self, deck_id: int | None = None) -> list[PlannedCard]:
         """The active cards (not retired, not suspended) of a deck or of all decks, with their FSRS memory:
-        what the exam planner plans."""
+        what the exam planner plans. In the order of the notes (deck name, file, line, id): each deck's cards
+        come in that order from the covering ix_card_exam, one deck after another."""
         from .exam_inputs import PlannedCard  # the planner's record: only exam commands load it
 
-        in_deck = " AND c.deck_id = ?" if deck_id is not None else ""
-        rows = self.connection.execute(
-            "SELECT c.id, d.name, c.context, c.source, c.line, c.due, c.stability, c.difficulty, c.memory_day "
-            f"FROM card c JOIN deck d ON d.id = c.deck_id WHERE {ACTIVE.sql('c')}{in_deck}",
+        decks = self.connection.execute(
+            "SELECT id, name FROM deck" + (" WHERE id = ?" if deck_id is not None else ""),
             (deck_id,) if deck_id is not None else (),
-        )
+        ).fetchall()
+        rows: list[tuple[Any, ...]] = []
+        for deck, name in sorted(decks, key=lambda row: row[1]):
+            rows += self.connection.execute(
+                "SELECT ?, source, line, id, context, due, stability, difficulty, memory_day "
+                f"FROM card c INDEXED BY ix_card_exam WHERE {ACTIVE.sql('c')} AND c.deck_id = ? "
+                "ORDER BY source, line, id",
+                (name, deck),
+            ).fetchall()
         # Tens of thousands of rows share a few hundred dates: each date text is read once.
         dates: dict[str, date] = {}
 
@@ -548,7 +555,7 @@ class Store:
             return found
 
         cards: list[PlannedCard] = []
-        for card_id, deck, context, source, line, due, stability, difficulty, memory_day in rows:
+        for deck, source, line, card_id, context, due, stability, difficulty, memory_day in rows:
             memory = None
             if stability is not None and difficulty is not None and memory_day is not None:
                 memory = CardMemory(MemoryState(float(stability), float(difficulty)), day(memory_day))
