@@ -46,6 +46,10 @@ class MemoryModel:
     ``recall(days, state)`` is the probability of recall ``days`` after the last review; ``after_good(state,
     days)`` is the memory after a Good answer ``days`` after the previous one (``state`` None: a new card);
     ``interval(state)`` is the days normal scheduling waits before the next review.
+
+    The planner relies on a later Good answer (a day or more after the previous one) being worth no less: the
+    later the answer, the later its next review and the higher the recall it carries to a given day. FSRS
+    gives it (stability grows as recall falls before the answer); a model without it gets a different plan.
     """
 
     recall: Callable[[int, MemoryState], float]
@@ -325,6 +329,10 @@ class _Planner:
         self.ids = [card.id for card in deck]
         # A memory and the day of the answer that left it, numbered: the hot loop handles ints only.
         self.memories: list[tuple[MemoryState, int]] = []
+        # For each memory, the earliest day found on which a Good answer from it puts the card's next review on
+        # or after the exam day, ready for it (no window): on any later day so too (`MemoryModel`), so runs
+        # that only ask whether the limits fit skip the model there. `days`: no such day found yet.
+        self._settled: list[int] = []
         self._numbers: dict[tuple[float, float, int], int] = {}
         # memory number * days + day -> `_answer`: cards in the same memory answered on the same day again
         self._answers: dict[int, tuple[int, int, int | None]] = {}
@@ -389,9 +397,13 @@ class _Planner:
         key = (state.stability, state.difficulty, last_review)
         number = self._numbers.get(key)
         if number is None:
-            number = self._numbers[key] = len(self.memories)
-            self.memories.append((state, last_review))
+            number = self._numbers[key] = self._remember(state, last_review)
         return number
+
+    def _remember(self, state: MemoryState, last_review: int) -> int:
+        self.memories.append((state, last_review))
+        self._settled.append(self.days)
+        return len(self.memories) - 1
 
     def _answer(self, number: int, day: int) -> tuple[int, int, int | None]:
         """A Good answer on ``day`` from memory ``number``: the memory it leaves, the next due day and, if that
@@ -409,15 +421,19 @@ class _Planner:
             return self._number(after, day), due, None
         # Not answered again before the exam: its memory is never looked up, so it needs no shared number,
         # and its window is its own (`_window_of`, with the card just answered).
-        self.memories.append((after, day))
         start = None
         if day + 1 < days and self._recall(days - day, after) < self.target:
             start = _window_start(after, day, day + 1, days - 1, days, self.model, self.target)
-        return len(self.memories) - 1, due, start
+        elif last_review < day < self._settled[number]:  # not on the day of its last answer: see MemoryModel
+            self._settled[number] = day
+        return self._remember(after, day), due, start
 
     # -- step 1 -------------------------------------------------------------------------------------------
 
-    def _run(self, per_day: int) -> _Run:
+    def _run(self, per_day: int, *, settled: bool = False) -> _Run:
+        """Step 1 under ``per_day``. With ``settled``, a card answered on or after its memory's settled day is
+        only counted as answered (its next review after the exam, no window), its memory left as it was: what
+        `fits` needs, not what the plan needs."""
         # The hot loop of the planner (tens of thousands of reviews, several runs): locals, one dict lookup a
         # review. A card answered into a due day on or after the exam is not answered again by the run: its
         # window (if it needs one) is counted there and then.
@@ -435,6 +451,7 @@ class _Planner:
         answers, answer_of = self._answers, self._answer
         first_state, first_interval = self.first_state, self.first_interval
         stride = max(1, days)
+        settled_on = self._settled  # grows as the run makes memories: read, never copied
         for day in range(days):
             review_room = max(0, per_day - (self.reviews_done_today if day == 0 else 0))
             today_due = falling_due[day]
@@ -448,10 +465,15 @@ class _Planner:
                 taken = backlog + today_due[:share] if backlog else today_due[:share]
                 backlog = today_due[share:]
             for rank in taken:
-                key = memory[rank] * stride + day
+                number = memory[rank]
+                if settled and day >= settled_on[number]:
+                    due[rank] = days
+                    answered[rank] = 1
+                    continue
+                key = number * stride + day
                 answer = answers.get(key)
                 if answer is None:
-                    answer = answers[key] = answer_of(memory[rank], day)
+                    answer = answers[key] = answer_of(number, day)
                 memory[rank], next_due, start = answer
                 due[rank] = next_due
                 answered[rank] = 1
@@ -482,7 +504,7 @@ class _Planner:
     def fits(self, per_day: int) -> tuple[bool, int]:
         """Whether every due review and every review brought forward finds room under ``per_day``, and the
         least limit the reviews of that run would fit under (`_guess`)."""
-        run = self._run(per_day)
+        run = self._run(per_day, settled=True)
         return not run.backlog and _room_for_all(run.starts, run.room), self._guess(run, run.starts)
 
     def plan(self, per_day: int) -> _Outcome:

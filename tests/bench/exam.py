@@ -5,6 +5,7 @@
     python -m tests.bench.exam --size tiny        # CI smoke run: part of the deck, short horizons, one learner
     python -m tests.bench.exam --planner          # the pure planner's time on random collections of 50,000 cards
     python -m tests.bench.exam --planner --db C   # ... and on collection C (e.g. the one tests.bench.generate makes)
+    python -m tests.bench.exam --planner --reference  # ... beside the straightforward planner the tests keep
 
 The learner's memory follows FSRS-6 with the given parameters (fitted on ``--log`` by the in-repo optimizer,
 else the defaults). Each learner day they study the session: due reviews (most overdue first, up to
@@ -120,9 +121,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--db", type=Path, help="also time the planner on this collection's cards (--planner)"
     )
     parser.add_argument("--runs", type=int, default=3, help="runs of each planner timing (median shown)")
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="also time tests/exam_reference.py's planner once on each, and check it makes the same plan",
+    )
     args = parser.parse_args(argv)
     if args.planner:
-        return time_planner(args.cards, tuple(args.horizons or (30, 60, 90)), args.db, max(1, args.runs))
+        horizons = tuple(args.horizons or (30, 60, 90))
+        return time_planner(args.cards, horizons, args.db, max(1, args.runs), args.reference)
     size = SIZES[args.size]
     horizons = tuple(args.horizons) if args.horizons else size.horizons
 
@@ -181,7 +188,9 @@ PLANNER_TARGET = 0.3  # seconds of CPU for one plan of 50,000 cards
 SECTIONS = ("EC2", "S3", "IAM", "VPC", "Lambda", "DynamoDB", "SQS", "SNS", "Kinesis", "RDS")
 
 
-def time_planner(cards: int, horizons: Sequence[int], db: Path | None, runs: int) -> int:
+def time_planner(
+    cards: int, horizons: Sequence[int], db: Path | None, runs: int, reference: bool = False
+) -> int:
     """`plan_exam` alone (no database, no terminal), CPU and wall seconds, median of ``runs``, default limits.
 
     Random collections: a share of the cards never seen, the others with a stability of 0.5-400 days, last
@@ -198,8 +207,11 @@ def time_planner(cards: int, horizons: Sequence[int], db: Path | None, runs: int
         decks.append((f"collection {db.name}", *collection_cards(db)))
     print(f"pure planner, median of {runs} runs, limits {LIMITS.new_per_day} new / {LIMITS.reviews_per_day} "
           f"reviews a day, target {PLANNER_TARGET} s CPU for 50,000 cards")  # fmt: skip
-    print("| cards | exam in | plan CPU | plan wall | floor CPU | ratio | reviews a day needed | result |")
-    print("|---|---|---|---|---|---|---|---|")
+    extra = " reference CPU | same plan |" if reference else ""
+    print(
+        f"| cards | exam in | plan CPU | plan wall | floor CPU | ratio | reviews a day needed | result |{extra}"
+    )
+    print("|---|---|---|---|---|---|---|---|" + ("---|---|" if reference else ""))
     for label, deck, day in decks:
         for horizon in horizons:
             exam = day + timedelta(days=horizon)
@@ -220,9 +232,17 @@ def time_planner(cards: int, horizons: Sequence[int], db: Path | None, runs: int
                 floor.append(time.process_time() - started)
             plan_cpu, floor_cpu = statistics.median(cpu), statistics.median(floor)
             verdict = "-" if len(deck) < 50_000 else "pass" if plan_cpu <= PLANNER_TARGET else "MISS"
+            compared = ""
+            if reference:
+                from tests.exam_reference import reference_plan
+
+                started = time.process_time()
+                same = reference_plan(deck, day, exam, model, LIMITS, TARGET) == plan
+                compared = f" {time.process_time() - started:.3f} s | {'yes' if same else 'NO'} |"
             print(
                 f"| {label}: {len(deck):,} | {horizon} days | {plan_cpu:.3f} s | {statistics.median(wall):.3f} s | "
                 f"{floor_cpu:.3f} s | {plan_cpu / floor_cpu if floor_cpu else 0:.1f} | {needed} | {verdict} |"
+                f"{compared}"
             )
     return 0
 
