@@ -501,6 +501,20 @@ class _Planner:
             introduced.append(tuple(ids[rank] for rank in today_new))
         return _Run(memory, due, answered, windows, starts, backlog, room, reviewed, introduced)
 
+    def _settle_early(self) -> None:
+        """Answer each card due before the exam on the first day it can be taken (its due day, or today):
+        where that settles its memory, every run of the search skips the model for it, however late its
+        limit lets it be taken. Runs with more room than the plan's take cards earlier than it did, and would
+        otherwise each meet those cards afresh."""
+        stride, answers, settled_on = max(1, self.days), self._answers, self._settled
+        for ranks in (self.overdue, *self.falling_due):
+            for rank in ranks:
+                number, day = self.memory[rank], max(0, self.due[rank])
+                if day < settled_on[number] and day > self.memories[number][1]:
+                    key = number * stride + day
+                    if key not in answers:
+                        answers[key] = self._answer(number, day)
+
     def fits(self, per_day: int) -> tuple[bool, int]:
         """Whether every due review and every review brought forward finds room under ``per_day``, and the
         least limit the reviews of that run would fit under (`_guess`)."""
@@ -592,6 +606,7 @@ class _Planner:
         # brought forward).
         low = self.limits.reviews_per_day + 1  # the limit itself does not fit
         high = max(low, 2 * len(self.deck) + self.reviews_done_today)
+        self._settle_early()
         trial, step, trials = outcome.guess, 1, 0
         followed: tuple[int, int] | None = None  # the last trial whose guess was followed, and that guess
         while low < high:
