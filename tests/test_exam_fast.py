@@ -165,3 +165,27 @@ def test_a_plan_without_the_report_has_the_same_days(
     days_only = plan_exam(cards, TODAY, exam, FSRS, day_limits, 0.9, 2, reviews_done, report=False)
     assert days_only.days == full.days and days_only.active == full.active
     assert days_only.readiness is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    collections(most=150),
+    parameter_sets,
+    st.floats(min_value=0.7, max_value=0.99),
+    st.integers(min_value=1, max_value=60),
+    limits,
+    st.sampled_from([0.7, 0.9, 0.99]),
+    st.integers(min_value=0, max_value=30),
+)
+def test_the_same_plan_under_any_fsrs_parameters_and_retention(
+    cards: list[ExamCard],
+    parameters: fsrs.Parameters,
+    retention: float,
+    horizon: int,
+    day_limits: DailyLimits,
+    target: float,
+    reviews_done: int,
+) -> None:
+    # The fast planner skips the model where a later answer is known to be worth no less: true of FSRS
+    # whatever its parameters, which this checks against the reference.
+    same_plan(cards, fsrs_model(parameters, retention), horizon, day_limits, target, 1, reviews_done)
