@@ -30,6 +30,8 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from operator import itemgetter
+from typing import Any
 
 from dva_cards import fsrs
 from dva_cards.fsrs import CardMemory, MemoryState, Parameters
@@ -223,8 +225,9 @@ def plan_exam(
     if exam < today:
         return ExamPlan(active=False, days=(), readiness=None)
     deck = sorted(cards, key=lambda card: (card.order, card.id))
-    stopped = {card.id: _exam_recall(card.memory, exam, model) for card in deck}
-    weakness = _section_rank(deck, stopped)
+    stopped = _exam_recalls(deck, exam, model)
+    groups = _section_groups(deck)
+    weakness = _section_rank(groups, stopped)
     cutoff = _cutoff(today, exam, model)
     planner = _Planner(
         deck,
@@ -248,7 +251,7 @@ def plan_exam(
         new_limit=limits.new_per_day,
         reviews_limit=limits.reviews_per_day,
     )
-    readiness = _readiness(deck, today, exam, target, cutoff, stopped, outcome, workload)
+    readiness = _readiness(deck, groups, today, exam, target, cutoff, stopped, outcome, workload)
     return ExamPlan(active=True, days=outcome.days, readiness=readiness)
 
 
@@ -272,7 +275,7 @@ def plan_exam(
 @dataclass
 class _Outcome:
     days: tuple[DayPlan, ...]
-    recall: dict[str, float]  # predicted exam-day recall if the plan is followed (0 for unseen)
+    recall: list[float]  # each card's predicted exam-day recall if the plan is followed (0 for unseen)
     late: int  # new cards introduced after the cut-off
     unplaced: int  # cards needing a review before the exam that found no room under the limits
     backlog: int  # due reviews still not done on the exam day for lack of room
@@ -311,7 +314,7 @@ class _Planner:
         target: float,
         cutoff: date | None,
         weakness: dict[str, int],
-        stopped: dict[str, float],
+        stopped: list[float],  # each card's exam-day recall if the learner stopped today
         new_seen_today: int,
         reviews_done_today: int,
     ) -> None:
@@ -533,7 +536,7 @@ class _Planner:
 
         model = self.model
         forward: list[list[int]] = [[] for _ in range(self.days)]
-        recall: dict[str, float] = {}
+        recall = list(self.stopped)
         answered = run.answered
         for rank, card in enumerate(deck):
             day = assignment.get(card.id)
@@ -541,12 +544,10 @@ class _Planner:
                 forward[day].append(rank)
                 state, last = self.memories[run.memory[rank]]
                 after = model.after_good(state, day - last)
-                recall[card.id] = model.recall(self.days - day, after)
+                recall[rank] = model.recall(self.days - day, after)
             elif answered[rank]:
                 state, last = self.memories[run.memory[rank]]
-                recall[card.id] = model.recall(self.days - last, state)
-            else:
-                recall[card.id] = self.stopped[card.id]
+                recall[rank] = model.recall(self.days - last, state)
         late = 0
         for day, new in enumerate(run.introduced):
             if self.cutoff is None or day > self.cutoff:
@@ -726,10 +727,21 @@ def _place(
 # --- rules used above ---------------------------------------------------------------------------------------
 
 
-def _exam_recall(memory: CardMemory | None, exam: date, model: MemoryModel) -> float:
-    if memory is None:
-        return 0.0
-    return model.recall(max(0, (exam - memory.last_review).days), memory.state)
+def _exam_recalls(deck: Sequence[ExamCard], exam: date, model: MemoryModel) -> list[float]:
+    """Each card's recall on the exam day if the learner stopped today (0 for a card never seen)."""
+    recall = model.recall
+    elapsed: dict[date, int] = {}  # days from a last review to the exam: a few hundred distinct dates
+    out: list[float] = []
+    for card in deck:
+        memory = card.memory
+        if memory is None:
+            out.append(0.0)
+            continue
+        days = elapsed.get(memory.last_review)
+        if days is None:
+            days = elapsed[memory.last_review] = max(0, (exam - memory.last_review).days)
+        out.append(recall(days, memory.state))
+    return out
 
 
 def _cutoff(today: date, exam: date, model: MemoryModel) -> date | None:
@@ -746,18 +758,33 @@ def _room_until(study_days: Sequence[date], cutoff: date | None, per_day: int, u
     return max(0, days * per_day - used_today)
 
 
-def _section_rank(deck: Sequence[ExamCard], recall: dict[str, float]) -> dict[str, int]:
+def _section_groups(deck: Sequence[ExamCard]) -> dict[str, list[int]]:
+    """Each top-level section's cards (their positions in ``deck``), sections in order of first appearance."""
+    groups: dict[str, list[int]] = {}
+    for position, card in enumerate(deck):
+        groups.setdefault(card.section, []).append(position)
+    return groups
+
+
+def _section_rank(groups: dict[str, list[int]], recall: Sequence[float]) -> dict[str, int]:
     """Sections ranked weakest first (0) by mean exam-day recall if the learner stopped today."""
-    means = _section_means(deck, recall)
+    means = _section_means(groups, recall)
     ranked = sorted(means, key=lambda section: (means[section], section))
     return {section: rank for rank, section in enumerate(ranked)}
 
 
-def _section_means(deck: Sequence[ExamCard], recall: dict[str, float]) -> dict[str, float]:
-    totals: dict[str, list[float]] = {}
-    for card in deck:
-        totals.setdefault(card.section, []).append(recall[card.id])
-    return {section: math.fsum(values) / len(values) for section, values in totals.items()}
+def _section_means(groups: dict[str, list[int]], recall: Sequence[float]) -> dict[str, float]:
+    return {
+        section: math.fsum(_pick(recall, positions)) / len(positions) for section, positions in groups.items()
+    }
+
+
+def _pick(values: Sequence[Any], positions: list[int]) -> Sequence[Any]:
+    """``values`` at ``positions``, picked in C (itemgetter) rather than one Python step at a time."""
+    if len(positions) == 1:
+        return (values[positions[0]],)
+    picked: Sequence[Any] = itemgetter(*positions)(values)
+    return picked
 
 
 def _new_needed(deck: Sequence[ExamCard], today: date, cutoff: date | None, new_seen_today: int) -> int:
@@ -773,39 +800,34 @@ def _new_needed(deck: Sequence[ExamCard], today: date, cutoff: date | None, new_
 
 def _readiness(
     deck: Sequence[ExamCard],
+    groups: dict[str, list[int]],
     today: date,
     exam: date,
     target: float,
     cutoff: date | None,
-    stopped: dict[str, float],
+    stopped: list[float],
     outcome: _Outcome,
     workload: Workload,
 ) -> Readiness:
     followed = outcome.recall
     seen_by_exam = {card.id for card in deck if card.memory is not None}
     seen_by_exam.update(card_id for plan in outcome.days for card_id in plan.new)
-    followed_means = _section_means(deck, followed)
-    stopped_means = _section_means(deck, stopped)
-    counts = {section: [0, 0, 0] for section in followed_means}  # cards, unseen, below target: one pass
-    for card in deck:
-        count = counts[card.section]
-        count[0] += 1
-        count[1] += card.memory is None
-        count[2] += followed[card.id] < target
+    followed_means = _section_means(groups, followed)
+    stopped_means = _section_means(groups, stopped)
+    never_seen = [card.memory is None for card in deck]
+    below = [value < target for value in followed]
     sections = [
         SectionReadiness(
             section=section,
-            cards=cards,
-            unseen=unseen,
+            cards=len(positions),
+            unseen=sum(_pick(never_seen, positions)),
             recall_if_followed=followed_means[section],
             recall_if_stopped=stopped_means[section],
-            below_target=below,
+            below_target=sum(_pick(below, positions)),
         )
-        for section, (cards, unseen, below) in counts.items()
+        for section, positions in groups.items()
     ]
     sections.sort(key=lambda entry: (entry.recall_if_followed, entry.section))
-    unseen_at_exam = len(deck) - len(seen_by_exam)
-    below_followed = sum(1 for card in deck if followed[card.id] < target)
     readiness = Readiness(
         today=today,
         exam=exam,
@@ -813,13 +835,13 @@ def _readiness(
         days_left=(exam - today).days,
         cutoff=cutoff,
         cards=len(deck),
-        unseen=sum(1 for card in deck if card.memory is None),
-        unseen_at_exam=unseen_at_exam,
+        unseen=sum(never_seen),
+        unseen_at_exam=len(deck) - len(seen_by_exam),
         late=outcome.late,
-        recall_if_followed=_mean(followed.values()),
-        recall_if_stopped=_mean(stopped.values()),
-        below_target_if_followed=below_followed,
-        below_target_if_stopped=sum(1 for value in stopped.values() if value < target),
+        recall_if_followed=_mean(followed),
+        recall_if_stopped=_mean(stopped),
+        below_target_if_followed=sum(below),
+        below_target_if_stopped=sum(1 for value in stopped if value < target),
         sections=tuple(sections),
         workload=workload,
         verdict="",
