@@ -363,13 +363,14 @@ class _Planner:
                 continue
             last = memory.last_review.toordinal() - origin
             due = (card.due if card.due is not None else memory.last_review).toordinal() - origin
-            self.memory[rank], self.due[rank] = self._number(memory.state, last), due
+            # Stored memories are rarely shared: each is numbered as it comes, without looking for a twin.
+            self.memory[rank], self.due[rank] = self._remember(memory.state, last), due
             if due < 0:
                 overdue.append((due, rank))
             elif due < self.days:
                 self.falling_due[due].append(rank)
             else:  # never reviewed by step 1: its window is the same under every limit
-                start = self._window(memory.state, last)
+                start = self._window_of(memory.state, last)
                 if start is not None:
                     self.static_windows.append((start, card))
         overdue.sort()
