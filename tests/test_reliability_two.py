@@ -344,7 +344,7 @@ def test_migration_0005_escapes_old_contexts_and_keeps_every_id(db_path: Path, t
     # What the revisions after 0005 add goes too, so the collection is what 0004 left.
     connection.executescript(
         "DROP TRIGGER review_deck; DROP INDEX ix_review_deck_day; ALTER TABLE review DROP COLUMN deck_id;"
-        " DROP TABLE source_section;"
+        " DROP TABLE source_section; DROP INDEX ix_card_exam;"
     )
     connection.commit()
     old = {row[0]: row for row in connection.execute("SELECT id, context, front, back, reps FROM card")}
