@@ -62,7 +62,8 @@ class Card(SQLModel, table=True):
             "memory_day",
             sqlite_where=text("stability IS NOT NULL AND retired_at IS NULL AND suspended = 0"),
         ),
-        # Exam planning: every active card's place in the notes and its memory, in notes order.
+        # Exam planning: every active card's place in the notes and its memory, in notes order; only its query
+        # says `line IS NOT NULL` (true of every card), so no other query picks this index.
         Index(
             "ix_card_exam",
             "deck_id",
@@ -74,7 +75,7 @@ class Card(SQLModel, table=True):
             "stability",
             "difficulty",
             "memory_day",
-            sqlite_where=text("retired_at IS NULL AND suspended = 0"),
+            sqlite_where=text("retired_at IS NULL AND suspended = 0 AND line IS NOT NULL"),
         ),
     )
 

@@ -25,7 +25,7 @@ STATEMENTS = (
     "CREATE INDEX ix_card_context ON card (id, context, deck_id)",
     "CREATE INDEX ix_card_memory ON card (deck_id, context, stability, memory_day) WHERE stability IS NOT NULL AND retired_at IS NULL AND suspended = 0",
     "CREATE INDEX ix_review_deck_day ON review (deck_id, day, kind)",
-    "CREATE INDEX ix_card_exam ON card (deck_id, source, line, id, context, due, stability, difficulty, memory_day) WHERE retired_at IS NULL AND suspended = 0",
+    "CREATE INDEX ix_card_exam ON card (deck_id, source, line, id, context, due, stability, difficulty, memory_day) WHERE retired_at IS NULL AND suspended = 0 AND line IS NOT NULL",
     "CREATE TRIGGER review_deck AFTER INSERT ON review WHEN NEW.deck_id IS NULL BEGIN UPDATE review SET deck_id = (SELECT deck_id FROM card WHERE id = NEW.card_id) WHERE id = NEW.id; END",
     "CREATE TABLE source_section (\n\tdeck_id INTEGER NOT NULL, \n\tpath VARCHAR NOT NULL, \n\thash VARCHAR NOT NULL, \n\tresult VARCHAR NOT NULL, \n\tPRIMARY KEY (deck_id, path, hash), \n\tFOREIGN KEY(deck_id) REFERENCES deck (id)\n)",
 )

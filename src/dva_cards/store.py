@@ -541,7 +541,8 @@ class Store:
         for deck, name in sorted(decks, key=lambda row: row[1]):
             rows += self.connection.execute(
                 "SELECT ?, source, line, id, context, due, stability, difficulty, memory_day "
-                f"FROM card c INDEXED BY ix_card_exam WHERE {ACTIVE.sql('c')} AND c.deck_id = ? "
+                f"FROM card c INDEXED BY ix_card_exam WHERE {ACTIVE.sql('c')} AND c.line IS NOT NULL "
+                "AND c.deck_id = ? "
                 "ORDER BY source, line, id",
                 (name, deck),
             ).fetchall()
