@@ -242,7 +242,7 @@ def plan_exam(
         new_seen_today,
         reviews_done_today,
     )
-    outcome = planner.plan(limits.reviews_per_day)
+    outcome = planner.plan(limits.reviews_per_day, with_recall=report)
     if not report:
         return ExamPlan(active=True, days=outcome.days, readiness=None)
     workload = Workload(
@@ -275,7 +275,8 @@ def plan_exam(
 @dataclass
 class _Outcome:
     days: tuple[DayPlan, ...]
-    recall: list[float]  # each card's predicted exam-day recall if the plan is followed (0 for unseen)
+    # Each card's predicted exam-day recall if the plan is followed (0 for unseen); empty if not asked for.
+    recall: list[float]
     late: int  # new cards introduced after the cut-off
     unplaced: int  # cards needing a review before the exam that found no room under the limits
     backlog: int  # due reviews still not done on the exam day for lack of room
@@ -525,7 +526,9 @@ class _Planner:
         run = self._run(per_day, settled=True)
         return not run.backlog and _room_for_all(run.starts, run.room), self._guess(run, run.starts)
 
-    def plan(self, per_day: int) -> _Outcome:
+    def plan(self, per_day: int, *, with_recall: bool = True) -> _Outcome:
+        """Step 1 and step 2 under ``per_day``: the days, and (``with_recall``) each card's predicted recall
+        on the exam day, which only the readiness report reads."""
         run = self._run(per_day)
         deck = self.deck
         windows = [*self.static_windows, *((start, deck[rank]) for start, rank in run.windows)]
@@ -537,16 +540,18 @@ class _Planner:
 
         model = self.model
         forward: list[list[int]] = [[] for _ in range(self.days)]
-        recall = list(self.stopped)
+        recall = list(self.stopped) if with_recall else []
         answered = run.answered
         for rank, card in enumerate(deck):
             day = assignment.get(card.id)
             if day is not None:
                 forward[day].append(rank)
+                if not with_recall:
+                    continue
                 state, last = self.memories[run.memory[rank]]
                 after = model.after_good(state, day - last)
                 recall[rank] = model.recall(self.days - day, after)
-            elif answered[rank]:
+            elif with_recall and answered[rank]:
                 state, last = self.memories[run.memory[rank]]
                 recall[rank] = model.recall(self.days - last, state)
         late = 0
