@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dva_cards import fsrs
@@ -66,7 +66,9 @@ limits = st.builds(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(
     collections(most=80),
     st.sampled_from([FSRS, STAND_IN]),
@@ -88,7 +90,9 @@ def test_the_fast_planner_makes_the_reference_plan(
     same_plan(cards, model, horizon, day_limits, target, new_done, reviews_done)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(
     collections(most=400),
     st.integers(min_value=5, max_value=70),
@@ -155,7 +159,9 @@ def test_the_planners_fsrs_model_gives_exactly_fsrs_own_numbers(
     assert model.interval(state) == fsrs.next_interval(stability, retention, maximum, parameters)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(collections(most=120), st.integers(min_value=-2, max_value=40), limits, st.integers(0, 30))
 def test_a_plan_without_the_report_has_the_same_days(
     cards: list[ExamCard], horizon: int, day_limits: DailyLimits, reviews_done: int
@@ -167,7 +173,9 @@ def test_a_plan_without_the_report_has_the_same_days(
     assert days_only.readiness is None
 
 
-@settings(max_examples=60, deadline=None)
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(
     collections(most=150),
     parameter_sets,
