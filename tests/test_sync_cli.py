@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from tests.helpers import run, write
-from tests.pg import pg_server, pg_url  # noqa: F401  (fixtures)
 
 NOTES = "# Ports\n\n- **22** - SSH\n- **80** - HTTP\n- **443** - HTTPS\n"
 
