@@ -19,6 +19,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,16 +66,20 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"no PostgreSQL server for the sync tests: {reason}")
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[Server]:
+class Unavailable(Exception):
+    """No server could be started here; the message says why."""
+
+
+@contextmanager
+def running_server() -> Iterator[Server]:
+    """A throwaway server for as long as the block runs (also for the sync benchmark)."""
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        _unavailable("psycopg is not installed (pip install 'dva-cards[sync]')")
+        raise Unavailable("psycopg is not installed (pip install 'dva-cards[sync]')") from None
     initdb, pg_ctl = _binary("initdb"), _binary("pg_ctl")
     if initdb is None or pg_ctl is None:
-        _unavailable("initdb/pg_ctl not found (Debian: apt-get install postgresql)")
-        return
+        raise Unavailable("initdb/pg_ctl not found (Debian: apt-get install postgresql)")
     as_user: list[str] = []
     root = tempfile.mkdtemp(prefix="dva-cards-pg-")
     if os.geteuid() == 0:
@@ -82,7 +87,9 @@ def pg_server() -> Iterator[Server]:
         try:
             shutil.chown(root, "postgres")
         except (LookupError, OSError) as error:
-            _unavailable(f"running as root and no `postgres` user to run the server as ({error})")
+            raise Unavailable(
+                f"running as root and no `postgres` user to run the server as ({error})"
+            ) from None
     data = Path(root) / "data"
     pwfile = Path(root) / "pw"
     pwfile.write_text(PASSWORD + "\n")
@@ -104,8 +111,9 @@ def pg_server() -> Iterator[Server]:
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as error:
         detail = getattr(error, "stderr", b"") or b""
         shutil.rmtree(root, ignore_errors=True)
-        _unavailable(f"the server did not start ({error}; {detail.decode(errors='replace').strip()[:200]})")
-        return
+        raise Unavailable(
+            f"the server did not start ({error}; {detail.decode(errors='replace').strip()[:200]})"
+        ) from None
     try:
         yield Server(port, Path(root))
     finally:
@@ -115,6 +123,15 @@ def pg_server() -> Iterator[Server]:
             timeout=120,
         )
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Server]:
+    try:
+        with running_server() as server:
+            yield server
+    except Unavailable as why:
+        _unavailable(str(why))
 
 
 @pytest.fixture
