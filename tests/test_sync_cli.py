@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ def answer(db: Path, keys: str) -> None:
 
 
 def card_states(db: Path) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn:
         return conn.execute(
             "SELECT c.id, d.name, c.context, c.front, c.back, c.retired_at, c.suspended, c.leech, c.reps, c.ease, "
             "c.interval, c.due, c.drill, c.lapses, c.stability, c.difficulty, c.memory_day "
@@ -44,7 +45,7 @@ def card_states(db: Path) -> list[tuple[Any, ...]]:
 
 
 def review_uids(db: Path) -> list[str]:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn:
         return sorted(row[0] for row in conn.execute("SELECT uid FROM review"))
 
 
@@ -65,6 +66,10 @@ def test_two_machines_end_with_the_union_of_their_answers(tmp_path: Path, pg_url
     again = sync(b, pg_url)  # nothing new: idempotent
     assert again["sent"]["reviews"] == again["received"]["reviews"] == 0
     assert card_states(a) == card_states(b)
+    for db in (a, b):  # each card is the replay of the merged log, in the same order on both
+        checked = run("--db", str(db), "check")
+        assert checked.exit_code == 0, checked.output
+        assert "every card equals the replay of its review log" in checked.stdout
 
 
 def test_a_machine_without_the_notes_gets_the_cards_and_can_review_them(tmp_path: Path, pg_url: str) -> None:
@@ -163,3 +168,25 @@ def test_a_newer_server_schema_is_refused_in_one_line(tmp_path: Path, pg_url: st
     assert result.exit_code != 0
     assert "newer than this dva-cards knows" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_the_same_notes_imported_later_take_over_the_synced_cards(tmp_path: Path, pg_url: str) -> None:
+    a = machine(tmp_path, "a")
+    answer(a, " \n4\nq\n")
+    sync(a, pg_url)
+    c = tmp_path / "c" / "collection.db"
+    assert run("--db", str(c), "config", "set", "new-per-day", "20").exit_code == 0
+    sync(c, pg_url)
+    notes = write(tmp_path / "c" / "elsewhere" / "net.md", NOTES)  # the same notes, another path
+    result = run("--db", str(c), "import", str(notes), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["added"] == 0
+    assert [row[:5] for row in card_states(c)] == [row[:5] for row in card_states(a)]
+    assert sync(c, pg_url)["sent"]["cards"] == 0  # the path is not shared: nothing to send
+
+
+def test_tls_is_used_when_the_url_asks_for_it(tmp_path: Path, pg_url: str) -> None:
+    a = machine(tmp_path, "a")
+    result = run("--db", str(a), "sync", pg_url + "?sslmode=require")  # this test server speaks no TLS
+    assert result.exit_code != 0
+    assert "SSL" in result.output and len(result.output.strip().splitlines()) == 1

@@ -109,12 +109,13 @@ def test_a_merged_log_is_replayed_in_time_order_with_ties_by_global_id() -> None
     assert forward.memory is not None
 
 
-def test_under_fsrs_the_state_is_the_last_answers_and_cram_changes_nothing() -> None:
+def test_under_fsrs_the_state_is_the_last_answers_and_cram_changes_no_memory() -> None:
     log = answers(("a", "2026-01-01 09:00", 1, 4), ("b", "2026-01-03 09:00", 3, 5))
-    cram = LoggedReview("z", "2026-01-09 09:00", date(2026, 1, 9), 0, "cram", SM2State())
+    cram = LoggedReview("z", "2026-01-09 09:00", date(2026, 1, 9), 0, "cram", log[-1].after)
     fsrs = Scheduling(SchedulerName.FSRS, DEFAULT_PARAMETERS, 0.9, 36500)
     derived = rederived("c1", [*log, cram], fsrs)
     assert derived.state == log[-1].after and derived.last_review == "2026-01-03 09:00"
+    assert derived.memory == rederived("c1", log, fsrs).memory
     assert rederived("c1", [], fsrs).state == SM2State() and rederived("c1", [], fsrs).memory is None
 
 

@@ -3,8 +3,9 @@
 Revision ID: 0009
 Revises: 0008
 
-- `review.uid`: a random 128-bit id, the same on every machine the answer is synced to (the local integer id is
-  not); `review.device`: the machine that gave the answer (NULL: this one); `review.clock`: when it was
+- `review.uid`: a global id, the same on every machine the answer is synced to (the local integer id is not):
+  this collection's logical clock when the answer was written (12 hex digits, so one machine's answers sort in
+  the order it gave them) and 80 random bits; `review.device`: the machine that gave the answer (NULL: this one); `review.clock`: when it was
   written, on this collection's logical clock (what a sync has not yet sent).
 - `card.clock` / `card.clock_device`: the logical time of the last write to the card's shared content (front,
   back, context, deck, retirement, suspension, burial, leech flag) and the machine that made it (NULL: this
@@ -28,11 +29,9 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-# The next value of the logical clock, as a trigger's first two statements.
-_TICK = (
-    "INSERT OR IGNORE INTO sync_clock (id, counter) VALUES (1, 0); "
-    "UPDATE sync_clock SET counter = counter + 1 WHERE id = 1; "
-)
+# The next value of the logical clock, as a trigger's first statement. Only an UPDATE: the one row is made with
+# the table (an INSERT OR IGNORE in a trigger takes the conflict policy of the statement that fired it).
+_TICK = "UPDATE sync_clock SET counter = counter + 1 WHERE id = 1; "
 _NOW = "(SELECT counter FROM sync_clock WHERE id = 1)"
 # The columns of a card that every machine shares (its source and line stay on the machine).
 SHARED_CARD_COLUMNS = (
@@ -50,7 +49,8 @@ _LOCAL_SETTING = "'sync-%'"
 TRIGGERS = (
     "CREATE TRIGGER review_sync AFTER INSERT ON review WHEN NEW.uid IS NULL BEGIN "
     + _TICK
-    + f"UPDATE review SET uid = lower(hex(randomblob(16))), clock = {_NOW} WHERE id = NEW.id; END",
+    + f"UPDATE review SET uid = printf('%012x', {_NOW}) || lower(hex(randomblob(10))), clock = {_NOW} "
+    "WHERE id = NEW.id; END",
     "CREATE TRIGGER review_sync_delete AFTER DELETE ON review WHEN OLD.uid IS NOT NULL BEGIN "
     + _TICK
     + f"INSERT OR IGNORE INTO review_tombstone (uid, clock, device) VALUES (OLD.uid, {_NOW}, NULL); END",
@@ -88,7 +88,7 @@ def upgrade() -> None:
     op.add_column("review", sa.Column("device", sa.String(), nullable=True))
     op.add_column("review", sa.Column("clock", sa.Integer(), nullable=True))
     # Every answer given before this revision is this machine's, and none has been sent anywhere yet (clock 0).
-    op.execute("UPDATE review SET uid = lower(hex(randomblob(16))), clock = 0")
+    op.execute("UPDATE review SET uid = printf('%012x', id) || lower(hex(randomblob(10))), clock = 0")
     op.create_index("ix_review_uid", "review", ["uid"], unique=True)
     op.create_index("ix_review_clock", "review", ["clock"], sqlite_where=sa.text("device IS NULL"))
     op.add_column("card", sa.Column("clock", sa.Integer(), nullable=True))
@@ -121,6 +121,8 @@ def upgrade() -> None:
         sa.Column("clock", sa.Integer(), nullable=False),
         sa.Column("device", sa.String(), nullable=True),
     )
+    # The counter starts past every answer's id, so the ids of later answers sort after the earlier ones'.
+    op.execute("INSERT INTO sync_clock (id, counter) SELECT 1, coalesce(max(id), 0) FROM review")
     for trigger in TRIGGERS:
         op.execute(trigger)
 

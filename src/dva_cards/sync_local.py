@@ -302,17 +302,34 @@ def apply(
             )
             conn.execute("DELETE FROM review WHERE uid = ?", (review.uid,))
         conn.execute(
-            "INSERT INTO sync_clock (id, counter) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET "
-            "counter = max(counter, excluded.counter)",
-            (lamport(0, [plan.max_clock]),),
+            "UPDATE sync_clock SET counter = max(counter, ?) WHERE id = 1", (lamport(0, [plan.max_clock]),)
         )
-        rederived_count = rederive(store, None if plan.rederive_all else plan.touched_cards | inserted)
+        if plan.new_reviews or plan.undone_reviews:
+            store.mark_log_merged()
+        rederived_count = replay_for_settings(store) if plan.rederive_all else 0
+        rederived_count = max(rederived_count, rederive(store, plan.touched_cards | inserted))
         for key, value in ((pushed_key(server), pushed_clock), (pulled_key(server), server_seq)):
             conn.execute(
                 "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, str(value)),
             )
     return plan, rederived_count
+
+
+def replay_for_settings(store: Store) -> int:
+    """What `config set scheduler` and `optimize` did on the machine that changed them, done here for the
+    pulled change: every card's FSRS memory replayed with the collection's parameters and, under SM-2, its state
+    too (a switch to FSRS keeps the due dates). Runs inside the caller's transaction; returns the cards replayed."""
+    from . import scheduling
+    from .scheduling import SchedulerName
+    from .settings import effective
+
+    chosen = effective(store.settings())
+    histories = store.answer_histories()
+    store.write_memories(scheduling.replay_memories(histories, chosen.fsrs_parameters))
+    if chosen.scheduler is SchedulerName.SM2:
+        store.write_states(scheduling.replay_sm2(histories))
+    return len(histories)
 
 
 def rederive(store: Store, card_ids: Iterable[str] | None) -> int:

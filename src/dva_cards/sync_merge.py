@@ -155,7 +155,7 @@ class PullPlan:
     new_reviews: list[ReviewRow] = field(default_factory=list)
     undone_reviews: list[ReviewRow] = field(default_factory=list)  # to delete from the log (and remember)
     touched_cards: frozenset[str] = frozenset()  # whose answers changed: to re-derive
-    rederive_all: bool = False  # a setting that changes every card's replay was pulled
+    rederive_all: bool = False  # the scheduler or FSRS parameters were pulled: replay as their change did
     max_clock: int = 0  # the greatest clock received, for the Lamport rule
 
     @property
@@ -235,7 +235,8 @@ def rederived(card_id: str, reviews: Iterable[LoggedReview], chosen: Scheduling)
     state and the review log"). Under SM-2 the SM-2 fold; under FSRS the state the last answer left, whose
     interval came from that day's settings, which the log does not keep. The FSRS memory is the fold of every
     answer but cram, under either scheduler."""
-    ordered = [review for review in log_order(reviews) if review.kind != AnswerKind.CRAM.value]
+    everything = log_order(reviews)
+    ordered = [review for review in everything if review.kind != AnswerKind.CRAM.value]
     history = [Review(review.day, review.quality) for review in ordered]
     memory = (
         scheduling.replay_memories({card_id: history}, chosen.parameters).get(card_id) if history else None
@@ -243,7 +244,8 @@ def rederived(card_id: str, reviews: Iterable[LoggedReview], chosen: Scheduling)
     if chosen.scheduler is SchedulerName.SM2:
         state = scheduling.replay_sm2({card_id: history}).get(card_id, NEW_CARD)
     else:
-        state = ordered[-1].after if ordered else NEW_CARD
+        # As `replay.replayed_state` (what `check` verifies): the state the last answer, cram or not, left.
+        state = everything[-1].after if everything else NEW_CARD
     return Derived(state, memory, ordered[-1].reviewed_at if ordered else None)
 
 

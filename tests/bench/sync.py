@@ -14,6 +14,7 @@ import os
 import sqlite3
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -54,9 +55,18 @@ def sync(db: Path, url: str) -> tuple[float, dict[str, Any]]:
     }
 
 
+def consistent(db: Path) -> Path:
+    """Every card's state set to the replay of its log (the generator's states are drawn apart from it), as the
+    review loop keeps them."""
+    with Store.open(db) as store, store.transaction():
+        sync_local.rederive(store, None)
+    return db
+
+
 def add_answers(db: Path, count: int) -> None:
-    """`count` more answers on existing cards, the next day, as the review loop logs them (triggers stamp them)."""
-    with sqlite3.connect(db) as conn:
+    """`count` more answers on existing cards, on a later day, each card then in the state its log gives, as the
+    review loop leaves it (the triggers stamp the answers' ids and clocks)."""
+    with closing(sqlite3.connect(db)) as conn:
         rows = conn.execute(
             "SELECT card_id, reviewed_at, day, quality, kind, duration_ms, reps_before, ease_before, interval_before, "
             "due_before, drill_before, lapses_before, leech_before, suspended_before, reps_after, ease_after, "
@@ -69,11 +79,14 @@ def add_answers(db: Path, count: int) -> None:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(r[0], "2099-01-01 10:00:00", "2099-01-01", *r[3:]) for r in rows],
         )
+        conn.commit()
+    with Store.open(db) as store, store.transaction():
+        sync_local.rederive(store, {r[0] for r in rows})
 
 
 def floor(db: Path) -> float:
     started = time.perf_counter()
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn:
         for _row in conn.execute("SELECT * FROM review"):
             pass
     return time.perf_counter() - started
@@ -88,7 +101,7 @@ def main() -> None:
     with running_server() as server, tempfile.TemporaryDirectory() as tmp:
         url = server.create_database()
         first, second = Path(tmp) / "a.db", Path(tmp) / "b.db"
-        make_collection(first, cards=cards, reviews=reviews)
+        consistent(make_collection(first, cards=cards, reviews=reviews))
         Store.open(second).close()
         base = floor(first)
         print(
