@@ -335,7 +335,6 @@ def test_headings_holding_the_separator_keep_their_histories_when_reordered(
 SYNC_TRIGGERS = (
     "review_sync",
     "review_sync_delete",
-    "card_sync_insert",
     "card_sync_update",
     "card_sync_delete",
     "setting_sync_insert",
@@ -358,7 +357,7 @@ def test_migration_0005_escapes_old_contexts_and_keeps_every_id(db_path: Path, t
         "DROP TRIGGER review_deck; DROP INDEX ix_review_deck_day; ALTER TABLE review DROP COLUMN deck_id;"
         " DROP TABLE source_section;"
         + "".join(f" DROP TRIGGER {name};" for name in SYNC_TRIGGERS)
-        + " DROP INDEX ix_review_uid; DROP INDEX ix_review_clock; DROP INDEX ix_card_clock;"
+        + " DROP INDEX ix_review_uid; DROP INDEX ix_review_clock;"
         " DROP TABLE sync_clock; DROP TABLE card_tombstone; DROP TABLE setting_tombstone; DROP TABLE review_tombstone;"
         " ALTER TABLE review DROP COLUMN uid; ALTER TABLE review DROP COLUMN device;"
         " ALTER TABLE review DROP COLUMN clock; ALTER TABLE card DROP COLUMN clock;"

@@ -96,6 +96,7 @@ class Machine:
             with Store.open(self.db) as store:
                 device = sync_local.device_id(store)
                 pushed, seen = sync_local.watermarks(store, server)
+                sync_local.stamp(store)
                 snapshot = sync_local.outgoing(store, device, pushed)
                 pulled, seq = sync_server.exchange(conn, device, snapshot.outgoing, seen)
                 sync_local.apply(

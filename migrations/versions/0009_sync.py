@@ -9,14 +9,16 @@ Revises: 0008
   written, on this collection's logical clock (what a sync has not yet sent).
 - `card.clock` / `card.clock_device`: the logical time of the last write to the card's shared content (front,
   back, context, deck, retirement, suspension, burial, leech flag) and the machine that made it (NULL: this
-  one); two machines' writes are ordered by (clock, device): the last writer wins.
+  one); two machines' writes are ordered by (clock, device): the last writer wins. A clock of NULL marks a card
+  written here since the last sync (a new card too): the next sync stamps it with the next tick.
 - `setting.clock` / `setting.clock_device`: the same for settings (the `sync-*` keys stay on the machine).
 - `card_tombstone`, `setting_tombstone`, `review_tombstone`: deletions (prunes, unset settings, undone answers),
   so that a sync carries them too.
 - `sync_clock`: the one counter (a Lamport clock): each local write takes the next value; a sync raises it past
   every clock it receives.
 
-The database stamps the clocks itself (triggers), whoever writes the row, so no write path can forget them. A
+The database marks and stamps the writes itself (triggers), whoever writes the row, so no write path can
+forget them. A
 write that arrives by sync sets the clock itself, and the triggers leave it alone. Sources (file paths, lines)
 are not shared and carry no clock.
 """
@@ -54,19 +56,15 @@ TRIGGERS = (
     "CREATE TRIGGER review_sync_delete AFTER DELETE ON review WHEN OLD.uid IS NOT NULL BEGIN "
     + _TICK
     + f"INSERT OR IGNORE INTO review_tombstone (uid, clock, device) VALUES (OLD.uid, {_NOW}, NULL); END",
-    "CREATE TRIGGER card_sync_insert AFTER INSERT ON card WHEN NEW.clock IS NULL BEGIN "
-    + _TICK
-    + f"UPDATE card SET clock = {_NOW}, clock_device = NULL WHERE id = NEW.id; "
-    "DELETE FROM card_tombstone WHERE card_id = NEW.id; END",
+    # A changed card is only marked (clock NULL): a sync stamps every marked card at once before it sends them,
+    # so an import of 100,000 cards pays nothing here, and a new card is born marked.
     f"CREATE TRIGGER card_sync_update AFTER UPDATE OF {', '.join(SHARED_CARD_COLUMNS)} ON card "
-    "WHEN NEW.clock IS OLD.clock AND NEW.clock_device IS OLD.clock_device AND ("
+    "WHEN NEW.clock IS NOT NULL AND NEW.clock IS OLD.clock AND NEW.clock_device IS OLD.clock_device AND ("
     + " OR ".join(f"NEW.{column} IS NOT OLD.{column}" for column in SHARED_CARD_COLUMNS)
-    + ") BEGIN "
-    + _TICK
-    + f"UPDATE card SET clock = {_NOW}, clock_device = NULL WHERE id = NEW.id; END",
+    + ") BEGIN UPDATE card SET clock = NULL, clock_device = NULL WHERE id = NEW.id; END",
     "CREATE TRIGGER card_sync_delete AFTER DELETE ON card BEGIN "
     + _TICK
-    + f"INSERT OR IGNORE INTO card_tombstone (card_id, clock, device) VALUES (OLD.id, {_NOW}, NULL); END",
+    + f"INSERT OR REPLACE INTO card_tombstone (card_id, clock, device) VALUES (OLD.id, {_NOW}, NULL); END",
     f"CREATE TRIGGER setting_sync_insert AFTER INSERT ON setting WHEN NEW.clock IS NULL "
     f"AND NEW.key NOT LIKE {_LOCAL_SETTING} BEGIN "
     + _TICK
@@ -93,8 +91,7 @@ def upgrade() -> None:
     op.create_index("ix_review_clock", "review", ["clock"], sqlite_where=sa.text("device IS NULL"))
     op.add_column("card", sa.Column("clock", sa.Integer(), nullable=True))
     op.add_column("card", sa.Column("clock_device", sa.String(), nullable=True))
-    op.execute("UPDATE card SET clock = 0")
-    op.create_index("ix_card_clock", "card", ["clock"], sqlite_where=sa.text("clock_device IS NULL"))
+    # Every card is this machine's and marked as changed (clock NULL): the first sync sends them all.
     op.add_column("setting", sa.Column("clock", sa.Integer(), nullable=True))
     op.add_column("setting", sa.Column("clock_device", sa.String(), nullable=True))
     op.execute(f"UPDATE setting SET clock = 0 WHERE key NOT LIKE {_LOCAL_SETTING}")
@@ -132,7 +129,6 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER {trigger.split()[2]}")
     for table in ("review_tombstone", "setting_tombstone", "card_tombstone", "sync_clock"):
         op.drop_table(table)
-    op.drop_index("ix_card_clock", table_name="card")
     op.drop_index("ix_review_clock", table_name="review")
     op.drop_index("ix_review_uid", table_name="review")
     for table, columns in (

@@ -62,8 +62,6 @@ class Card(SQLModel, table=True):
             "memory_day",
             sqlite_where=text("stability IS NOT NULL AND retired_at IS NULL AND suspended = 0"),
         ),
-        # Sync: this machine's card writes after the last one sent.
-        Index("ix_card_clock", "clock", sqlite_where=text("clock_device IS NULL")),
     )
 
     id: str = Field(primary_key=True, max_length=16)  # digest of deck, context, term, occurrence
@@ -93,7 +91,8 @@ class Card(SQLModel, table=True):
     difficulty: float | None = None  # 1-10
     memory_day: date | None = None  # the learner day of the answer that set them
     # Sync: the logical time of the last write to the shared content (deck, context, front, back, retired_at,
-    # suspended, buried_until, leech) and the machine that made it (NULL: this one); stamped by triggers.
+    # suspended, buried_until, leech) and the machine that made it (NULL: this one). NULL clock: written here
+    # since the last sync (trigger card_sync_update marks it; a new card is born so); a sync stamps it.
     clock: int | None = None
     clock_device: str | None = None
 

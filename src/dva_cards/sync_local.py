@@ -70,6 +70,25 @@ def watermarks(store: Store, server: str) -> tuple[int, int]:
     return int(values.get(pushed_key(server), -1)), int(values.get(pulled_key(server), 0))
 
 
+# A card written here since the last sync (clock NULL) is newer than anything pulled meanwhile.
+_UNSTAMPED = 2**62
+
+
+def stamp(store: Store) -> None:
+    """Give every card written here since the last sync (clock NULL) the next tick of the logical clock, so it
+    can be sent and compared: one tick for all of them, past every clock received so far."""
+    with store.transaction():
+        conn = store.connection
+        if conn.execute("SELECT 1 FROM card WHERE clock IS NULL LIMIT 1").fetchone() is None:
+            return
+        conn.execute("UPDATE sync_clock SET counter = counter + 1 WHERE id = 1")
+        conn.execute(
+            "UPDATE card SET clock = (SELECT counter FROM sync_clock WHERE id = 1) WHERE clock IS NULL"
+        )
+        # A pruned card whose bullet came back: its card row is the newer write.
+        conn.execute("DELETE FROM card_tombstone WHERE card_id IN (SELECT id FROM card)")
+
+
 @dataclass(frozen=True)
 class Snapshot:
     outgoing: Outgoing
@@ -77,7 +96,8 @@ class Snapshot:
 
 
 def outgoing(store: Store, device: str, pushed: int) -> Snapshot:
-    """Every write of this machine after clock `pushed`, read in one snapshot."""
+    """Every write of this machine after clock `pushed`, read in one snapshot (cards not yet stamped count as
+    new: `stamp` first, except for `sync --status`)."""
     conn = store.connection
     conn.execute("BEGIN")
     try:
@@ -95,13 +115,13 @@ def outgoing(store: Store, device: str, pushed: int) -> Snapshot:
                 buried,
                 bool(leech),
                 False,
-                clock,
+                -1 if clock is None else clock,  # not stamped yet: only `sync --status` reads such rows
                 device,
             )
             for i, deck, ctx, front, back, digest, made, retired, susp, buried, leech, clock in conn.execute(
                 "SELECT c.id, d.name, c.context, c.front, c.back, c.content_hash, c.created_at, c.retired_at, "
                 "c.suspended, c.buried_until, c.leech, c.clock FROM card c JOIN deck d ON d.id = c.deck_id "
-                "WHERE c.clock_device IS NULL AND c.clock > ?",
+                "WHERE c.clock_device IS NULL AND (c.clock IS NULL OR c.clock > ?)",
                 (pushed,),
             )
         ]
@@ -179,7 +199,7 @@ def local_view(store: Store, pulled: Pulled) -> LocalView:
             f"SELECT card_id, clock, device FROM card_tombstone WHERE card_id IN ({marks})",
         ):
             for card_id, clock, origin in conn.execute(sql, chunk):
-                stamp = (int(clock or 0), origin or own)
+                stamp = (_UNSTAMPED if clock is None else int(clock), origin or own)
                 if card_id not in card_clocks or stamp > card_clocks[card_id]:
                     card_clocks[card_id] = stamp
     setting_clocks: dict[str, Clock] = {}
@@ -230,10 +250,12 @@ def apply(
         for card in plan.cards:
             if card.deleted:
                 conn.execute(
+                    "DELETE FROM card WHERE id = ?", (card.id,)
+                )  # its trigger writes a local tombstone
+                conn.execute(
                     "INSERT OR REPLACE INTO card_tombstone (card_id, clock, device) VALUES (?, ?, ?)",
                     (card.id, card.clock, card.device),
                 )
-                conn.execute("DELETE FROM card WHERE id = ?", (card.id,))
                 continue
             conn.execute("DELETE FROM card_tombstone WHERE card_id = ?", (card.id,))
             shared = (

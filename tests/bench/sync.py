@@ -34,6 +34,7 @@ def sync(db: Path, url: str) -> tuple[float, dict[str, Any]]:
         with Store.open(db) as store:
             device = sync_local.device_id(store)
             pushed, seen = sync_local.watermarks(store, server)
+            sync_local.stamp(store)
             snapshot = sync_local.outgoing(store, device, pushed)
             pulled, seq = sync_server.exchange(conn, device, snapshot.outgoing, seen)
             plan, replayed = sync_local.apply(

@@ -103,6 +103,7 @@ def _sync(store: Store, url: str, shown: str, as_json: bool, now: str) -> None:
         server_id = _guarded(shown, lambda: sync_server.ensure_schema(conn, url))
         device = sync_local.device_id(store)
         pushed, pulled_seq = sync_local.watermarks(store, server_id)
+        sync_local.stamp(store)
         snapshot = sync_local.outgoing(store, device, pushed)
         sent = sync_local.counts_of(snapshot.outgoing)
         with _progress(sent.total, quiet=as_json) as tick:
