@@ -190,3 +190,19 @@ def test_tls_is_used_when_the_url_asks_for_it(tmp_path: Path, pg_url: str) -> No
     result = run("--db", str(a), "sync", pg_url + "?sslmode=require")  # this test server speaks no TLS
     assert result.exit_code != 0
     assert "SSL" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_editing_a_card_whose_notes_are_elsewhere_says_so_and_imports_nothing(
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = machine(tmp_path, "a")
+    sync(a, pg_url)
+    c = tmp_path / "c" / "collection.db"
+    assert run("--db", str(c), "config", "set", "new-per-day", "20").exit_code == 0
+    sync(c, pg_url)
+    monkeypatch.setenv("EDITOR", "true")
+    monkeypatch.chdir(tmp_path)  # a directory with notes in it: `e` must not import it
+    result = run("--db", str(c), "review", input=" \ne\nq\n")
+    assert result.exit_code == 0, result.output
+    assert "notes are not on this machine" in result.output
+    assert len(card_states(c)) == 3
