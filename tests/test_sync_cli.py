@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -206,3 +207,18 @@ def test_editing_a_card_whose_notes_are_elsewhere_says_so_and_imports_nothing(
     assert result.exit_code == 0, result.output
     assert "notes are not on this machine" in result.output
     assert len(card_states(c)) == 3
+
+
+def test_without_a_url_or_without_the_driver_it_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = machine(tmp_path, "a")
+    missing = run("--db", str(db), "sync")
+    assert missing.exit_code != 0 and "no sync server" in missing.output
+    assert len(missing.output.strip().splitlines()) == 1
+    wrong = run("--db", str(db), "sync", "mysql://me@host/db")
+    assert wrong.exit_code != 0 and "postgresql://" in wrong.output
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if the [sync] extra were not installed
+    result = run("--db", str(db), "sync", "postgresql://me@localhost/cards")
+    assert result.exit_code != 0
+    assert "pip install 'dva-cards[sync]'" in result.output and len(result.output.strip().splitlines()) == 1

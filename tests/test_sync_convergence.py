@@ -133,8 +133,19 @@ def uids(db: Path) -> set[str]:
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(machines=st.integers(2, 3), operations=st.lists(operation, max_size=14))
 def test_any_interleaving_converges(pg_server: Server, machines: int, operations: list[Any]) -> None:
-    os.environ["PGPASSWORD"] = PASSWORD
     url = pg_server.create_database()
+    before = os.environ.get("PGPASSWORD")
+    os.environ["PGPASSWORD"] = PASSWORD  # (monkeypatch is per test, not per example)
+    try:
+        converge(url, machines, operations)
+    finally:
+        if before is None:
+            os.environ.pop("PGPASSWORD", None)
+        else:
+            os.environ["PGPASSWORD"] = before
+
+
+def converge(url: str, machines: int, operations: list[Any]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         devices = [Machine(Path(tmp), f"m{n}") for n in range(machines)]
         now = START
