@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.pg import pg_server, pg_url  # noqa: F401  (the sync tests' PostgreSQL server)
+
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED_DECK = REPO / "decks" / "aws-dva.md"
 

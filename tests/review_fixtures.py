@@ -48,8 +48,15 @@ def set_card(store: Store, card_id: str, **columns: Any) -> None:
         store.connection.execute(f"UPDATE card SET {names} WHERE id = ?", (*columns.values(), card_id))
 
 
+# A card's sync clock records each write to its flags as a write (an undo too), so it is not part of "as it was".
+SYNC_CLOCK_COLUMNS = ("clock", "clock_device")
+
+
 def card_row(connection: sqlite3.Connection, card_id: str) -> tuple[Any, ...]:
-    row = connection.execute("SELECT * FROM card WHERE id = ?", (card_id,)).fetchone()
+    columns = [
+        row[1] for row in connection.execute("PRAGMA table_info(card)") if row[1] not in SYNC_CLOCK_COLUMNS
+    ]
+    row = connection.execute(f"SELECT {', '.join(columns)} FROM card WHERE id = ?", (card_id,)).fetchone()
     assert row is not None
     return tuple(row)
 

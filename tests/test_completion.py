@@ -184,6 +184,7 @@ def test_setting_names_and_values_complete(collection: Path) -> None:
         "scheduler",
         "desired-retention",
         "maximum-interval",
+        "sync-url",
     ]
     for verb in ("get", "set", "unset"):
         assert complete("bash", f"dva-cards config {verb} ", db=collection) == names

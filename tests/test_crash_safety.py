@@ -132,7 +132,7 @@ def test_import_killed_at_random_moments_lands_whole_or_not_at_all(
         state = dump(killed_run.db)
         assert state["review"] == before["review"]
         for table, rows in before.items():
-            if cards == before_cards:
+            if cards == before_cards and table != "sync_clock":  # a counter, not a record
                 assert state[table] == rows, (table, outcomes)
             else:
                 assert set(rows) <= set(state[table]), (table, outcomes)

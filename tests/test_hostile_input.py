@@ -462,6 +462,8 @@ def test_import_of_hostile_input(case: Case, tmp_path: Path, db_path: Path, bund
     assert result.stderr == ""
     after = dump(db_path)
     for table, rows in before.items():
+        if table == "sync_clock":  # a counter every write advances, not a record
+            continue
         assert set(rows) <= set(after[table]), f"{table}: a row that was there changed or went"
     assert after["review"] == before["review"]
     cards = _cards_of_new_decks(db_path, {row[0] for row in before["deck"]})

@@ -332,6 +332,17 @@ def test_headings_holding_the_separator_keep_their_histories_when_reordered(
     assert again == {back: card["id"] for back, card in cards.items()}
 
 
+SYNC_TRIGGERS = (
+    "review_sync",
+    "review_sync_delete",
+    "card_sync_update",
+    "card_sync_delete",
+    "setting_sync_insert",
+    "setting_sync_update",
+    "setting_sync_delete",
+)
+
+
 def test_migration_0005_escapes_old_contexts_and_keeps_every_id(db_path: Path, tmp_path: Path) -> None:
     notes = write(
         tmp_path / "n.md", "# A › B\n\n* **X** - one\n\n# A\n\n## B\n\n* **X** - two\n* **Y** - y\n"
@@ -345,6 +356,13 @@ def test_migration_0005_escapes_old_contexts_and_keeps_every_id(db_path: Path, t
     connection.executescript(
         "DROP TRIGGER review_deck; DROP INDEX ix_review_deck_day; ALTER TABLE review DROP COLUMN deck_id;"
         " DROP TABLE source_section; DROP INDEX ix_card_exam;"
+        + "".join(f" DROP TRIGGER {name};" for name in SYNC_TRIGGERS)
+        + " DROP INDEX ix_review_uid; DROP INDEX ix_review_clock;"
+        " DROP TABLE sync_clock; DROP TABLE card_tombstone; DROP TABLE setting_tombstone; DROP TABLE review_tombstone;"
+        " ALTER TABLE review DROP COLUMN uid; ALTER TABLE review DROP COLUMN device;"
+        " ALTER TABLE review DROP COLUMN clock; ALTER TABLE card DROP COLUMN clock;"
+        " ALTER TABLE card DROP COLUMN clock_device; ALTER TABLE setting DROP COLUMN clock;"
+        " ALTER TABLE setting DROP COLUMN clock_device;"
     )
     connection.commit()
     old = {row[0]: row for row in connection.execute("SELECT id, context, front, back, reps FROM card")}

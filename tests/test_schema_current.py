@@ -53,6 +53,12 @@ def test_a_new_collection_is_exactly_what_the_migrations_make(tmp_path: Path) ->
     created = tmp_path / "created.db"
     Store.open(created).close()
     assert schema_of(created) == schema_of(migrated)
+    for path in (created, migrated):  # the logical clock's one row, which its triggers only update
+        connection = sqlite3.connect(path)
+        try:
+            assert connection.execute("SELECT id, counter FROM sync_clock").fetchall() == [(1, 0)]
+        finally:
+            connection.close()
     assert schema_of(created)["stamp"] == [(collection.SCHEMA_HEAD,)]
 
 

@@ -37,6 +37,7 @@ def test_defaults() -> None:
         "scheduler",
         "desired-retention",
         "maximum-interval",
+        "sync-url",
     }
 
 
@@ -132,13 +133,14 @@ def test_config_set_get_list_unset(db_path: Path) -> None:
         "scheduler": "sm2",
         "desired-retention": 0.9,
         "maximum-interval": 36_500,
+        "sync-url": "",
     }
 
     result = run("config", "unset", "new-per-day")
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "new-per-day = 20 (default)"
     assert run("config", "get", "new-per-day").stdout.strip() == "20"
-    assert dump(db_path)["setting"] == [("leech-action", "suspend")]
+    assert [row[:2] for row in dump(db_path)["setting"]] == [("leech-action", "suspend")]
 
 
 @pytest.mark.parametrize(

@@ -135,3 +135,17 @@ def test_stats_with_an_exam_set_loads_the_planner(collection: Path) -> None:
     assert {"dva_cards.exam", "dva_cards.exam_planning"} <= modules_loaded_by(
         "--db", str(collection), "stats"
     )
+
+
+SYNC = {
+    "psycopg",
+    "psycopg_binary",
+    "dva_cards.sync_server",
+    "dva_cards.sync_local",
+}  # `sync` alone needs them
+
+
+@pytest.mark.parametrize("args", [["--help"], ["review"], ["stats"], ["cards"]])
+def test_only_sync_loads_the_postgresql_driver(collection: Path, args: list[str]) -> None:
+    modules = modules_loaded_by("--db", str(collection), *args)
+    assert not modules & SYNC

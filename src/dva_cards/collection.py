@@ -20,7 +20,7 @@ from typing import BinaryIO
 from .errors import CollectionError
 
 # Every revision this version knows, oldest first; tests check it against migrations/versions.
-SCHEMA_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0007", "0008", "0009")
+SCHEMA_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0007", "0008", "0009", "0010")
 SCHEMA_HEAD = SCHEMA_REVISIONS[-1]
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -282,7 +282,7 @@ def _create(target: Path, path: Path) -> None:
     No migration history to replay, and neither Alembic nor SQLAlchemy to load (a third of a second): the
     statements are what the migrations leave, verbatim (tests/test_schema_current.py compares the two).
     """
-    from .schema import REVISION, STATEMENTS
+    from .schema import REVISION, ROWS, STATEMENTS
 
     if REVISION != SCHEMA_HEAD:  # a new migration without its statements in schema.py
         _upgrade(target, path)
@@ -293,7 +293,7 @@ def _create(target: Path, path: Path) -> None:
         raise CollectionError(f"cannot create collection {path}: {error}") from None
     try:
         connection.execute("BEGIN IMMEDIATE")
-        for statement in STATEMENTS:
+        for statement in (*STATEMENTS, *ROWS):
             connection.execute(statement)
         connection.execute("INSERT INTO alembic_version (version_num) VALUES (?)", (SCHEMA_HEAD,))
         connection.execute("COMMIT")

@@ -105,6 +105,11 @@ class Card(SQLModel, table=True):
     stability: float | None = None  # days until predicted recall falls to 90 %
     difficulty: float | None = None  # 1-10
     memory_day: date | None = None  # the learner day of the answer that set them
+    # Sync: the logical time of the last write to the shared content (deck, context, front, back, retired_at,
+    # suspended, buried_until, leech) and the machine that made it (NULL: this one). NULL clock: written here
+    # since the last sync (trigger card_sync_update marks it; a new card is born so); a sync stamps it.
+    clock: int | None = None
+    clock_device: str | None = None
 
 
 class Review(SQLModel, table=True):
@@ -119,6 +124,9 @@ class Review(SQLModel, table=True):
         Index("ix_review_card", "card_id", "id"),
         # `stats --deck`: one deck's answers day by day in one index range.
         Index("ix_review_deck_day", "deck_id", "day", "kind"),
+        # Sync: an answer's global id, and this machine's answers after the last one sent.
+        Index("ix_review_uid", "uid", unique=True),
+        Index("ix_review_clock", "clock", sqlite_where=text("device IS NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -149,6 +157,11 @@ class Review(SQLModel, table=True):
     # Its card's deck, filled in by the database when the row is written (trigger review_deck); it stays
     # when the card is pruned. NULL for answers of cards pruned before this column existed.
     deck_id: int | None = None
+    # Sync: the answer's global id (random, given by the database on insert), the machine that gave it (NULL:
+    # this one) and the logical time it was written at (0 for answers that came by sync).
+    uid: str | None = None
+    device: str | None = None
+    clock: int | None = None
 
 
 class SourceFile(SQLModel, table=True):
@@ -180,3 +193,45 @@ class Setting(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: str
+    clock: int | None = None  # sync: as Card.clock (NULL for the `sync-*` keys, which stay on the machine)
+    clock_device: str | None = None
+
+
+class SyncClock(SQLModel, table=True):
+    """The collection's Lamport counter: one row, advanced by every shared write and past every clock a sync
+    receives."""
+
+    __tablename__ = "sync_clock"
+
+    id: int = Field(primary_key=True)
+    counter: int
+
+
+class CardTombstone(SQLModel, table=True):
+    """A pruned card, as a write that syncs (device NULL: this machine's)."""
+
+    __tablename__ = "card_tombstone"
+
+    card_id: str = Field(primary_key=True)
+    clock: int
+    device: str | None = None
+
+
+class SettingTombstone(SQLModel, table=True):
+    """An unset setting, as a write that syncs."""
+
+    __tablename__ = "setting_tombstone"
+
+    key: str = Field(primary_key=True)
+    clock: int
+    device: str | None = None
+
+
+class ReviewTombstone(SQLModel, table=True):
+    """An undone answer, so that it is undone on every machine."""
+
+    __tablename__ = "review_tombstone"
+
+    uid: str = Field(primary_key=True)
+    clock: int
+    device: str | None = None

@@ -474,6 +474,9 @@ class _Session:
         if self.edit is None:
             self._say("Editing is not available here.", "dim")
             return
+        if not card.source:  # a card that came by sync: its notes are on another machine
+            self._say("This card's notes are not on this machine: import them here to edit it.", "yellow")
+            return
         path = Path(card.source)
         try:
             with self._terminal_for_editor():

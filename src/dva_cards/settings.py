@@ -104,6 +104,21 @@ def _choice(*choices: str) -> Callable[[str], int | float | str]:
     return parse
 
 
+def _sync_url(text: str) -> int | float | str:
+    # The URL is kept in the collection: a password there would sit in plain text in a file that gets copied
+    # and backed up. libpq takes it from PGPASSWORD or ~/.pgpass instead.
+    from .sync_merge import check_url, url_has_password
+
+    if text == "":
+        return text
+    problem = check_url(text)
+    if problem is not None:
+        raise ValueError(problem)
+    if url_has_password(text):
+        raise ValueError("a URL without a password (give the password in PGPASSWORD or ~/.pgpass)")
+    return text
+
+
 SETTINGS: dict[str, Setting] = {
     setting.key: setting
     for setting in (
@@ -157,6 +172,12 @@ SETTINGS: dict[str, Setting] = {
             "FSRS: the longest interval in days",
             _integer(1, DEFAULT_MAXIMUM_INTERVAL),
         ),
+        Setting(
+            "sync-url",
+            "",
+            "the PostgreSQL server `dva-cards sync` uses (this machine only; no password in it)",
+            _sync_url,
+        ),
     )
 }
 
@@ -175,6 +196,10 @@ def parse_value(key: str, value: str) -> str:
     try:
         parsed = SETTINGS[canonical].parse(value.strip())
     except ValueError as error:
+        if canonical == "sync-url":  # never echo a password back
+            from .sync_merge import mask_password
+
+            value = mask_password(value)
         raise SettingError(f"{canonical} must be {error}, not {value!r}") from None
     return str(parsed)
 

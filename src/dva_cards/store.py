@@ -78,6 +78,10 @@ def read_date(value: str) -> date:
     return date.fromisoformat(value)
 
 
+# Set by the first sync that brings another machine's answers: the log is then in every machine's order.
+MERGED_LOG_KEY = "sync-merged-log"
+
+
 class Store:
     """The collection, read through a connection that cannot write until the first write transaction has
     verified the collection (`collection.allow_writes`)."""
@@ -86,6 +90,7 @@ class Store:
         self.connection = connection
         self.path = path
         self.writable = writable
+        self._merged: bool | None = None  # whether the log holds other machines' answers (see log_order)
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -151,6 +156,27 @@ class Store:
             if self.connection.in_transaction:
                 self.connection.execute("ROLLBACK")
             raise _busy(self.path, error) from None
+
+    def log_order(self, alias: str = "", *, descending: bool = False) -> str:
+        """The order of the review log (docs/rules.md, "Sync between machines"): the order the answers were
+        written in (their row id) until a sync brings another machine's answers; from then on every machine's
+        order, by time with ties broken by the answers' global ids."""
+        merged = self._merged
+        if merged is None:
+            row = self.connection.execute("SELECT 1 FROM setting WHERE key = ?", (MERGED_LOG_KEY,)).fetchone()
+            merged = self._merged = row is not None
+        way = " DESC" if descending else ""
+        prefix = f"{alias}." if alias else ""
+        if merged:
+            return f"{prefix}reviewed_at{way}, {prefix}uid{way}"
+        return f"{prefix}id{way}"
+
+    def mark_log_merged(self) -> None:
+        """Another machine's answers are in the log now (inside the caller's transaction)."""
+        self.connection.execute(
+            "INSERT OR IGNORE INTO setting (key, value) VALUES (?, '1')", (MERGED_LOG_KEY,)
+        )
+        self._merged = True
 
     # -- decks ----------------------------------------------------------------------------------------------
 
@@ -243,14 +269,14 @@ class Store:
             self.connection.executemany(
                 "UPDATE card SET (reps, ease, interval, due, drill, lapses) = (SELECT reps_after, ease_after, "
                 "interval_after, due_after, drill_after, lapses_after FROM review r WHERE r.card_id = card.id "
-                "ORDER BY r.id DESC LIMIT 1) WHERE id = ? AND EXISTS (SELECT 1 FROM review WHERE card_id = ?)",
+                f"ORDER BY {self.log_order('r', descending=True)} LIMIT 1) WHERE id = ? AND EXISTS (SELECT 1 FROM review WHERE card_id = ?)",
                 [(c.id, c.id) for c in plan.inserts],
             )
             # ... and the FSRS memory its last answer outside cram left (a cram answer changes no memory).
             self.connection.executemany(
                 "UPDATE card SET (stability, difficulty, memory_day) = (SELECT stability_after, "
                 "difficulty_after, day FROM review r WHERE r.card_id = card.id AND r.kind != ? "
-                "ORDER BY r.id DESC LIMIT 1) WHERE id = ? AND EXISTS "
+                f"ORDER BY {self.log_order('r', descending=True)} LIMIT 1) WHERE id = ? AND EXISTS "
                 "(SELECT 1 FROM review WHERE card_id = ? AND kind != ?)",
                 [(AnswerKind.CRAM.value, c.id, c.id, AnswerKind.CRAM.value) for c in plan.inserts],
             )
@@ -443,7 +469,8 @@ class Store:
         histories: dict[str, list[Review]] = {}
         # One pass over the table in log order (ix_review_card's order would cost a row lookup per answer).
         rows = self.connection.execute(
-            f"SELECT card_id, day || quality FROM review WHERE kind != '{AnswerKind.CRAM.value}' ORDER BY id"
+            f"SELECT card_id, day || quality FROM review WHERE kind != '{AnswerKind.CRAM.value}' "
+            f"ORDER BY {self.log_order()}"
         ).fetchall()
         for card_id, answer in rows:
             review = reviews.get(answer)
@@ -460,7 +487,8 @@ class Store:
         days: dict[str, date] = {}
         out = []
         for card_id, day, quality in self.connection.execute(
-            f"SELECT card_id, day, quality FROM review WHERE kind != '{AnswerKind.CRAM.value}' ORDER BY id"
+            f"SELECT card_id, day, quality FROM review WHERE kind != '{AnswerKind.CRAM.value}' "
+            f"ORDER BY {self.log_order()}"
         ):
             parsed = days.get(day)
             if parsed is None:
@@ -844,7 +872,7 @@ class Store:
             "SELECT r.card_id, r.id, r.reps_before, r.ease_before, r.interval_before, r.due_before, "
             "r.drill_before, r.lapses_before, r.reps_after, r.ease_after, r.interval_after, r.due_after, "
             "r.drill_after, r.lapses_after, r.day, r.quality, r.kind "
-            "FROM review r JOIN card c ON c.id = r.card_id ORDER BY r.card_id, r.id"
+            f"FROM review r JOIN card c ON c.id = r.card_id ORDER BY r.card_id, {self.log_order('r')}"
         )
         days: dict[str, date] = {}
         pending = next(reviews, None)

@@ -6,7 +6,7 @@ start fast; each command imports what it needs when it runs.
 
 from __future__ import annotations
 
-from . import cards, check, config, exam, export, import_notes, optimize, review, stats  # noqa: F401  (each registers its commands)
+from . import cards, check, config, exam, export, import_notes, optimize, review, stats, sync  # noqa: F401  (each registers its commands)
 from .app import AppState, app
 
 __all__ = ["AppState", "app", "main"]

@@ -17,7 +17,7 @@ T = TypeVar("T")
 
 config_app = typer.Typer(
     help="Per-collection settings: new-per-day, reviews-per-day, rollover-hour, leech-threshold, leech-action, "
-    "scheduler, desired-retention, maximum-interval.",
+    "scheduler, desired-retention, maximum-interval, sync-url.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
