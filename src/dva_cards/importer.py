@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -14,14 +14,13 @@ from typing import Any
 from .domain import CardRow, MovedCard, SkippedRow
 from .extract import EXTRACTOR_VERSION, CardDraft, Extraction
 from .identity import file_hash
+from .parse_pool import Job, Parsed, extract_files
 from .reconcile import Counts, DeckPlan, FileExists, FileInput, FilePlan, reconcile_deck
 from .sections import SectionResult, extract_sections
 from .sources import NotesFile, find_notes, read_notes
 from .store import Store
 
 Progress = Callable[[NotesFile, int], None]  # called after each file with the number of bytes done
-# A file's drafts, and what each of its sections yielded (kept for the file's next import).
-Parsed = tuple[Extraction, dict[str, SectionResult]]
 
 
 def load_notes(paths: list[Path]) -> list[NotesFile]:
@@ -75,15 +74,8 @@ def import_notes(
         file_hash(note.data, EXTRACTOR_VERSION + ("+title" if _titled(note, _deck_of(note, deck)) else ""))
         for note in notes
     ]
-    parsed: list[Parsed | None] = []
     with _collector_paused():
-        for done, (note, digest) in enumerate(zip(notes, digests, strict=True), start=1):
-            recorded = None if dry_run else store.unchanged_file(_deck_of(note, deck), str(note.path), digest)
-            parsed.append(
-                None if recorded is not None else _parse(store, note, _deck_of(note, deck), dry_run)
-            )
-            if progress is not None:
-                progress(note, done)
+        parsed = _parse_changed(store, notes, digests, deck, dry_run, progress)
     with store.transaction(rollback=dry_run):
         # Read inside the write lock: another import may have changed a file's record since parsing.
         inputs: dict[str, list[FileInput]] = {}
@@ -114,6 +106,37 @@ def import_notes(
             if kept is not None and not dry_run:
                 store.keep_section_results(deck_id, str(note.path), kept)
     return _result(notes, deck, plans, dry_run)
+
+
+def _parse_changed(
+    store: Store,
+    notes: list[NotesFile],
+    digests: list[str],
+    deck: str | None,
+    dry_run: bool,
+    progress: Progress | None,
+) -> list[Parsed | None]:
+    """Each file's drafts, None for a file unchanged since its last import; the files on several cores when
+    that pays (`parse_pool`), the results the same either way."""
+    changed: list[int] = []
+    jobs: list[Job] = []
+    for index, (note, digest) in enumerate(zip(notes, digests, strict=True)):
+        name = _deck_of(note, deck)
+        if dry_run or store.unchanged_file(name, str(note.path), digest) is None:
+            changed.append(index)
+            jobs.append((note.text, {} if dry_run else store.section_results(name, str(note.path))))
+    parsed: list[Parsed | None] = [None] * len(notes)
+    done = 0
+    with closing(extract_files(jobs, EXTRACTOR_VERSION)) as extracted:  # closed: its workers end with it
+        for index, result in zip(changed, extracted, strict=True):
+            parsed[index] = result
+            while progress is not None and done <= index:  # unchanged files before it count as done too
+                done += 1
+                progress(notes[done - 1], done)
+    if progress is not None:
+        for number in range(done + 1, len(notes) + 1):
+            progress(notes[number - 1], number)
+    return parsed
 
 
 def _parse(store: Store, note: NotesFile, deck: str, dry_run: bool) -> Parsed:
