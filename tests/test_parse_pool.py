@@ -19,7 +19,13 @@ VERSION = "test"
 def _jobs() -> list[Job]:
     deck = BUNDLED_DECK.read_text(encoding="utf-8")
     # Files of different lengths, so workers finish out of order.
-    texts = [deck, "# Small\n* **Term** - answer\n", deck[: len(deck) // 3], "", deck + "\n# More\n* **X** - y\n"]
+    texts = [
+        deck,
+        "# Small\n* **Term** - answer\n",
+        deck[: len(deck) // 3],
+        "",
+        deck + "\n# More\n* **X** - y\n",
+    ]
     return [(text, {}) for text in texts]
 
 
