@@ -10,7 +10,7 @@ import pytest
 
 from dva_cards import parse_pool
 from dva_cards.parse_pool import Job, extract_files, worker_count
-from dva_cards.sections import extract_sections
+from dva_cards.sections import extract_laid_out
 
 BUNDLED_DECK = Path(__file__).resolve().parents[1] / "decks" / "aws-dva.md"
 VERSION = "test"
@@ -38,19 +38,20 @@ def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("two_cores")
 def test_workers_give_the_single_process_results_in_file_order() -> None:
     jobs = _jobs()
-    expected = [extract_sections(text, known, VERSION) for text, known in jobs]
+    expected = [extract_laid_out(text, known, VERSION) for text, known in jobs]
     assert list(extract_files(jobs, VERSION)) == expected
 
 
 @pytest.mark.usefixtures("two_cores")
 def test_known_sections_reach_the_workers() -> None:
     text = BUNDLED_DECK.read_text(encoding="utf-8")
-    _, known = extract_sections(text, {}, VERSION)
+    _, known, _ = extract_laid_out(text, {}, VERSION)
     edited = text.replace("\n# ", "\n# Edited\n* **New** - card\n\n# ", 1)
     jobs: list[Job] = [(edited, known), (text, known)]
     results = list(extract_files(jobs, VERSION))
-    assert results == [extract_sections(edited, known, VERSION), extract_sections(text, known, VERSION)]
+    assert results == [extract_laid_out(edited, known, VERSION), extract_laid_out(text, known, VERSION)]
     assert results[1][1].keys() == known.keys()
+    assert results[1][2] and all(starts for starts in results[1][2].values())
 
 
 _TEST_PROCESS = os.getpid()
@@ -67,7 +68,7 @@ def _dying(job: Job, version: str) -> object:
 def test_a_worker_that_dies_leaves_its_files_to_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
     jobs = _jobs()
     monkeypatch.setattr(parse_pool, "_extract", _dying)
-    assert list(extract_files(jobs, VERSION)) == [extract_sections(t, k, VERSION) for t, k in jobs]
+    assert list(extract_files(jobs, VERSION)) == [extract_laid_out(t, k, VERSION) for t, k in jobs]
 
 
 def test_workers_only_when_they_pay() -> None:

@@ -6,7 +6,7 @@ import gc
 import os
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,10 +14,11 @@ from typing import Any
 from .domain import CardRow, MovedCard, SkippedRow
 from .extract import EXTRACTOR_VERSION, CardDraft, Extraction
 from .identity import file_hash
-from .parse_pool import Job, Parsed, extract_files
-from .reconcile import Counts, DeckPlan, FileExists, FileInput, FilePlan, reconcile_deck
-from .sections import SectionResult, extract_sections
+from .parse_pool import Job, extract_files
+from .reconcile import Counts, DeckPlan, DeckSnapshot, FileExists, FileInput, FilePlan, reconcile_deck
+from .sections import Layout, SectionResult, extract_laid_out
 from .sources import NotesFile, find_notes, read_notes
+from .steady import Key, LineRange, key_of, lines_agree, merged, split_drafts, steady_ranges, untouched_ranges
 from .store import Store
 
 Progress = Callable[[NotesFile, int], None]  # called after each file with the number of bytes done
@@ -78,34 +79,102 @@ def import_notes(
         parsed = _parse_changed(store, notes, digests, deck, dry_run, progress)
     with store.transaction(rollback=dry_run):
         # Read inside the write lock: another import may have changed a file's record since parsing.
-        inputs: dict[str, list[FileInput]] = {}
-        sections: dict[tuple[str, str], dict[str, SectionResult]] = {}
-        for note, digest, extraction in zip(notes, digests, parsed, strict=True):
+        files: dict[str, list[_FileDrafts]] = {}
+        for note, digest, parsed_file in zip(notes, digests, parsed, strict=True):
             name = _deck_of(note, deck)
             recorded = None if dry_run else store.unchanged_file(name, str(note.path), digest)
             if recorded is not None:
-                item = FileInput(str(note.path), None, recorded_skips=recorded, prune=prune)
+                each = _FileDrafts(str(note.path), None, recorded=recorded)
             else:
-                if extraction is None:  # unchanged when parsed, changed since by another import: parsed now
-                    extraction = _parse(store, note, name, dry_run)
-                parsed_file, sections[(name, str(note.path))] = extraction
-                drafts = _with_title(parsed_file, note) if _titled(note, name) else parsed_file.cards
-                item = FileInput(str(note.path), drafts, parsed_file.skipped, prune=prune)
-            inputs.setdefault(name, []).append(item)
+                if parsed_file is None:  # unchanged when parsed, changed since by another import: parsed now
+                    parsed_file = _parse(store, note, name, dry_run)
+                titled = _titled(note, name)
+                extraction = parsed_file.extraction
+                each = _FileDrafts(
+                    str(note.path),
+                    _with_title(extraction, note) if titled else extraction.cards,
+                    parsed=parsed_file,
+                    steady=steady_ranges(
+                        parsed_file.previous, parsed_file.layout, parsed_file.sections, titled=titled
+                    ),
+                )
+            files.setdefault(name, []).append(each)
         plans: dict[str, tuple[int, Iterator[FilePlan], DeckPlan]] = {}
-        for name, files in inputs.items():
-            deck_id, snapshot = store.deck_snapshot(name)
-            plan = reconcile_deck(snapshot, files, file_exists, store.card_answers)
+        for name, deck_files in files.items():
+            deck_id, snapshot, inputs = _deck_inputs(store, name, deck_files, prune)
+            plan = reconcile_deck(snapshot, inputs, file_exists, store.card_answers)
             plans[name] = (deck_id, iter(plan.files), plan)
         # Applied in the order the files were given, as reconciled: each deck's plans stay in their order.
         for note, digest in zip(notes, digests, strict=True):
             name = _deck_of(note, deck)
             deck_id, file_plans, _ = plans[name]
             store.apply_file_plan(deck_id, next(file_plans), digest, now)
-            kept = sections.get((name, str(note.path)))
-            if kept is not None and not dry_run:
-                store.keep_section_results(deck_id, str(note.path), kept)
+        for name, deck_files in files.items():
+            for each in deck_files:
+                if each.parsed is not None and not dry_run:
+                    store.keep_section_results(
+                        plans[name][0],
+                        each.source,
+                        each.parsed.sections,
+                        each.parsed.layout,
+                        each.parsed.previous,
+                    )
     return _result(notes, deck, plans, dry_run)
+
+
+@dataclass(frozen=True)
+class _FileDrafts:
+    """One file of an import: its drafts (None: unchanged since its last import) and the line ranges of its
+    sections that may keep their cards as they are (`steady`)."""
+
+    source: str
+    drafts: tuple[CardDraft, ...] | None
+    parsed: ParsedFile | None = None
+    recorded: list[SkippedRow] | None = None  # what its last import skipped, when unchanged
+    steady: list[LineRange] = field(default_factory=list)
+
+
+def _deck_inputs(
+    store: Store, deck: str, files: list[_FileDrafts], prune: bool
+) -> tuple[int, DeckSnapshot, list[FileInput]]:
+    """The deck's snapshot and its files' reconciliation inputs. The cards of steady sections are left out of
+    both; a section found touched (`steady.untouched_ranges`), or a file whose cards are not where its last
+    import left them, is read again and reconciled."""
+    held = {each.source: each.steady for each in files if each.steady and each.drafts is not None}
+    while True:
+        deck_id, snapshot, kept = store.deck_snapshot(deck, {source: merged(r) for source, r in held.items()})
+        by_source: dict[str, list[Key]] = {}
+        for card in snapshot.cards:
+            if card.source in held:
+                by_source.setdefault(card.source, []).append(key_of(card.context, card.front))
+        narrowed: dict[str, list[LineRange]] = {}
+        split: dict[str, tuple[list[CardDraft], list[CardDraft]]] = {}
+        for each in files:
+            ranges = held.get(each.source)
+            if not ranges or each.drafts is None:
+                continue
+            reconciled, steady = split[each.source] = split_drafts(each.drafts, ranges)
+            if lines_agree(steady, (line for _, line in kept.get(each.source, ()))):
+                ranges = untouched_ranges(ranges, steady, reconciled, by_source.get(each.source, ()))
+                if ranges:
+                    narrowed[each.source] = ranges
+        if narrowed == held:
+            break
+        held = narrowed
+    inputs = []
+    for each in files:
+        if each.drafts is None:
+            inputs.append(FileInput(each.source, None, recorded_skips=each.recorded or (), prune=prune))
+            continue
+        skipped = each.parsed.extraction.skipped if each.parsed is not None else ()
+        if each.source in held:
+            steady_ids = frozenset(identity for identity, _ in kept.get(each.source, ()))
+            inputs.append(
+                FileInput(each.source, split[each.source][0], skipped, prune=prune, steady=steady_ids)
+            )
+        else:
+            inputs.append(FileInput(each.source, each.drafts, skipped, prune=prune))
+    return deck_id, snapshot, inputs
 
 
 def _parse_changed(
@@ -115,21 +184,24 @@ def _parse_changed(
     deck: str | None,
     dry_run: bool,
     progress: Progress | None,
-) -> list[Parsed | None]:
+) -> list[ParsedFile | None]:
     """Each file's drafts, None for a file unchanged since its last import; the files on several cores when
     that pays (`parse_pool`), the results the same either way."""
     changed: list[int] = []
     jobs: list[Job] = []
+    previous: list[Layout] = []
     for index, (note, digest) in enumerate(zip(notes, digests, strict=True)):
         name = _deck_of(note, deck)
         if dry_run or store.unchanged_file(name, str(note.path), digest) is None:
             changed.append(index)
-            jobs.append((note.text, {} if dry_run else store.section_results(name, str(note.path))))
-    parsed: list[Parsed | None] = [None] * len(notes)
+            known, layout = ({}, {}) if dry_run else store.section_results(name, str(note.path))
+            jobs.append((note.text, known))
+            previous.append(layout)
+    parsed: list[ParsedFile | None] = [None] * len(notes)
     done = 0
     with closing(extract_files(jobs, EXTRACTOR_VERSION)) as extracted:  # closed: its workers end with it
-        for index, result in zip(changed, extracted, strict=True):
-            parsed[index] = result
+        for index, before, (extraction, sections, layout) in zip(changed, previous, extracted, strict=True):
+            parsed[index] = ParsedFile(extraction, sections, layout, before)
             while progress is not None and done <= index:  # unchanged files before it count as done too
                 done += 1
                 progress(notes[done - 1], done)
@@ -139,10 +211,18 @@ def _parse_changed(
     return parsed
 
 
-def _parse(store: Store, note: NotesFile, deck: str, dry_run: bool) -> Parsed:
+@dataclass(frozen=True)
+class ParsedFile:
+    extraction: Extraction
+    sections: dict[str, SectionResult]  # what each of its sections yielded, kept for its next import
+    layout: Layout  # where its sections start
+    previous: Layout  # where its sections started at its last import
+
+
+def _parse(store: Store, note: NotesFile, deck: str, dry_run: bool) -> ParsedFile:
     """The file's drafts, re-parsing only sections not seen at its last import into `deck`."""
-    known = {} if dry_run else store.section_results(deck, str(note.path))
-    return extract_sections(note.text, known, EXTRACTOR_VERSION)
+    known, previous = ({}, {}) if dry_run else store.section_results(deck, str(note.path))
+    return ParsedFile(*extract_laid_out(note.text, known, EXTRACTOR_VERSION), previous)
 
 
 def _deck_of(note: NotesFile, deck: str | None) -> str:

@@ -1,6 +1,6 @@
 """Extracting the notes files of one import, on every core when there are enough of them to pay.
 
-Markdown parsing is nearly all of an import's time and each file is extracted on its own (`extract_sections`
+Markdown parsing is nearly all of an import's time and each file is extracted on its own (`extract_laid_out`
 is pure), so files can be extracted in worker processes and their results taken back in file order: the
 import gets exactly the drafts a single process would make. Worker processes are forked (they start at once,
 with everything imported) and only for several files and enough text to pay for starting them; with one
@@ -16,10 +16,10 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from .extract import Extraction
-from .sections import SectionResult, extract_sections
+from .sections import Layout, SectionResult, extract_laid_out
 
-# A file's drafts, and what each of its sections yielded (kept for the file's next import).
-Parsed = tuple[Extraction, dict[str, SectionResult]]
+# A file's drafts, what each of its sections yielded (kept for the file's next import), and where they start.
+Parsed = tuple[Extraction, dict[str, SectionResult], Layout]
 # A file to extract: its text, and what its sections yielded at its last import, by section hash.
 Job = tuple[str, Mapping[str, SectionResult]]
 
@@ -44,7 +44,7 @@ def worker_count(jobs: Sequence[Job], cores: int) -> int:
 
 
 def extract_files(jobs: Sequence[Job], version: str) -> Generator[Parsed, None, None]:
-    """`extract_sections` of every job, in the order of `jobs`, each yielded as soon as it and those before it
+    """`extract_laid_out` of every job, in the order of `jobs`, each yielded as soon as it and those before it
     are done."""
     workers = worker_count(jobs, usable_cores())
     done = 0
@@ -58,9 +58,9 @@ def extract_files(jobs: Sequence[Job], version: str) -> Generator[Parsed, None, 
         except BrokenProcessPool:
             pass  # a worker died (killed, out of memory): the files it left are extracted here instead
     for text, known in jobs[done:]:
-        yield extract_sections(text, known, version)
+        yield extract_laid_out(text, known, version)
 
 
 def _extract(job: Job, version: str) -> Parsed:
     text, known = job
-    return extract_sections(text, known, version)
+    return extract_laid_out(text, known, version)

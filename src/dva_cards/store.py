@@ -52,7 +52,7 @@ if TYPE_CHECKING:  # only `import` reconciles: reading commands start without it
     from .exam_inputs import PlannedCard
     from .reconcile import DeckSnapshot, FilePlan
     from .replay import CardLog, Disagreement
-    from .sections import SectionResult
+    from .sections import Layout, SectionResult
 
 
 # -- the one place where dates and instants become stored text and back ------------------------------------------
@@ -188,18 +188,43 @@ class Store:
             return None
         return [SkippedRow.from_json(item) for item in json.loads(row[1])]
 
-    def deck_snapshot(self, deck: str) -> tuple[int, DeckSnapshot]:
-        """The deck's id (created if new) and its cards, read once for an import of its files."""
+    def deck_snapshot(
+        self, deck: str, steady: Mapping[str, Sequence[tuple[int, int]]] | None = None
+    ) -> tuple[int, DeckSnapshot, dict[str, list[tuple[str, int]]]]:
+        """The deck's id (created if new) and its cards, read once for an import of its files; except the
+        live cards of `steady` line ranges (first and last line, by file), given apart as (id, line) by file:
+        those stay as they are and are not read as cards."""
         from .reconcile import DeckSnapshot, ExistingCard
 
         deck_id = self.ensure_deck(deck)
-        rows = self.connection.execute(
-            "SELECT id, source, line, content_hash, retired_at IS NOT NULL, context, front FROM card "
-            "WHERE deck_id = ?",
-            (deck_id,),
-        )
+        columns = "id, source, line, content_hash, retired_at IS NOT NULL, context, front"
+        kept: dict[str, list[tuple[str, int]]] = {}
+        if not steady:
+            rows = self.connection.execute(f"SELECT {columns} FROM card WHERE deck_id = ?", (deck_id,))
+        else:
+            self.connection.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS steady_lines (source TEXT, first INTEGER, last INTEGER)"
+            )
+            self.connection.execute("DELETE FROM steady_lines")
+            self.connection.executemany(
+                "INSERT INTO steady_lines VALUES (?, ?, ?)",
+                [(source, first, last) for source, ranges in steady.items() for first, last in ranges],
+            )
+            inside = (
+                "EXISTS (SELECT 1 FROM steady_lines s WHERE s.source = card.source "
+                "AND card.line BETWEEN s.first AND s.last)"
+            )
+            for identity, source, line in self.connection.execute(
+                f"SELECT id, source, line FROM card WHERE deck_id = ? AND retired_at IS NULL AND {inside}",
+                (deck_id,),
+            ):
+                kept.setdefault(source, []).append((identity, line))
+            rows = self.connection.execute(
+                f"SELECT {columns} FROM card WHERE deck_id = ? AND (retired_at IS NOT NULL OR NOT {inside})",
+                (deck_id,),
+            )
         cards = tuple(ExistingCard(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6]) for r in rows)
-        return deck_id, DeckSnapshot(deck, cards)
+        return deck_id, DeckSnapshot(deck, cards), kept
 
     def card_answers(self, card_ids: Collection[str]) -> dict[str, str]:
         """The stored backs of these cards, by id: what a moved definition is recognised by."""
@@ -282,19 +307,33 @@ class Store:
         if plan.prune:
             self.prune(deck_id, plan.source)
 
-    def section_results(self, deck: str, source: str) -> dict[str, SectionResult]:
-        """What each section of the file yielded at its last import, by section hash."""
-        from .sections import result_from_json
+    def section_results(self, deck: str, source: str) -> tuple[dict[str, SectionResult], Layout]:
+        """What each section of the file yielded at its last import, by section hash, and where they stood."""
+        from .sections import result_from_json, starts_from_json
 
         rows = self.connection.execute(
             "SELECT s.hash, s.result FROM source_section s JOIN deck d ON d.id = s.deck_id "
             "WHERE d.name = ? AND s.path = ?",
             (deck, source),
         )
-        return {digest: result_from_json(json.loads(result)) for digest, result in rows}
+        results: dict[str, SectionResult] = {}
+        layout: Layout = {}
+        for digest, text in rows:
+            value = json.loads(text)
+            results[digest] = result_from_json(value)
+            layout[digest] = starts_from_json(value)
+        return results, layout
 
-    def keep_section_results(self, deck_id: int, source: str, results: Mapping[str, SectionResult]) -> None:
-        """The file's stored section results become `results`. Runs inside the caller's transaction."""
+    def keep_section_results(
+        self,
+        deck_id: int,
+        source: str,
+        results: Mapping[str, SectionResult],
+        layout: Layout,
+        previous: Layout,
+    ) -> None:
+        """The file's stored section results become `results`, laid out as `layout` (`previous`: the layout
+        stored so far). Runs inside the caller's transaction."""
         from .sections import result_to_json
 
         stored = {
@@ -308,11 +347,17 @@ class Store:
             [(deck_id, source, digest) for digest in stored - results.keys()],
         )
         self.connection.executemany(
-            "INSERT INTO source_section (deck_id, path, hash, result) VALUES (?, ?, ?, ?)",
+            "INSERT INTO source_section (deck_id, path, hash, result) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (deck_id, path, hash) DO UPDATE SET result = excluded.result",
             [
-                (deck_id, source, digest, json.dumps(result_to_json(result), ensure_ascii=False))
+                (
+                    deck_id,
+                    source,
+                    digest,
+                    json.dumps(result_to_json(result, layout.get(digest, ())), ensure_ascii=False),
+                )
                 for digest, result in results.items()
-                if digest not in stored
+                if digest not in stored or previous.get(digest, ()) != layout.get(digest, ())
             ],
         )
 
