@@ -519,7 +519,7 @@ def has_file_wide_state(lines: list[str]) -> bool:
     """Whether normalized `lines` hold something whose effect crosses top-level headings: front matter (which
     may turn the whole file off) or a writer's marker (`off` holds until `on`, wherever that is). Any text
     looking like a marker counts, even in code: a cheap test that never misses one."""
-    return _front_matter_lines(lines) > 0 or any("dva-cards" in line.casefold() for line in lines)
+    return _front_matter_lines(lines) > 0 or "dva-cards" in "\n".join(lines).casefold()
 
 
 def parsed_in_one_piece(lines: list[str]) -> bool:

@@ -176,7 +176,8 @@ def parse_section(part: str) -> SectionResult:
 
 
 # A line that may open a list item (in a blockquote too): what `_may_have_bold_pieces` counts.
-_ITEM_LIKE = re.compile(r"[ \t>]*(?:[*+-]|\d{1,9}[.)])(?:[ \t]|$)")
+_ITEM_LIKE = re.compile(r"^[ \t>]*(?:[*+-]|\d{1,9}[.)])(?:[ \t]|$)", re.MULTILINE)
+_BOLD_LINE = re.compile(r"(?:\*\*|__)[^\n]*")  # one match per line with bold: from it to the line's end
 
 
 def _may_have_bold_pieces(lines: list[str]) -> bool:
@@ -185,9 +186,9 @@ def _may_have_bold_pieces(lines: list[str]) -> bool:
     whole. Only a guess: `_pieces_agree` decides."""
     start = 0
     for end in piece_ends(lines, lambda *_: False):
-        bold = sum(1 for line in lines[start:end] if "**" in line or "__" in line)
-        items = sum(1 for line in lines[start:end] if _ITEM_LIKE.match(line))
-        if bold >= BOLD_EVERYWHERE_LEAST and bold >= items / 2:
+        piece = "\n".join(lines[start:end])
+        bold = len(_BOLD_LINE.findall(piece))
+        if bold >= BOLD_EVERYWHERE_LEAST and bold >= len(_ITEM_LIKE.findall(piece)) / 2:
             return True
         start = end
     return False

@@ -85,7 +85,12 @@ def untouched_ranges(
     the steady sections (`file_cards`) also has."""
     touched = {draft_key(draft) for draft in reconciled}
     touched.update(file_cards)
-    dropped = {_range_of(draft.line, ranges) for draft in steady if draft_key(draft) in touched}
+    contexts = {context for context, _ in touched}
+    dropped = {
+        _range_of(draft.line, ranges)
+        for draft in steady
+        if join_context(draft.context) in contexts and draft_key(draft) in touched
+    }
     return [each for index, each in enumerate(ranges) if index not in dropped]
 
 
