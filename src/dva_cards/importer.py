@@ -6,7 +6,7 @@ import gc
 import os
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -247,7 +247,9 @@ def _with_title(extraction: Extraction, note: NotesFile) -> tuple[CardDraft, ...
     context already starts with it (a file whose top heading holds everything is unchanged)."""
     title = extraction.title or note.path.stem
     return tuple(
-        draft if draft.context[:1] == (title,) else replace(draft, context=(title, *draft.context))
+        draft
+        if draft.context[:1] == (title,)
+        else CardDraft((title, *draft.context), draft.front, draft.back, draft.line, draft.occurrence)
         for draft in extraction.cards
     )
 

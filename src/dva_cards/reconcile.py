@@ -291,6 +291,11 @@ class _Working:
     ) -> list[FilePlan]:
         """The plans with every clear move (`moves.pair_moves`) turned from a retirement and an insert into a
         takeover: the card keeps its id, schedule and history, and takes the draft's place and content."""
+        if not any(plan.inserts for plan in plans):
+            return plans
+        candidates = self._left_behind(plans, file_exists)
+        if not candidates:  # nothing retired or left behind: no move (a first import of new notes)
+            return plans
         added = [
             Definition(
                 f"{index}:{position}", write.source, write.context, normalize_term(write.front), write.back
@@ -298,9 +303,6 @@ class _Working:
             for index, plan in enumerate(plans)
             for position, write in enumerate(plan.inserts)
         ]
-        if not added:
-            return plans
-        candidates = self._left_behind(plans, file_exists)
         terms = {each.term for each in added}
         contexts = {each.context for each in added}
         # Only a card sharing a term or a context with an added draft can pair with one: read no other back.

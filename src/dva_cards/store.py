@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -264,12 +264,14 @@ class Store:
                 ],
             )
             # A pruned card's answers stay in the log; when its bullet comes back, the card takes the state its
-            # last answer left, so its state is again the replay of its log (docs/rules.md).
+            # last answer left, so its state is again the replay of its log (docs/rules.md). Only inserted
+            # cards with answers are looked at again (none, for notes never imported before).
+            answered = self._answered(c.id for c in plan.inserts)
             self.connection.executemany(
                 "UPDATE card SET (reps, ease, interval, due, drill, lapses) = (SELECT reps_after, ease_after, "
                 "interval_after, due_after, drill_after, lapses_after FROM review r WHERE r.card_id = card.id "
                 "ORDER BY r.id DESC LIMIT 1) WHERE id = ? AND EXISTS (SELECT 1 FROM review WHERE card_id = ?)",
-                [(c.id, c.id) for c in plan.inserts],
+                [(identity, identity) for identity in answered],
             )
             # ... and the FSRS memory its last answer outside cram left (a cram answer changes no memory).
             self.connection.executemany(
@@ -277,7 +279,7 @@ class Store:
                 "difficulty_after, day FROM review r WHERE r.card_id = card.id AND r.kind != ? "
                 "ORDER BY r.id DESC LIMIT 1) WHERE id = ? AND EXISTS "
                 "(SELECT 1 FROM review WHERE card_id = ? AND kind != ?)",
-                [(AnswerKind.CRAM.value, c.id, c.id, AnswerKind.CRAM.value) for c in plan.inserts],
+                [(AnswerKind.CRAM.value, identity, identity, AnswerKind.CRAM.value) for identity in answered],
             )
             # The schedule columns are left alone: an edited definition keeps its history.
             self.connection.executemany(
@@ -306,6 +308,21 @@ class Store:
             )
         if plan.prune:
             self.prune(deck_id, plan.source)
+
+    def _answered(self, card_ids: Iterable[str]) -> list[str]:
+        """Those of `card_ids` that have answers in the log."""
+        ids = list(card_ids)
+        found: list[str] = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            found.extend(
+                row[0]
+                for row in self.connection.execute(
+                    f"SELECT DISTINCT card_id FROM review WHERE card_id IN ({marks})", chunk
+                )
+            )
+        return found
 
     def section_results(self, deck: str, source: str) -> tuple[dict[str, SectionResult], Layout]:
         """What each section of the file yielded at its last import, by section hash, and where they stood."""
