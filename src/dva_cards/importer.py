@@ -76,7 +76,21 @@ def import_notes(
         for note in notes
     ]
     with _collector_paused():
-        parsed = _parse_changed(store, notes, digests, deck, dry_run, progress)
+        return _import(store, notes, digests, now, deck, dry_run, prune, progress, file_exists)
+
+
+def _import(
+    store: Store,
+    notes: list[NotesFile],
+    digests: list[str],
+    now: datetime,
+    deck: str | None,
+    dry_run: bool,
+    prune: bool,
+    progress: Progress | None,
+    file_exists: FileExists,
+) -> ImportResult:
+    parsed = _parse_changed(store, notes, digests, deck, dry_run, progress)
     with store.transaction(rollback=dry_run):
         # Read inside the write lock: another import may have changed a file's record since parsing.
         files: dict[str, list[_FileDrafts]] = {}
@@ -279,9 +293,9 @@ def _result(
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Parsing makes millions of short-lived tokens, which trip Python's cyclic collector over and over, each
-    time walking every object still alive (every card parsed so far): 10-40 % of a large import. Tokens and
-    drafts form no reference cycles, so reference counting frees them all the same; the collector is back
-    on afterwards, whatever happens."""
+    time walking every object still alive (every card parsed so far): 10-40 % of a large import; reading
+    and reconciling a large deck's cards does the same. Tokens, drafts and plans form no reference cycles, so
+    reference counting frees them all the same; the collector is back on afterwards, whatever happens."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

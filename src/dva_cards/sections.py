@@ -79,7 +79,7 @@ def split_sections(lines: Sequence[str]) -> list[tuple[int, int]]:
     starts = [0]
     fence = ""  # the opening fence while inside one
     for index, line in enumerate(lines):
-        opener = _FENCE.match(line)
+        opener = _FENCE.match(line) if "```" in line or "~~~" in line else None
         if fence:
             closing = opener is not None and not opener.group(2).strip()
             if (
@@ -91,7 +91,7 @@ def split_sections(lines: Sequence[str]) -> list[tuple[int, int]]:
                 fence = ""
         elif opener is not None and not (opener.group(1)[0] == "`" and "`" in opener.group(2)):
             fence = opener.group(1)
-        elif index and _TOP_HEADING.match(line):
+        elif index and line[:1] == "#" and _TOP_HEADING.match(line):
             starts.append(index)
     ends = [*starts[1:], len(lines)]
     return list(zip(starts, ends, strict=True))
@@ -123,7 +123,9 @@ def extract_laid_out(
     """`extract_sections`, and where each section starts (empty, as the results, when extracted whole)."""
     lines = normalize_source(text).split("\n")
     one_piece = parsed_in_one_piece(lines)
-    if has_file_wide_state(lines) or (not one_piece and _may_have_bold_pieces(lines)):
+    # Without results from a last import the whole file is parsed here: a file that will likely be parsed
+    # whole anyway is not parsed section by section first. With them, only `_pieces_agree` decides.
+    if has_file_wide_state(lines) or (not one_piece and not known and _may_have_bold_pieces(lines)):
         return extract(text), {}, {}
     if not one_piece:  # results kept without what tells the pieces' bold apart are of no use here
         known = {digest: result for digest, result in known.items() if result.item_lines is not None}
@@ -236,9 +238,13 @@ def _assemble(placed: Sequence[tuple[int, SectionResult]]) -> Extraction:
     cards: list[CardDraft] = []
     skipped: list[Skipped] = []
     seen: dict[tuple[tuple[str, ...], str], int] = {}
+    terms: dict[str, str] = {}  # front -> normalized term: the same fronts come back in many sections
     for start, result in placed:
         for card in result.cards:
-            key = (card.context, normalize_term(card.front))
+            term = terms.get(card.front)
+            if term is None:
+                term = terms[card.front] = normalize_term(card.front)
+            key = (card.context, term)
             occurrence = seen.get(key, 0)
             seen[key] = occurrence + 1
             cards.append(CardDraft(card.context, card.front, card.back, card.line + start, occurrence))
@@ -277,20 +283,18 @@ def starts_from_json(value: list[Any]) -> tuple[int, ...]:
 
 def result_from_json(value: list[Any]) -> SectionResult:
     line_count, cards, skipped, references, open_end, list_items, bold_items, bold_is_plain, title = value[:9]
+    # The values are those `result_to_json` wrote (ints stay ints in JSON): only containers are converted.
     return SectionResult(
         int(line_count),
-        tuple(
-            CardDraft(tuple(context), front, back, int(line), int(occ))
-            for context, front, back, line, occ in cards
-        ),
-        tuple(Skipped(int(line), reason, text) for line, reason, text in skipped),
+        tuple(CardDraft(tuple(context), front, back, line, occ) for context, front, back, line, occ in cards),
+        tuple(Skipped(line, reason, text) for line, reason, text in skipped),
         bool(references),
         bool(open_end),
         int(list_items),
         int(bold_items),
         bool(bold_is_plain),
         None if title is None else str(title),
-        None if len(value) < 13 or value[10] is None else tuple(int(line) for line in value[10]),
-        tuple(int(line) for line in value[11]) if len(value) >= 13 else (),
-        tuple((int(first), int(after)) for first, after in value[12]) if len(value) >= 13 else (),
+        None if len(value) < 13 or value[10] is None else tuple(value[10]),
+        tuple(value[11]) if len(value) >= 13 else (),
+        tuple((first, after) for first, after in value[12]) if len(value) >= 13 else (),
     )
