@@ -104,13 +104,17 @@ def _import(
                     parsed_file = _parse(store, note, name, dry_run)
                 titled = _titled(note, name)
                 extraction = parsed_file.extraction
+                # Sections read at parsing describe the file's cards only if no import changed them since.
+                current = parsed_file.recorded == store.recorded_hash(name, str(note.path))
                 each = _FileDrafts(
                     str(note.path),
                     _with_title(extraction, note) if titled else extraction.cards,
                     parsed=parsed_file,
                     steady=steady_ranges(
                         parsed_file.previous, parsed_file.layout, parsed_file.sections, titled=titled
-                    ),
+                    )
+                    if current
+                    else [],
                 )
             files.setdefault(name, []).append(each)
         plans: dict[str, tuple[int, Iterator[FilePlan], DeckPlan]] = {}
@@ -203,19 +207,21 @@ def _parse_changed(
     that pays (`parse_pool`), the results the same either way."""
     changed: list[int] = []
     jobs: list[Job] = []
-    previous: list[Layout] = []
+    previous: list[tuple[Layout, str | None]] = []
     for index, (note, digest) in enumerate(zip(notes, digests, strict=True)):
         name = _deck_of(note, deck)
         if dry_run or store.unchanged_file(name, str(note.path), digest) is None:
             changed.append(index)
             known, layout = ({}, {}) if dry_run else store.section_results(name, str(note.path))
             jobs.append((note.text, known))
-            previous.append(layout)
+            previous.append((layout, None if dry_run else store.recorded_hash(name, str(note.path))))
     parsed: list[ParsedFile | None] = [None] * len(notes)
     done = 0
     with closing(extract_files(jobs, EXTRACTOR_VERSION)) as extracted:  # closed: its workers end with it
-        for index, before, (extraction, sections, layout) in zip(changed, previous, extracted, strict=True):
-            parsed[index] = ParsedFile(extraction, sections, layout, before)
+        for index, (before, recorded), (extraction, sections, layout) in zip(
+            changed, previous, extracted, strict=True
+        ):
+            parsed[index] = ParsedFile(extraction, sections, layout, before, recorded)
             while progress is not None and done <= index:  # unchanged files before it count as done too
                 done += 1
                 progress(notes[done - 1], done)
@@ -231,12 +237,14 @@ class ParsedFile:
     sections: dict[str, SectionResult]  # what each of its sections yielded, kept for its next import
     layout: Layout  # where its sections start
     previous: Layout  # where its sections started at its last import
+    recorded: str | None  # the fingerprint its last import recorded, when `previous` was read
 
 
 def _parse(store: Store, note: NotesFile, deck: str, dry_run: bool) -> ParsedFile:
     """The file's drafts, re-parsing only sections not seen at its last import into `deck`."""
     known, previous = ({}, {}) if dry_run else store.section_results(deck, str(note.path))
-    return ParsedFile(*extract_laid_out(note.text, known, EXTRACTOR_VERSION), previous)
+    recorded = None if dry_run else store.recorded_hash(deck, str(note.path))
+    return ParsedFile(*extract_laid_out(note.text, known, EXTRACTOR_VERSION), previous, recorded)
 
 
 def _deck_of(note: NotesFile, deck: str | None) -> str:

@@ -188,6 +188,15 @@ class Store:
             return None
         return [SkippedRow.from_json(item) for item in json.loads(row[1])]
 
+    def recorded_hash(self, deck: str, source: str) -> str | None:
+        """The fingerprint recorded at the file's last import into `deck` (None: never imported there)."""
+        row = self.connection.execute(
+            "SELECT s.content_hash FROM source_file s JOIN deck d ON d.id = s.deck_id "
+            "WHERE d.name = ? AND s.path = ?",
+            (deck, source),
+        ).fetchone()
+        return None if row is None else str(row[0])
+
     def deck_snapshot(
         self, deck: str, steady: Mapping[str, Sequence[tuple[int, int]]] | None = None
     ) -> tuple[int, DeckSnapshot, dict[str, list[tuple[str, int]]]]:
