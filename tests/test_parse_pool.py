@@ -57,7 +57,7 @@ def test_known_sections_reach_the_workers() -> None:
 _TEST_PROCESS = os.getpid()
 
 
-def _dying(job: Job, version: str) -> object:
+def _dying(text: str, known: object, version: str) -> object:
     """Stands in for a worker's extraction: the worker exits at once, as one killed by the system would."""
     if os.getpid() != _TEST_PROCESS:
         os._exit(9)
@@ -78,3 +78,27 @@ def test_workers_only_when_they_pay() -> None:
     assert worker_count(big, cores=1) == 0  # one core: extracted in this process
     assert worker_count(big[:1], cores=2) == 0  # one file
     assert worker_count([("small", {}), ("files", {})], cores=2) == 0  # too little text to pay
+
+
+@pytest.mark.usefixtures("two_cores")
+def test_no_worker_outlives_an_import_that_stops_reading() -> None:
+    extracted = extract_files(_jobs(), VERSION)
+    next(extracted)
+    children = _children()
+    assert children  # the workers are running
+    extracted.close()  # as when the import is interrupted
+    assert not _children() & children
+
+
+def _children() -> set[int]:
+    """Pids of this process's child processes (Linux)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == os.getpid():
+                found.add(int(entry.name))
+    return found

@@ -2,18 +2,22 @@
 
 Markdown parsing is nearly all of an import's time and each file is extracted on its own (`extract_laid_out`
 is pure), so files can be extracted in worker processes and their results taken back in file order: the
-import gets exactly the drafts a single process would make. Worker processes are forked (they start at once,
-with everything imported) and only for several files and enough text to pay for starting them; with one
-core, no `fork`, or a worker that dies, the files are extracted here, one after the other.
+import gets exactly the drafts a single process would make. Workers are forked (they start at once, with
+everything imported), only for several files and enough text to pay for starting them, and each takes every
+n-th file and sends its results, in order, through a pipe of its own.
+
+Workers never outlive the import: they end when their files are done, when the importing process stops
+reading (an interrupt, an error: it kills them), or when it is gone (killed: their next write fails). With
+one core, no `fork`, or a worker that dies, the files are extracted here, one after the other.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import signal
 from collections.abc import Generator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
+from multiprocessing.connection import Connection, Pipe
 
 from .extract import Extraction
 from .sections import Layout, SectionResult, extract_laid_out
@@ -46,21 +50,52 @@ def worker_count(jobs: Sequence[Job], cores: int) -> int:
 def extract_files(jobs: Sequence[Job], version: str) -> Generator[Parsed, None, None]:
     """`extract_laid_out` of every job, in the order of `jobs`, each yielded as soon as it and those before it
     are done."""
-    workers = worker_count(jobs, usable_cores())
+    workers = worker_count(jobs, usable_cores()) if hasattr(os, "fork") else 0
     done = 0
-    if workers and "fork" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("fork")
+    if workers:
+        started: list[tuple[int, Connection]] = []
         try:
-            with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                for parsed in pool.map(_extract, jobs, [version] * len(jobs)):
-                    yield parsed
-                    done += 1
-        except BrokenProcessPool:
-            pass  # a worker died (killed, out of memory): the files it left are extracted here instead
+            for first in range(workers):
+                started.append(_start(jobs, version, first, workers))
+            for index in range(len(jobs)):
+                try:
+                    parsed: Parsed = started[index % workers][1].recv()
+                except (EOFError, OSError):
+                    break  # the worker died (killed, out of memory): the files left are extracted here
+                yield parsed
+                done += 1
+        finally:
+            _stop(started)
     for text, known in jobs[done:]:
         yield extract_laid_out(text, known, version)
 
 
-def _extract(job: Job, version: str) -> Parsed:
-    text, known = job
+def _start(jobs: Sequence[Job], version: str, first: int, step: int) -> tuple[int, Connection]:
+    """Fork a worker that extracts jobs `first`, `first + step`...; returns its pid and the pipe to read."""
+    reader, writer = Pipe(duplex=False)
+    pid = os.fork()
+    if pid == 0:  # the worker: it never returns into the import
+        status = 1
+        try:
+            reader.close()
+            for text, known in jobs[first::step]:
+                writer.send(_extract(text, known, version))
+            writer.close()
+            status = 0
+        finally:
+            os._exit(status)  # no cleanup of the importing process's state (its collection, its output)
+    writer.close()
+    return pid, reader
+
+
+def _stop(started: Sequence[tuple[int, Connection]]) -> None:
+    """End and reap every worker, done or not."""
+    for pid, reader in started:
+        reader.close()
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+def _extract(text: str, known: Mapping[str, SectionResult], version: str) -> Parsed:
     return extract_laid_out(text, known, version)
