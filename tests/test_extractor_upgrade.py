@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dva_cards import importer, scheduler
+from dva_cards import importer, parse_pool, scheduler
 from dva_cards.domain import Answer
 from dva_cards.extract import CardDraft, Extraction, Skipped, extract
 from dva_cards.importer import import_notes, load_notes
@@ -40,7 +40,8 @@ def make_version_1_collection(db: Path, deck: Path, monkeypatch: pytest.MonkeyPa
     """The bundled deck imported by the previous release, and every card answered once."""
     old = version_1_extraction()
     with monkeypatch.context() as patch:
-        patch.setattr(importer, "extract_sections", lambda text, known, version: (old, {}))
+        for module in (importer, parse_pool):
+            patch.setattr(module, "extract_laid_out", lambda text, known, version: (old, {}, {}))
         patch.setattr(importer, "EXTRACTOR_VERSION", "1")
         with Store.open(db) as store:
             result = import_notes(store, load_notes([deck]), datetime(2026, 9, 30, 12, 0, tzinfo=UTC))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -193,3 +194,60 @@ def test_a_large_bold_file_is_extracted_as_a_whole() -> None:
     extraction, known = extract_sections(text, {}, VERSION)
     assert extraction == extract(text)
     assert known == {}
+
+
+# -- files parsed in several pieces ------------------------------------------------------------------------
+
+# Blocks of a long file: prose that pads it past the piece length, bold-heavy lists (bold as the plain style
+# in a piece of their own), fences that may run across a piece boundary, headings of every level.
+LONG_BLOCKS = st.sampled_from(
+    ["Some prose line.\n" * 700, "* **Term** - answer\n" * 40, "* **Bold** words\n" * 12 + "* plain\n",
+     "```\n", "```bash\n# comment\n```\n", "<!--\n", "-->\n", "\n# Top\n", "\n## Sub\n", "\n### Deep\n",
+     "* Lambda - runs code\n* **S3** - storage\n", "\n\n", "| Term | Definition |\n|---|---|\n| a | b |\n"]
+)  # fmt: skip
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    blocks=st.lists(LONG_BLOCKS, min_size=8, max_size=40), edit=st.integers(0, 39), replacement=LONG_BLOCKS
+)
+def test_a_file_of_several_pieces_extracts_section_by_section_as_a_whole(
+    blocks: list[str], edit: int, replacement: str
+) -> None:
+    text = "".join(blocks) + "Some prose line.\n" * 4100
+    extraction, known, _ = sections.extract_laid_out(text, {}, VERSION)
+    assert extraction == extract(text)
+    blocks[edit % len(blocks)] = replacement
+    edited = "".join(blocks) + "Some prose line.\n" * 4100
+    assert sections.extract_laid_out(edited, known, VERSION)[0] == extract(edited)
+
+
+def test_a_long_file_without_bold_pieces_is_read_section_by_section() -> None:
+    from tests.conftest import BUNDLED_DECK
+
+    deck = BUNDLED_DECK.read_text(encoding="utf-8")
+    copies = "".join(deck.replace("\n# ", f"\n# {number} ") + "\n" for number in range(3))
+    extraction, known, layout = sections.extract_laid_out(copies, {}, VERSION)
+    assert extraction == extract(copies)
+    assert known and sum(len(starts) for starts in layout.values()) == len(split_sections(copies.split("\n")))
+    edited = copies.replace("a cluster of data centers", "a cluster of data centres", 1)
+    parsed: list[str] = []
+    real = sections.parse_section
+
+    def spy(part: str) -> sections.SectionResult:
+        parsed.append(part)
+        return real(part)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sections, "parse_section", spy)
+        again, _, _ = sections.extract_laid_out(edited, known, VERSION)
+    assert again == extract(edited)
+    assert len(parsed) == 1 and "data centres" in parsed[0]
+
+
+def test_a_bold_piece_of_a_long_file_has_it_extracted_whole() -> None:
+    prose = "Some prose line.\n" * 4100
+    text = f"# A\n{prose}\n# B\n" + "* **Term** - answer\n" * 30
+    extraction, known, layout = sections.extract_laid_out(text, {}, VERSION)
+    assert extraction == extract(text)
+    assert known == {} and layout == {}

@@ -43,7 +43,7 @@ Choices where the notes leave room:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -450,6 +450,12 @@ class Part:
     list_items: int
     bold_items: int  # list items opening in bold
     bold_is_plain: bool  # some piece of it was read with bold as the plain style
+    # Where, counted from its first line: the list items as `_bold_counts` counts them, those opening in
+    # bold, and every fenced code or HTML block (first line, line after it). With these, the parts of a file
+    # tell how a whole-file parse would cut the file into pieces and read bold in each (sections.py).
+    item_lines: tuple[int, ...] = ()
+    bold_item_lines: tuple[int, ...] = ()
+    raw_blocks: tuple[tuple[int, int], ...] = ()
 
 
 def extract_part(text: str) -> Part:
@@ -458,9 +464,13 @@ def extract_part(text: str) -> Part:
     env: dict[str, Any] = {}
     walk = _Walk(lines, env)
     open_end = False
+    items: list[int] = []
+    bold: list[int] = []
+    raw: list[tuple[int, int]] = []
     for start, tokens in _parse_in_sections(lines, env):
         walk.run(tokens, start)
         open_end = _runs_to_end(tokens, _content_end(lines, start, len(lines)))
+        _mark_blocks(tokens, start, items, bold, raw)
     return Part(
         Extraction(cards=tuple(walk.cards), skipped=tuple(walk.skipped), title=walk.title),
         bool(env.get("references")),
@@ -468,14 +478,48 @@ def extract_part(text: str) -> Part:
         walk.list_items,
         walk.bold_items,
         walk.ever_bold_is_plain,
+        tuple(items),
+        tuple(bold),
+        tuple(raw),
     )
+
+
+def _mark_blocks(
+    tokens: Sequence[Token], start: int, items: list[int], bold: list[int], raw: list[tuple[int, int]]
+) -> None:
+    """Add the lines of the list items `_bold_counts` counts (and of those opening in bold), and the extent of
+    every fenced code or HTML block, of one parsed piece starting at line `start`."""
+    for index, token in enumerate(tokens):
+        if token.type == "list_item_open" and index + 2 < len(tokens) and tokens[index + 2].type == "inline":
+            line = start + (token.map[0] if token.map else 0)
+            items.append(line)
+            if tokens[index + 2].content.lstrip().startswith(("**", "__")):
+                bold.append(line)
+        elif token.type in _RAW_BLOCKS and token.map:
+            raw.append((start + token.map[0], start + token.map[1]))
+
+
+def piece_ends(lines: list[str], runs_to_end: Callable[[int, int, int], bool]) -> list[int]:
+    """Where `extract` ends each piece of `lines`, given whether a fenced code or HTML block of the piece
+    `[start, end)` reaches its content end (the third argument, counted from `start`), without parsing."""
+    ends: list[int] = []
+    start = 0
+    while start < len(lines):
+        end = _next_boundary(lines, start + _SECTION_LINES)
+        step = 1
+        while end < len(lines) and runs_to_end(start, end, _content_end(lines, start, end)):
+            end = _next_boundary(lines, end + step)
+            step *= 2
+        ends.append(end)
+        start = end
+    return ends
 
 
 def has_file_wide_state(lines: list[str]) -> bool:
     """Whether normalized `lines` hold something whose effect crosses top-level headings: front matter (which
     may turn the whole file off) or a writer's marker (`off` holds until `on`, wherever that is). Any text
     looking like a marker counts, even in code: a cheap test that never misses one."""
-    return _front_matter_lines(lines) > 0 or any("dva-cards" in line.casefold() for line in lines)
+    return _front_matter_lines(lines) > 0 or "dva-cards" in "\n".join(lines).casefold()
 
 
 def parsed_in_one_piece(lines: list[str]) -> bool:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,14 +14,14 @@ from typing import Any
 from .domain import CardRow, MovedCard, SkippedRow
 from .extract import EXTRACTOR_VERSION, CardDraft, Extraction
 from .identity import file_hash
-from .reconcile import Counts, DeckPlan, FileExists, FileInput, FilePlan, reconcile_deck
-from .sections import SectionResult, extract_sections
+from .parse_pool import Job, extract_files
+from .reconcile import Counts, DeckPlan, DeckSnapshot, FileExists, FileInput, FilePlan, reconcile_deck
+from .sections import Layout, SectionResult, extract_laid_out
 from .sources import NotesFile, find_notes, read_notes
+from .steady import Key, LineRange, key_of, lines_agree, merged, split_drafts, steady_ranges, untouched_ranges
 from .store import Store
 
 Progress = Callable[[NotesFile, int], None]  # called after each file with the number of bytes done
-# A file's drafts, and what each of its sections yielded (kept for the file's next import).
-Parsed = tuple[Extraction, dict[str, SectionResult]]
 
 
 def load_notes(paths: list[Path]) -> list[NotesFile]:
@@ -75,51 +75,176 @@ def import_notes(
         file_hash(note.data, EXTRACTOR_VERSION + ("+title" if _titled(note, _deck_of(note, deck)) else ""))
         for note in notes
     ]
-    parsed: list[Parsed | None] = []
     with _collector_paused():
-        for done, (note, digest) in enumerate(zip(notes, digests, strict=True), start=1):
-            recorded = None if dry_run else store.unchanged_file(_deck_of(note, deck), str(note.path), digest)
-            parsed.append(
-                None if recorded is not None else _parse(store, note, _deck_of(note, deck), dry_run)
-            )
-            if progress is not None:
-                progress(note, done)
+        return _import(store, notes, digests, now, deck, dry_run, prune, progress, file_exists)
+
+
+def _import(
+    store: Store,
+    notes: list[NotesFile],
+    digests: list[str],
+    now: datetime,
+    deck: str | None,
+    dry_run: bool,
+    prune: bool,
+    progress: Progress | None,
+    file_exists: FileExists,
+) -> ImportResult:
+    parsed = _parse_changed(store, notes, digests, deck, dry_run, progress)
     with store.transaction(rollback=dry_run):
         # Read inside the write lock: another import may have changed a file's record since parsing.
-        inputs: dict[str, list[FileInput]] = {}
-        sections: dict[tuple[str, str], dict[str, SectionResult]] = {}
-        for note, digest, extraction in zip(notes, digests, parsed, strict=True):
+        files: dict[str, list[_FileDrafts]] = {}
+        for note, digest, parsed_file in zip(notes, digests, parsed, strict=True):
             name = _deck_of(note, deck)
             recorded = None if dry_run else store.unchanged_file(name, str(note.path), digest)
             if recorded is not None:
-                item = FileInput(str(note.path), None, recorded_skips=recorded, prune=prune)
+                each = _FileDrafts(str(note.path), None, recorded=recorded)
             else:
-                if extraction is None:  # unchanged when parsed, changed since by another import: parsed now
-                    extraction = _parse(store, note, name, dry_run)
-                parsed_file, sections[(name, str(note.path))] = extraction
-                drafts = _with_title(parsed_file, note) if _titled(note, name) else parsed_file.cards
-                item = FileInput(str(note.path), drafts, parsed_file.skipped, prune=prune)
-            inputs.setdefault(name, []).append(item)
+                if parsed_file is None:  # unchanged when parsed, changed since by another import: parsed now
+                    parsed_file = _parse(store, note, name, dry_run)
+                titled = _titled(note, name)
+                extraction = parsed_file.extraction
+                # Sections read at parsing describe the file's cards only if no import changed them since.
+                current = parsed_file.recorded == store.recorded_hash(name, str(note.path))
+                each = _FileDrafts(
+                    str(note.path),
+                    _with_title(extraction, note) if titled else extraction.cards,
+                    parsed=parsed_file,
+                    steady=steady_ranges(
+                        parsed_file.previous, parsed_file.layout, parsed_file.sections, titled=titled
+                    )
+                    if current
+                    else [],
+                )
+            files.setdefault(name, []).append(each)
         plans: dict[str, tuple[int, Iterator[FilePlan], DeckPlan]] = {}
-        for name, files in inputs.items():
-            deck_id, snapshot = store.deck_snapshot(name)
-            plan = reconcile_deck(snapshot, files, file_exists, store.card_answers)
+        for name, deck_files in files.items():
+            deck_id, snapshot, inputs = _deck_inputs(store, name, deck_files, prune)
+            plan = reconcile_deck(snapshot, inputs, file_exists, store.card_answers)
             plans[name] = (deck_id, iter(plan.files), plan)
         # Applied in the order the files were given, as reconciled: each deck's plans stay in their order.
         for note, digest in zip(notes, digests, strict=True):
             name = _deck_of(note, deck)
             deck_id, file_plans, _ = plans[name]
             store.apply_file_plan(deck_id, next(file_plans), digest, now)
-            kept = sections.get((name, str(note.path)))
-            if kept is not None and not dry_run:
-                store.keep_section_results(deck_id, str(note.path), kept)
+        for name, deck_files in files.items():
+            for each in deck_files:
+                if each.parsed is not None and not dry_run:
+                    store.keep_section_results(
+                        plans[name][0],
+                        each.source,
+                        each.parsed.sections,
+                        each.parsed.layout,
+                        each.parsed.previous,
+                    )
     return _result(notes, deck, plans, dry_run)
 
 
-def _parse(store: Store, note: NotesFile, deck: str, dry_run: bool) -> Parsed:
+@dataclass(frozen=True)
+class _FileDrafts:
+    """One file of an import: its drafts (None: unchanged since its last import) and the line ranges of its
+    sections that may keep their cards as they are (`steady`)."""
+
+    source: str
+    drafts: tuple[CardDraft, ...] | None
+    parsed: ParsedFile | None = None
+    recorded: list[SkippedRow] | None = None  # what its last import skipped, when unchanged
+    steady: list[LineRange] = field(default_factory=list)
+
+
+def _deck_inputs(
+    store: Store, deck: str, files: list[_FileDrafts], prune: bool
+) -> tuple[int, DeckSnapshot, list[FileInput]]:
+    """The deck's snapshot and its files' reconciliation inputs. The cards of steady sections are left out of
+    both; a section found touched (`steady.untouched_ranges`), or a file whose cards are not where its last
+    import left them, is read again and reconciled."""
+    held = {each.source: each.steady for each in files if each.steady and each.drafts is not None}
+    while True:
+        deck_id, snapshot, kept = store.deck_snapshot(deck, {source: merged(r) for source, r in held.items()})
+        by_source: dict[str, list[Key]] = {}
+        for card in snapshot.cards:
+            if card.source in held:
+                by_source.setdefault(card.source, []).append(key_of(card.context, card.front))
+        narrowed: dict[str, list[LineRange]] = {}
+        split: dict[str, tuple[list[CardDraft], list[CardDraft]]] = {}
+        for each in files:
+            ranges = held.get(each.source)
+            if not ranges or each.drafts is None:
+                continue
+            reconciled, steady = split[each.source] = split_drafts(each.drafts, ranges)
+            if lines_agree(steady, (line for _, line in kept.get(each.source, ()))):
+                ranges = untouched_ranges(ranges, steady, reconciled, by_source.get(each.source, ()))
+                if ranges:
+                    narrowed[each.source] = ranges
+        if narrowed == held:
+            break
+        held = narrowed
+    inputs = []
+    for each in files:
+        if each.drafts is None:
+            inputs.append(FileInput(each.source, None, recorded_skips=each.recorded or (), prune=prune))
+            continue
+        skipped = each.parsed.extraction.skipped if each.parsed is not None else ()
+        if each.source in held:
+            steady_ids = frozenset(identity for identity, _ in kept.get(each.source, ()))
+            inputs.append(
+                FileInput(each.source, split[each.source][0], skipped, prune=prune, steady=steady_ids)
+            )
+        else:
+            inputs.append(FileInput(each.source, each.drafts, skipped, prune=prune))
+    return deck_id, snapshot, inputs
+
+
+def _parse_changed(
+    store: Store,
+    notes: list[NotesFile],
+    digests: list[str],
+    deck: str | None,
+    dry_run: bool,
+    progress: Progress | None,
+) -> list[ParsedFile | None]:
+    """Each file's drafts, None for a file unchanged since its last import; the files on several cores when
+    that pays (`parse_pool`), the results the same either way."""
+    changed: list[int] = []
+    jobs: list[Job] = []
+    previous: list[tuple[Layout, str | None]] = []
+    for index, (note, digest) in enumerate(zip(notes, digests, strict=True)):
+        name = _deck_of(note, deck)
+        if dry_run or store.unchanged_file(name, str(note.path), digest) is None:
+            changed.append(index)
+            known, layout = ({}, {}) if dry_run else store.section_results(name, str(note.path))
+            jobs.append((note.text, known))
+            previous.append((layout, None if dry_run else store.recorded_hash(name, str(note.path))))
+    parsed: list[ParsedFile | None] = [None] * len(notes)
+    done = 0
+    with closing(extract_files(jobs, EXTRACTOR_VERSION)) as extracted:  # closed: its workers end with it
+        for index, (before, recorded), (extraction, sections, layout) in zip(
+            changed, previous, extracted, strict=True
+        ):
+            parsed[index] = ParsedFile(extraction, sections, layout, before, recorded)
+            while progress is not None and done <= index:  # unchanged files before it count as done too
+                done += 1
+                progress(notes[done - 1], done)
+    if progress is not None:
+        for number in range(done + 1, len(notes) + 1):
+            progress(notes[number - 1], number)
+    return parsed
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    extraction: Extraction
+    sections: dict[str, SectionResult]  # what each of its sections yielded, kept for its next import
+    layout: Layout  # where its sections start
+    previous: Layout  # where its sections started at its last import
+    recorded: str | None  # the fingerprint its last import recorded, when `previous` was read
+
+
+def _parse(store: Store, note: NotesFile, deck: str, dry_run: bool) -> ParsedFile:
     """The file's drafts, re-parsing only sections not seen at its last import into `deck`."""
-    known = {} if dry_run else store.section_results(deck, str(note.path))
-    return extract_sections(note.text, known, EXTRACTOR_VERSION)
+    known, previous = ({}, {}) if dry_run else store.section_results(deck, str(note.path))
+    recorded = None if dry_run else store.recorded_hash(deck, str(note.path))
+    return ParsedFile(*extract_laid_out(note.text, known, EXTRACTOR_VERSION), previous, recorded)
 
 
 def _deck_of(note: NotesFile, deck: str | None) -> str:
@@ -144,7 +269,9 @@ def _with_title(extraction: Extraction, note: NotesFile) -> tuple[CardDraft, ...
     context already starts with it (a file whose top heading holds everything is unchanged)."""
     title = extraction.title or note.path.stem
     return tuple(
-        draft if draft.context[:1] == (title,) else replace(draft, context=(title, *draft.context))
+        draft
+        if draft.context[:1] == (title,)
+        else CardDraft((title, *draft.context), draft.front, draft.back, draft.line, draft.occurrence)
         for draft in extraction.cards
     )
 
@@ -174,9 +301,9 @@ def _result(
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Parsing makes millions of short-lived tokens, which trip Python's cyclic collector over and over, each
-    time walking every object still alive (every card parsed so far): 10-40 % of a large import. Tokens and
-    drafts form no reference cycles, so reference counting frees them all the same; the collector is back
-    on afterwards, whatever happens."""
+    time walking every object still alive (every card parsed so far): 10-40 % of a large import; reading
+    and reconciling a large deck's cards does the same. Tokens, drafts and plans form no reference cycles, so
+    reference counting frees them all the same; the collector is back on afterwards, whatever happens."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

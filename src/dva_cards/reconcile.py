@@ -63,6 +63,9 @@ class FileInput:
     skipped: Sequence[Skipped] = ()
     recorded_skips: Sequence[SkippedRow] = ()
     prune: bool = False
+    # Live cards of the file that stay exactly as they are, left out of `drafts` and of the snapshot: the
+    # cards of sections that did not change or move since the file's last import (see `steady`).
+    steady: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,8 @@ def reconcile_deck(
     """The plan for one deck's files of an import, each file seeing the writes of those before it; then the
     definitions that moved (between headings, terms or files of the deck) keep their cards."""
     work = _Working.of(snapshot)
+    for each in files:  # held by their own file's unchanged drafts: no other draft of the import takes them
+        work.claimed.update(each.steady)
     plans = [work.reconcile(each, file_exists, index) for index, each in enumerate(files)]
     return DeckPlan(snapshot.name, tuple(work.carry_moves(plans, file_exists, stored_answers)))
 
@@ -239,7 +244,7 @@ class _Working:
             restorations=tuple(restorations),
             takeovers=tuple(takeovers),
             skipped=tuple(SkippedRow(source, item.line, item.reason, item.text) for item in file.skipped),
-            counts=Counts(added, updated, unchanged, len(gone), len(restorations)),
+            counts=Counts(added, updated, unchanged + len(file.steady), len(gone), len(restorations)),
         )
 
     def _forget_retired(self, source: str, index: int) -> int:
@@ -286,6 +291,11 @@ class _Working:
     ) -> list[FilePlan]:
         """The plans with every clear move (`moves.pair_moves`) turned from a retirement and an insert into a
         takeover: the card keeps its id, schedule and history, and takes the draft's place and content."""
+        if not any(plan.inserts for plan in plans):
+            return plans
+        candidates = self._left_behind(plans, file_exists)
+        if not candidates:  # nothing retired or left behind: no move (a first import of new notes)
+            return plans
         added = [
             Definition(
                 f"{index}:{position}", write.source, write.context, normalize_term(write.front), write.back
@@ -293,9 +303,6 @@ class _Working:
             for index, plan in enumerate(plans)
             for position, write in enumerate(plan.inserts)
         ]
-        if not added:
-            return plans
-        candidates = self._left_behind(plans, file_exists)
         terms = {each.term for each in added}
         contexts = {each.context for each in added}
         # Only a card sharing a term or a context with an added draft can pair with one: read no other back.

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,7 @@ from .extract import (
     is_bold_everywhere,
     normalize_source,
     parsed_in_one_piece,
+    piece_ends,
 )
 from .identity import normalize_term
 
@@ -58,6 +60,12 @@ class SectionResult:
     bold_items: int  # list items opening in bold
     bold_is_plain: bool  # read (in some piece) with bold as the plain style
     title: str | None = None  # its first heading's text: the file's title if no section before has one
+    # Lines (from its first) of its list items, of those opening in bold, and its fenced code and HTML blocks
+    # (first line, line after): what tells whether it agrees with a file parsed in several pieces. None for
+    # results kept before these were recorded.
+    item_lines: tuple[int, ...] | None = None
+    bold_item_lines: tuple[int, ...] = ()
+    raw_blocks: tuple[tuple[int, int], ...] = ()
 
 
 def split_sections(lines: Sequence[str]) -> list[tuple[int, int]]:
@@ -71,7 +79,7 @@ def split_sections(lines: Sequence[str]) -> list[tuple[int, int]]:
     starts = [0]
     fence = ""  # the opening fence while inside one
     for index, line in enumerate(lines):
-        opener = _FENCE.match(line)
+        opener = _FENCE.match(line) if "```" in line or "~~~" in line else None
         if fence:
             closing = opener is not None and not opener.group(2).strip()
             if (
@@ -83,7 +91,7 @@ def split_sections(lines: Sequence[str]) -> list[tuple[int, int]]:
                 fence = ""
         elif opener is not None and not (opener.group(1)[0] == "`" and "`" in opener.group(2)):
             fence = opener.group(1)
-        elif index and _TOP_HEADING.match(line):
+        elif index and line[:1] == "#" and _TOP_HEADING.match(line):
             starts.append(index)
     ends = [*starts[1:], len(lines)]
     return list(zip(starts, ends, strict=True))
@@ -93,6 +101,11 @@ def section_hash(text: str, version: str) -> str:
     return hashlib.blake2b(f"{version}\x00{text}".encode(), digest_size=16).hexdigest()
 
 
+# Where a file's sections stand: each section's hash -> the lines (0-based, ascending) where a section with
+# that text starts. Kept with the sections' results, so the next import can tell which sections stayed put.
+Layout = dict[str, tuple[int, ...]]
+
+
 def extract_sections(
     text: str, known: Mapping[str, SectionResult], version: str
 ) -> tuple[Extraction, dict[str, SectionResult]]:
@@ -100,13 +113,25 @@ def extract_sections(
 
     Returns the extraction and the result of every section it is made of, by hash, to keep for next time.
     """
+    extraction, used, _ = extract_laid_out(text, known, version)
+    return extraction, used
+
+
+def extract_laid_out(
+    text: str, known: Mapping[str, SectionResult], version: str
+) -> tuple[Extraction, dict[str, SectionResult], Layout]:
+    """`extract_sections`, and where each section starts (empty, as the results, when extracted whole)."""
     lines = normalize_source(text).split("\n")
-    if has_file_wide_state(lines) or (
-        not parsed_in_one_piece(lines) and _bold_lines(lines) >= BOLD_EVERYWHERE_LEAST
-    ):
-        return extract(text), {}
+    one_piece = parsed_in_one_piece(lines)
+    # Without results from a last import the whole file is parsed here: a file that will likely be parsed
+    # whole anyway is not parsed section by section first. With them, only `_pieces_agree` decides.
+    if has_file_wide_state(lines) or (not one_piece and not known and _may_have_bold_pieces(lines)):
+        return extract(text), {}, {}
+    if not one_piece:  # results kept without what tells the pieces' bold apart are of no use here
+        known = {digest: result for digest, result in known.items() if result.item_lines is not None}
     used: dict[str, SectionResult] = {}
     placed: list[tuple[int, SectionResult]] = []
+    digests: list[str] = []  # each placed section's hash
     ranges = split_sections(lines)
     for start, end in ranges:
         if placed and placed[-1][0] + placed[-1][1].line_count > start:
@@ -122,10 +147,15 @@ def extract_sections(
             result = known.get(digest) or parse_section(part)
         used[digest] = result
         placed.append((start, result))
+        digests.append(digest)
     results = [result for _, result in placed]
-    if any(result.references for result in results) or not _bold_mode_agrees(results):
-        return extract(text), {}
-    return _assemble(placed), used
+    agrees = _bold_mode_agrees(results) if one_piece else _pieces_agree(lines, placed)
+    if any(result.references for result in results) or not agrees:
+        return extract(text), {}, {}
+    layout: dict[str, list[int]] = {}
+    for (start, _), digest in zip(placed, digests, strict=True):
+        layout.setdefault(digest, []).append(start)
+    return _assemble(placed), used, {digest: tuple(starts) for digest, starts in layout.items()}
 
 
 def parse_section(part: str) -> SectionResult:
@@ -141,13 +171,55 @@ def parse_section(part: str) -> SectionResult:
         done.bold_items,
         done.bold_is_plain,
         done.extraction.title,
+        done.item_lines,
+        done.bold_item_lines,
+        done.raw_blocks,
     )
 
 
-def _bold_lines(lines: Sequence[str]) -> int:
-    """Lines with `**` or `__`: at least as many as list items opening in bold (each opens on a line of its
-    own), counted without parsing."""
-    return sum(1 for line in lines if "**" in line or "__" in line)
+# A line that may open a list item (in a blockquote too): what `_may_have_bold_pieces` counts.
+_ITEM_LIKE = re.compile(r"^[ \t>]*(?:[*+-]|\d{1,9}[.)])(?:[ \t]|$)", re.MULTILINE)
+_BOLD_LINE = re.compile(r"(?:\*\*|__)[^\n]*")  # one match per line with bold: from it to the line's end
+
+
+def _may_have_bold_pieces(lines: list[str]) -> bool:
+    """A guess, from the lines alone, whether a piece of a file parsed in several pieces has bold as its
+    plain style; such a file is extracted whole at once rather than section by section and then again
+    whole. Only a guess: `_pieces_agree` decides."""
+    start = 0
+    for end in piece_ends(lines, lambda *_: False):
+        piece = "\n".join(lines[start:end])
+        bold = len(_BOLD_LINE.findall(piece))
+        if bold >= BOLD_EVERYWHERE_LEAST and bold >= len(_ITEM_LIKE.findall(piece)) / 2:
+            return True
+        start = end
+    return False
+
+
+def _pieces_agree(lines: list[str], placed: Sequence[tuple[int, SectionResult]]) -> bool:
+    """Whether a file that `extract` parses in several pieces reads bold as its sections did: none of them
+    with bold as the plain style, and no piece of the whole-file parse either. The pieces are found as
+    `extract` finds them, from where the sections' list items and fenced code or HTML blocks lie."""
+    if any(result.item_lines is None or result.bold_is_plain for _, result in placed):
+        return False
+    items = [start + line for start, result in placed for line in result.item_lines or ()]
+    bold = [start + line for start, result in placed for line in result.bold_item_lines]
+    raw = [(start + first, start + after) for start, result in placed for first, after in result.raw_blocks]
+    raw_starts = [first for first, _ in raw]
+
+    def runs_to_end(start: int, end: int, content_end: int) -> bool:
+        begin = bisect_left(raw_starts, start)
+        stop = bisect_left(raw_starts, end)
+        return any(min(after, end) - start >= content_end for _, after in raw[begin:stop])
+
+    start = 0
+    for end in piece_ends(lines, runs_to_end):
+        count = bisect_left(items, end) - bisect_left(items, start)
+        count_bold = bisect_left(bold, end) - bisect_left(bold, start)
+        if is_bold_everywhere(count, count_bold):
+            return False
+        start = end
+    return True
 
 
 def _bold_mode_agrees(results: Sequence[SectionResult]) -> bool:
@@ -166,9 +238,13 @@ def _assemble(placed: Sequence[tuple[int, SectionResult]]) -> Extraction:
     cards: list[CardDraft] = []
     skipped: list[Skipped] = []
     seen: dict[tuple[tuple[str, ...], str], int] = {}
+    terms: dict[str, str] = {}  # front -> normalized term: the same fronts come back in many sections
     for start, result in placed:
         for card in result.cards:
-            key = (card.context, normalize_term(card.front))
+            term = terms.get(card.front)
+            if term is None:
+                term = terms[card.front] = normalize_term(card.front)
+            key = (card.context, term)
             occurrence = seen.get(key, 0)
             seen[key] = occurrence + 1
             cards.append(CardDraft(card.context, card.front, card.back, card.line + start, occurrence))
@@ -180,7 +256,8 @@ def _assemble(placed: Sequence[tuple[int, SectionResult]]) -> Extraction:
 # -- storage: a section's result as JSON ------------------------------------------------------------------
 
 
-def result_to_json(result: SectionResult) -> list[Any]:
+def result_to_json(result: SectionResult, starts: Sequence[int] = ()) -> list[Any]:
+    """The result, then the lines where sections with its text started at the import that kept it."""
     return [
         result.line_count,
         [[list(card.context), card.front, card.back, card.line, card.occurrence] for card in result.cards],
@@ -191,22 +268,33 @@ def result_to_json(result: SectionResult) -> list[Any]:
         result.bold_items,
         result.bold_is_plain,
         result.title,
+        list(starts),
+        None if result.item_lines is None else list(result.item_lines),
+        list(result.bold_item_lines),
+        [list(block) for block in result.raw_blocks],
     ]
 
 
+def starts_from_json(value: list[Any]) -> tuple[int, ...]:
+    """Where sections with this result started at the last import (none known for results kept before that
+    was recorded)."""
+    return tuple(int(start) for start in value[9]) if len(value) > 9 else ()
+
+
 def result_from_json(value: list[Any]) -> SectionResult:
-    line_count, cards, skipped, references, open_end, list_items, bold_items, bold_is_plain, title = value
+    line_count, cards, skipped, references, open_end, list_items, bold_items, bold_is_plain, title = value[:9]
+    # The values are those `result_to_json` wrote (ints stay ints in JSON): only containers are converted.
     return SectionResult(
         int(line_count),
-        tuple(
-            CardDraft(tuple(context), front, back, int(line), int(occ))
-            for context, front, back, line, occ in cards
-        ),
-        tuple(Skipped(int(line), reason, text) for line, reason, text in skipped),
+        tuple(CardDraft(tuple(context), front, back, line, occ) for context, front, back, line, occ in cards),
+        tuple(Skipped(line, reason, text) for line, reason, text in skipped),
         bool(references),
         bool(open_end),
         int(list_items),
         int(bold_items),
         bool(bold_is_plain),
         None if title is None else str(title),
+        None if len(value) < 13 or value[10] is None else tuple(value[10]),
+        tuple(value[11]) if len(value) >= 13 else (),
+        tuple((first, after) for first, after in value[12]) if len(value) >= 13 else (),
     )

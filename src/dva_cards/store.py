@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -52,7 +52,7 @@ if TYPE_CHECKING:  # only `import` reconciles: reading commands start without it
     from .exam_inputs import PlannedCard
     from .reconcile import DeckSnapshot, FilePlan
     from .replay import CardLog, Disagreement
-    from .sections import SectionResult
+    from .sections import Layout, SectionResult
 
 
 # -- the one place where dates and instants become stored text and back ------------------------------------------
@@ -214,18 +214,52 @@ class Store:
             return None
         return [SkippedRow.from_json(item) for item in json.loads(row[1])]
 
-    def deck_snapshot(self, deck: str) -> tuple[int, DeckSnapshot]:
-        """The deck's id (created if new) and its cards, read once for an import of its files."""
+    def recorded_hash(self, deck: str, source: str) -> str | None:
+        """The fingerprint recorded at the file's last import into `deck` (None: never imported there)."""
+        row = self.connection.execute(
+            "SELECT s.content_hash FROM source_file s JOIN deck d ON d.id = s.deck_id "
+            "WHERE d.name = ? AND s.path = ?",
+            (deck, source),
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def deck_snapshot(
+        self, deck: str, steady: Mapping[str, Sequence[tuple[int, int]]] | None = None
+    ) -> tuple[int, DeckSnapshot, dict[str, list[tuple[str, int]]]]:
+        """The deck's id (created if new) and its cards, read once for an import of its files; except the
+        live cards of `steady` line ranges (first and last line, by file), given apart as (id, line) by file:
+        those stay as they are and are not read as cards."""
         from .reconcile import DeckSnapshot, ExistingCard
 
         deck_id = self.ensure_deck(deck)
-        rows = self.connection.execute(
-            "SELECT id, source, line, content_hash, retired_at IS NOT NULL, context, front FROM card "
-            "WHERE deck_id = ?",
-            (deck_id,),
-        )
+        columns = "id, source, line, content_hash, retired_at IS NOT NULL, context, front"
+        kept: dict[str, list[tuple[str, int]]] = {}
+        if not steady:
+            rows = self.connection.execute(f"SELECT {columns} FROM card WHERE deck_id = ?", (deck_id,))
+        else:
+            self.connection.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS steady_lines (source TEXT, first INTEGER, last INTEGER)"
+            )
+            self.connection.execute("DELETE FROM steady_lines")
+            self.connection.executemany(
+                "INSERT INTO steady_lines VALUES (?, ?, ?)",
+                [(source, first, last) for source, ranges in steady.items() for first, last in ranges],
+            )
+            inside = (
+                "EXISTS (SELECT 1 FROM steady_lines s WHERE s.source = card.source "
+                "AND card.line BETWEEN s.first AND s.last)"
+            )
+            for identity, source, line in self.connection.execute(
+                f"SELECT id, source, line FROM card WHERE deck_id = ? AND retired_at IS NULL AND {inside}",
+                (deck_id,),
+            ):
+                kept.setdefault(source, []).append((identity, line))
+            rows = self.connection.execute(
+                f"SELECT {columns} FROM card WHERE deck_id = ? AND (retired_at IS NOT NULL OR NOT {inside})",
+                (deck_id,),
+            )
         cards = tuple(ExistingCard(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6]) for r in rows)
-        return deck_id, DeckSnapshot(deck, cards)
+        return deck_id, DeckSnapshot(deck, cards), kept
 
     def card_answers(self, card_ids: Collection[str]) -> dict[str, str]:
         """The stored backs of these cards, by id: what a moved definition is recognised by."""
@@ -265,12 +299,14 @@ class Store:
                 ],
             )
             # A pruned card's answers stay in the log; when its bullet comes back, the card takes the state its
-            # last answer left, so its state is again the replay of its log (docs/rules.md).
+            # last answer left, so its state is again the replay of its log (docs/rules.md). Only inserted
+            # cards with answers are looked at again (none, for notes never imported before).
+            answered = self._answered(c.id for c in plan.inserts)
             self.connection.executemany(
                 "UPDATE card SET (reps, ease, interval, due, drill, lapses) = (SELECT reps_after, ease_after, "
                 "interval_after, due_after, drill_after, lapses_after FROM review r WHERE r.card_id = card.id "
                 f"ORDER BY {self.log_order('r', descending=True)} LIMIT 1) WHERE id = ? AND EXISTS (SELECT 1 FROM review WHERE card_id = ?)",
-                [(c.id, c.id) for c in plan.inserts],
+                [(identity, identity) for identity in answered],
             )
             # ... and the FSRS memory its last answer outside cram left (a cram answer changes no memory).
             self.connection.executemany(
@@ -278,7 +314,7 @@ class Store:
                 "difficulty_after, day FROM review r WHERE r.card_id = card.id AND r.kind != ? "
                 f"ORDER BY {self.log_order('r', descending=True)} LIMIT 1) WHERE id = ? AND EXISTS "
                 "(SELECT 1 FROM review WHERE card_id = ? AND kind != ?)",
-                [(AnswerKind.CRAM.value, c.id, c.id, AnswerKind.CRAM.value) for c in plan.inserts],
+                [(AnswerKind.CRAM.value, identity, identity, AnswerKind.CRAM.value) for identity in answered],
             )
             # The schedule columns are left alone: an edited definition keeps its history.
             self.connection.executemany(
@@ -308,19 +344,48 @@ class Store:
         if plan.prune:
             self.prune(deck_id, plan.source)
 
-    def section_results(self, deck: str, source: str) -> dict[str, SectionResult]:
-        """What each section of the file yielded at its last import, by section hash."""
-        from .sections import result_from_json
+    def _answered(self, card_ids: Iterable[str]) -> list[str]:
+        """Those of `card_ids` that have answers in the log."""
+        ids = list(card_ids)
+        found: list[str] = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            found.extend(
+                row[0]
+                for row in self.connection.execute(
+                    f"SELECT DISTINCT card_id FROM review WHERE card_id IN ({marks})", chunk
+                )
+            )
+        return found
+
+    def section_results(self, deck: str, source: str) -> tuple[dict[str, SectionResult], Layout]:
+        """What each section of the file yielded at its last import, by section hash, and where they stood."""
+        from .sections import result_from_json, starts_from_json
 
         rows = self.connection.execute(
             "SELECT s.hash, s.result FROM source_section s JOIN deck d ON d.id = s.deck_id "
             "WHERE d.name = ? AND s.path = ?",
             (deck, source),
         )
-        return {digest: result_from_json(json.loads(result)) for digest, result in rows}
+        results: dict[str, SectionResult] = {}
+        layout: Layout = {}
+        for digest, text in rows:
+            value = json.loads(text)
+            results[digest] = result_from_json(value)
+            layout[digest] = starts_from_json(value)
+        return results, layout
 
-    def keep_section_results(self, deck_id: int, source: str, results: Mapping[str, SectionResult]) -> None:
-        """The file's stored section results become `results`. Runs inside the caller's transaction."""
+    def keep_section_results(
+        self,
+        deck_id: int,
+        source: str,
+        results: Mapping[str, SectionResult],
+        layout: Layout,
+        previous: Layout,
+    ) -> None:
+        """The file's stored section results become `results`, laid out as `layout` (`previous`: the layout
+        stored so far). Runs inside the caller's transaction."""
         from .sections import result_to_json
 
         stored = {
@@ -334,11 +399,17 @@ class Store:
             [(deck_id, source, digest) for digest in stored - results.keys()],
         )
         self.connection.executemany(
-            "INSERT INTO source_section (deck_id, path, hash, result) VALUES (?, ?, ?, ?)",
+            "INSERT INTO source_section (deck_id, path, hash, result) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (deck_id, path, hash) DO UPDATE SET result = excluded.result",
             [
-                (deck_id, source, digest, json.dumps(result_to_json(result), ensure_ascii=False))
+                (
+                    deck_id,
+                    source,
+                    digest,
+                    json.dumps(result_to_json(result, layout.get(digest, ())), ensure_ascii=False),
+                )
                 for digest, result in results.items()
-                if digest not in stored
+                if digest not in stored or previous.get(digest, ()) != layout.get(digest, ())
             ],
         )
 

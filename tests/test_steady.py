@@ -1,0 +1,105 @@
+"""Steady sections: which cards of an edited file an import leaves unread, and that it never leaves a card
+that another import changed in the meantime."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from dva_cards import importer
+from dva_cards.extract import CardDraft
+from dva_cards.importer import import_notes, load_notes
+from dva_cards.sections import SectionResult
+from dva_cards.steady import lines_agree, merged, split_drafts, steady_ranges, untouched_ranges
+from dva_cards.store import Store
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def _result(lines: int, title: str | None = None) -> SectionResult:
+    return SectionResult(lines, (), (), False, False, 0, 0, False, title, (), (), ())
+
+
+def _draft(line: int, front: str, context: tuple[str, ...] = ("A",)) -> CardDraft:
+    return CardDraft(context, front, "answer", line, 0)
+
+
+def test_a_section_is_steady_where_the_same_text_started_last_time() -> None:
+    results = {"a": _result(3), "b": _result(2), "c": _result(4)}
+    previous = {"a": (0,), "b": (3,), "c": (5,)}
+    assert steady_ranges(previous, {"a": (0,), "b": (3,), "c": (5,)}, results, titled=False) == [
+        (1, 3),
+        (4, 5),
+        (6, 9),
+    ]
+    # `b` moved down a line: it and what follows are reconciled.
+    assert steady_ranges(previous, {"a": (0,), "b": (4,), "c": (6,)}, results, titled=False) == [(1, 3)]
+
+
+def test_a_titled_file_keeps_nothing_when_the_sections_up_to_its_title_changed() -> None:
+    results = {"intro": _result(2), "new": _result(2), "titled": _result(3, "Title"), "rest": _result(2)}
+    previous = {"intro": (0,), "titled": (2,), "rest": (5,)}
+    assert steady_ranges(previous, {"new": (0,), "titled": (2,), "rest": (5,)}, results, titled=True) == []
+    assert steady_ranges(previous, {"new": (0,), "titled": (2,), "rest": (5,)}, results, titled=False) == [
+        (3, 5),
+        (6, 7),
+    ]
+
+
+def test_a_term_shared_with_a_changed_section_makes_a_section_unsteady() -> None:
+    ranges = [(1, 3), (4, 6)]
+    reconciled, steady = split_drafts([_draft(2, "EC2"), _draft(5, "S3"), _draft(8, "ec2 ")], ranges)
+    assert [d.line for d in steady] == [2, 5] and [d.line for d in reconciled] == [8]
+    assert untouched_ranges(ranges, steady, reconciled, []) == [(4, 6)]  # `ec2 ` is the term EC2
+    assert untouched_ranges(ranges, steady, [], [("A", "s3")]) == [(1, 3)]  # a retired card of the file
+    assert untouched_ranges(ranges, steady, [], []) == ranges
+
+
+def test_cards_must_stand_on_the_steady_lines() -> None:
+    steady = [_draft(2, "EC2"), _draft(5, "S3")]
+    assert lines_agree(steady, [5, 2])
+    assert not lines_agree(steady, [2])
+    assert not lines_agree(steady, [2, 6])
+
+
+def test_adjacent_ranges_are_looked_up_as_one() -> None:
+    assert merged([(1, 3), (4, 6), (9, 9), (10, 12)]) == [(1, 6), (9, 12)]
+
+
+def test_an_import_between_parsing_and_writing_leaves_no_stale_card(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The third version's second section is the first version's again, where it was: steady by the
+    sections read when parsing. But a second import wrote its edited version between that parsing and the
+    write, so its card must be reconciled, not left as the second import wrote it."""
+    notes = tmp_path / "notes.md"
+    db = tmp_path / "collection.db"
+    first = "# A\n* **EC2** - machines\n\n# B\n* **X** - one\n"
+    second = "# A\n* **EC2** - machines\n\n# B\n* **X** - two\n"
+    third = "# A\n* **EC2** - virtual machines\n\n# B\n* **X** - one\n"
+    notes.write_text(first, encoding="utf-8")
+    with Store.open(db) as store:
+        import_notes(store, load_notes([notes]), NOW)
+    real = importer._parse_changed
+    interleaved: list[bool] = []
+
+    def parse_then_another_import(*args: object, **kwargs: object) -> object:
+        parsed = real(*args, **kwargs)  # type: ignore[arg-type]
+        if not interleaved:  # the other import parses as usual
+            interleaved.append(True)
+            notes.write_text(second, encoding="utf-8")
+            with Store.open(db) as other:
+                import_notes(other, load_notes([notes]), NOW)
+            notes.write_text(third, encoding="utf-8")
+        return parsed
+
+    notes.write_text(third, encoding="utf-8")
+    with Store.open(db) as store, monkeypatch.context() as patch:
+        patch.setattr(importer, "_parse_changed", parse_then_another_import)
+        import_notes(store, load_notes([notes]), NOW)
+    with sqlite3.connect(db) as connection:
+        backs = dict(connection.execute("SELECT front, back FROM card WHERE retired_at IS NULL").fetchall())
+    assert backs == {"EC2": "virtual machines", "X": "one"}
