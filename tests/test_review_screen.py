@@ -125,3 +125,25 @@ def test_hint_follows_the_state() -> None:
     assert after.startswith("0-5 grade") and "u undo" in after and "q quit" in after
     keys = render_plain(card(show_keys=True))
     assert "3 hard, serious effort" in keys and "$VISUAL or $EDITOR" in keys
+
+
+def test_the_log_header_keeps_a_space_between_a_long_context_and_the_counters() -> None:
+    """Without a terminal the header wraps a long context; it never runs into the counters."""
+    from rich.console import Console
+
+    from dva_cards.review import log_header
+
+    view = CardView(
+        deck="aws-dva",
+        context="AWS Global Infrastructure › Regions and Availability Zones",
+        front="Regions",
+        back="x",
+        counts=Counts(new=10, exam="exam in 45 days"),
+        width=80,
+        height=24,
+    )
+    console = Console(width=80, record=True, color_system=None)
+    console.print(log_header(view))
+    first = console.export_text().splitlines()[0]
+    assert first.rstrip().endswith("exam in 45 days · 10 new · 0 review · 0 drill")
+    assert " exam in 45 days" in first

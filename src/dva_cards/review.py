@@ -615,7 +615,8 @@ def log_header(view: CardView) -> Table:
         where.append(CONTEXT_SEPARATOR)
         where.append(neutral_name(view.context))
     right = counts_text(view.counts)
-    grid = Table.grid(expand=True)
+    # One space between the two sides, none at the edges: a long context wraps instead of running into the counters.
+    grid = Table.grid(expand=True, padding=(0, 1), pad_edge=False)
     grid.add_column(ratio=1)
     grid.add_column(justify="right", no_wrap=True)
     grid.add_row(where, right)
