@@ -715,7 +715,7 @@ def test_check_finds_and_repairs_a_card_its_log_disagrees_with(collection: Path)
     connection.close()
     result = run("check")
     assert "disagree" in one_error_line(result)
-    assert f"1 card differs from the replay of their review log: {card_id}" in result.stdout
+    assert f"1 card differs from the replay of the review log: {card_id}" in result.stdout
     repaired = run("check", "--repair")
     assert repaired.exit_code == 0, repaired.output
     assert list(collection.parent.glob("collection.db.repair-*.bak"))
@@ -737,7 +737,7 @@ def test_check_compares_the_fsrs_memory_with_the_switchs_replay_and_repairs_it(c
     connection.close()
     result = run("check")
     assert "disagree" in one_error_line(result)
-    assert f"1 card differs from the replay of their review log: {card_id}" in result.stdout
+    assert f"1 card differs from the replay of the review log: {card_id}" in result.stdout
     assert run("check", "--repair").exit_code == 0
     connection = sqlite3.connect(collection)
     repaired = connection.execute(

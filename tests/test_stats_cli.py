@@ -380,3 +380,12 @@ def test_bars_scale_with_eighths_and_never_hide_a_nonzero_count() -> None:
     assert lines[0].plain.count("█") == 24  # 30 columns less label, count and spaces
     assert lines[1].plain.split()[1] == "▎"  # 1/80 of 24 cells is 2 eighths
     assert lines[2].plain.split() == ["c", "0"]
+
+
+def test_counts_put_their_noun_in_the_right_number() -> None:
+    from dva_cards.humanize import count
+
+    assert count(1, "answer") == "1 answer"
+    assert count(0, "answer") == "0 answers"
+    assert count(12_580, "due review") == "12,580 due reviews"
+    assert count(2, "entry", "entries") == "2 entries"

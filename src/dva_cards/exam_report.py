@@ -9,6 +9,7 @@ from typing import Any
 
 from .exam import ExamPlan, Readiness
 from .exam_goal import ExamGoal, header_label
+from .humanize import count
 
 SCHEMA_VERSION = 1
 SECTION_ROWS = 10  # the screen shows the weakest sections; --json has them all
@@ -69,7 +70,7 @@ def _workload(readiness: Readiness, plan: ExamPlan) -> list[str]:
     today = plan.days[0] if plan.days else None
     if today is not None:
         lines.append(
-            f"Today: {len(today.new)} new, {today.reviews} due reviews, "
+            f"Today: {len(today.new)} new, {count(today.reviews, 'due review')}, "
             f"{len(today.brought_forward)} brought forward."
         )
     return lines

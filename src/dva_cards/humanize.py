@@ -13,3 +13,8 @@ def duration(milliseconds: int) -> str:
     if minutes:
         return f"{minutes} min {seconds:02d} s"
     return f"{seconds} s"
+
+
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """`1 card`, `2 cards`, `0 cards`: a number and its noun in the right number (`plural` when not noun + s)."""
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"

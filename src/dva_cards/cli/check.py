@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ..humanize import count
 from .app import Command, app, state_of
 from .output import neutral, user_error
 
@@ -62,7 +63,7 @@ def check_command(
         broken = sum(len(item.broken_links) for item in found)
         if broken:
             typer.echo(
-                f"log: {broken} answer{'s' if broken != 1 else ''} given on a state an earlier answer had already "
+                f"log: {count(broken, 'answer')} given on a state an earlier answer had already "
                 "changed (two sessions at once, or a scheduler switch in between); the log is kept as it is"
             )
         if not differing:
@@ -71,7 +72,7 @@ def check_command(
         ids = ", ".join(item.card_id for item in differing[:_SHOWN])
         more = f" and {len(differing) - _SHOWN} more" if len(differing) > _SHOWN else ""
         typer.echo(
-            f"card state: {len(differing)} card{'s differ' if len(differing) != 1 else ' differs'} from the replay of their review log: {ids}{more}"
+            f"card state: {count(len(differing), 'card')} {'differs' if len(differing) == 1 else 'differ'} from the replay of the review log: {ids}{more}"
         )
         if not repair:
             raise user_error(
@@ -80,7 +81,7 @@ def check_command(
         backup = backup_collection(path, "repair")
         fixed = store.repair_states(differing)
         typer.echo(
-            f"repaired: {fixed} card{'s' if fixed != 1 else ''} set to the replay of their log (backup: {neutral(backup)})"
+            f"repaired: {count(fixed, 'card')} set to the replay of the review log (backup: {neutral(backup)})"
         )
         if fixed != len(differing):
             raise user_error("some cards changed while they were repaired: run `dva-cards check` again")

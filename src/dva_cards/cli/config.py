@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from ..humanize import count
 from .app import Command, app, state_of
 from .completers import complete_setting, complete_setting_value
 from .output import make_console, print_json, user_error
@@ -133,13 +134,13 @@ def _switch_scheduler(store: Store, name: str, *, reschedule: bool) -> str:
                 }
                 store.write_states(changed)
                 moved = len(changed)
-            dates = f"{moved} due dates moved" if reschedule else "due dates kept"
+            dates = f"{count(moved, 'due date')} moved" if reschedule else "due dates kept"
         else:
             # SM-2 is a fold over the log: every card gets exactly the state SM-2 gives its answers.
             store.write_states(_changed(scheduling.replay_sm2(histories), store.card_states()))
             dates = "SM-2 states recomputed"
         store.write_setting("scheduler", chosen.value)
-    return f"scheduler = {chosen.value} ({answers} answers of {len(histories)} cards replayed; {dates})"
+    return f"scheduler = {chosen.value} ({count(answers, 'answer')} of {count(len(histories), 'card')} replayed; {dates})"
 
 
 @config_app.command("unset", cls=Command)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ..humanize import count
 from .app import Command, app, state_of
 from .output import print_json, user_error
 
@@ -139,8 +140,8 @@ def _sync(store: Store, url: str, shown: str, as_json: bool, now: str) -> None:
 def _describe(counts: dict[str, int]) -> str:
     if not any(counts.values()):
         return "nothing"
-    names = {"reviews": "answers", "undone": "undone answers"}
-    return ", ".join(f"{value} {names.get(key, key)}" for key, value in counts.items() if value)
+    nouns = {"reviews": "answer", "undone": "undone answer", "cards": "card", "settings": "setting"}
+    return ", ".join(count(value, nouns.get(key, key)) for key, value in counts.items() if value)
 
 
 def _guarded(shown: str, call: Callable[[], Any]) -> Any:
