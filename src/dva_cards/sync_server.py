@@ -188,6 +188,7 @@ def _pull(cursor: Any, device: str, since: int, tick: Progress) -> Pulled:
             (since, device),
         )
     ]
+    tick(len(cards) + len(settings))
     reviews: list[ReviewRow] = []
     cursor.execute(
         f"SELECT uid, device, deck, deleted, {', '.join(REVIEW_COLUMNS)} FROM review "
