@@ -267,16 +267,10 @@ class Store:
 
     def card_answers(self, card_ids: Collection[str]) -> dict[str, str]:
         """The stored backs of these cards, by id: what a moved definition is recognised by."""
-        found: dict[str, str] = {}
-        ids = list(card_ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
-            found.update(
-                (row[0], row[1])
-                for row in self.connection.execute(f"SELECT id, back FROM card WHERE id IN ({marks})", chunk)
-            )
-        return found
+        return {
+            row[0]: row[1]
+            for row in self._rows_for_ids("SELECT id, back FROM card WHERE id IN ({ids})", card_ids)
+        }
 
     def apply_file_plan(self, deck_id: int, plan: FilePlan, file_hash: str, now: datetime) -> None:
         """Write one file's reconciliation plan. Runs inside the caller's transaction."""
@@ -350,18 +344,20 @@ class Store:
 
     def _answered(self, card_ids: Iterable[str]) -> list[str]:
         """Those of `card_ids` that have answers in the log."""
-        ids = list(card_ids)
-        found: list[str] = []
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
-            found.extend(
-                row[0]
-                for row in self.connection.execute(
-                    f"SELECT DISTINCT card_id FROM review WHERE card_id IN ({marks})", chunk
-                )
+        return [
+            row[0]
+            for row in self._rows_for_ids(
+                "SELECT DISTINCT card_id FROM review WHERE card_id IN ({ids})", card_ids
             )
-        return found
+        ]
+
+    def _rows_for_ids(self, query: str, ids: Iterable[str]) -> Iterator[Any]:
+        """The rows of `query` over every one of `ids`, its `{ids}` standing for the placeholders of one chunk:
+        SQLite caps the parameters of a statement, so a long list is asked for a chunk at a time."""
+        listed = list(ids)
+        for start in range(0, len(listed), _IDS_PER_STATEMENT):
+            chunk = listed[start : start + _IDS_PER_STATEMENT]
+            yield from self.connection.execute(query.format(ids=", ".join("?" * len(chunk))), chunk)
 
     def section_results(self, deck: str, source: str) -> tuple[dict[str, SectionResult], Layout]:
         """What each section of the file yielded at its last import, by section hash, and where they stood."""
@@ -670,8 +666,11 @@ class Store:
     def queue_cards(self, card_ids: Sequence[str], today: date) -> list[CardInfo]:
         """Those of `card_ids` that may be shown today (not retired, suspended or buried), for the queue."""
         found: list[CardInfo] = []
-        for start in range(0, len(card_ids), 500):  # SQLite caps the number of parameters
-            chunk = {f"id{index}": card_id for index, card_id in enumerate(card_ids[start : start + 500])}
+        for start in range(0, len(card_ids), _IDS_PER_STATEMENT):
+            chunk = {
+                f"id{index}": card_id
+                for index, card_id in enumerate(card_ids[start : start + _IDS_PER_STATEMENT])
+            }
             marks = ", ".join(f":{name}" for name in chunk)
             rows = self.connection.execute(
                 f"SELECT {_QUEUE_COLUMNS} FROM card c JOIN deck d ON d.id = c.deck_id "
@@ -884,18 +883,12 @@ class Store:
 
     def active_card_ids(self, card_ids: Sequence[str]) -> set[str]:
         """Those of `card_ids` that still exist and are not retired (after a re-import during review)."""
-        found: set[str] = set()
-        ids = list(card_ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
-            found.update(
-                row[0]
-                for row in self.connection.execute(
-                    f"SELECT id FROM card WHERE retired_at IS NULL AND id IN ({marks})", chunk
-                )
+        return {
+            row[0]
+            for row in self._rows_for_ids(
+                "SELECT id FROM card WHERE retired_at IS NULL AND id IN ({ids})", card_ids
             )
-        return found
+        }
 
     def _deck_ids_by_name(self) -> list[int]:
         return [row[0] for row in self.connection.execute("SELECT id FROM deck ORDER BY name")]
@@ -1210,6 +1203,9 @@ def _busy(path: Path, error: sqlite3.OperationalError) -> CollectionError:
         return CollectionError(f"collection {path} is busy: another dva-cards is writing to it; try again")
     return CollectionError(f"collection {path}: {error}")
 
+
+# SQLite caps the number of parameters of one statement: a list of ids goes in chunks of this many.
+_IDS_PER_STATEMENT = 500
 
 _QUEUE_COLUMNS = (
     "c.id, d.name, c.source, c.line, c.reps, c.ease, c.interval, c.due, c.drill, c.lapses, c.buried_until"
