@@ -222,3 +222,30 @@ def test_without_a_url_or_without_the_driver_it_says_what_to_do(
     result = run("--db", str(db), "sync", "postgresql://me@localhost/cards")
     assert result.exit_code != 0
     assert "pip install 'dva-cards[sync]'" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("scheduler", ["sm2", "fsrs"])
+def test_answers_of_the_same_card_on_two_machines_leave_check_clean(
+    tmp_path: Path, pg_url: str, scheduler: str
+) -> None:
+    a, b = machine(tmp_path, "a"), machine(tmp_path, "b")
+    for db in (a, b):
+        assert run("--db", str(db), "config", "set", "scheduler", scheduler).exit_code == 0
+    sync(a, pg_url)
+    sync(b, pg_url)
+    answer(a, " \n4\nq\n")  # the same first card, the same day, each before seeing the other's answer
+    answer(b, " \n2\nq\n")
+    for db in (a, b, a):
+        sync(db, pg_url)
+    answer(a, " \n5\nq\n")  # then each answers it again on the merged state, one after the other
+    sync(a, pg_url)
+    sync(b, pg_url)
+    answer(b, " \n4\nq\n")
+    for db in (b, a):
+        sync(db, pg_url)
+    assert card_states(a) == card_states(b) and len(review_uids(a)) == 4
+    for db in (a, b):
+        checked = run("--db", str(db), "check")
+        assert checked.exit_code == 0, checked.output
+        assert "log:" not in checked.stdout, checked.stdout
+        assert "every card equals the replay of its review log" in checked.stdout

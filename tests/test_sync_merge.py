@@ -127,3 +127,21 @@ def test_passwords_are_never_shown() -> None:
     assert "s3cret" not in mask_password("postgresql://db/cards?password=s3cret&sslmode=require")
     assert url_has_password("postgresql://me:x@h/d") and url_has_password("postgresql://h/d?password=x")
     assert not url_has_password("postgresql://me@h/d?sslmode=require")
+
+
+def test_a_merged_log_is_judged_machine_by_machine() -> None:
+    from dva_cards.fsrs import Review
+    from dva_cards.replay import NEW_CARD, LoggedAnswer, broken_links
+
+    day = date(2026, 3, 2)
+    on_a = review(NEW_CARD, 4, day)
+    on_b = review(NEW_CARD, 2, day)  # given at the same time on another machine, on the state it had
+    merged_state = scheduling.replay_sm2({"c": [Review(day, 4), Review(day, 2)]})["c"]
+    first = LoggedAnswer(1, NEW_CARD, on_a, Review(day, 4), None)
+    second = LoggedAnswer(2, NEW_CARD, on_b, Review(day, 2), "b")
+    after_sync = LoggedAnswer(3, merged_state, review(merged_state, 5, day), Review(day, 5), "b")
+    assert broken_links([first, second, after_sync], merged=True) == ()
+    assert broken_links([first, second, after_sync]) == (2, 3)  # one machine's log must chain
+    # Two sessions at once on one machine are still a break, merged or not.
+    twice = LoggedAnswer(4, on_b, review(on_b, 3, day), Review(day, 3), "b")
+    assert broken_links([first, second, after_sync, twice], merged=True) == (4,)

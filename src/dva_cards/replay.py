@@ -14,7 +14,12 @@ the scheduler switch's own, `scheduling.replay_sm2` and `scheduling.replay_memor
   --reschedule` does.
 
 Each answer must also start from the state the previous one left; an answer that did not (two sessions at once,
-before answers were written conditionally) is reported, and the log is kept as it is.
+before answers were written conditionally) is reported, and the log is kept as it is. A log merged by a sync holds
+answers that machines gave at the same time, each on the state its machine had, and a sync re-derives a card's
+state from the union (docs/rules.md, "Sync between machines"); there an answer is judged only against the answer
+before it from the same machine: it must start from that answer's state or from the SM-2 replay of every answer
+before it (what the sync re-derived). An answer that follows another machine's is not judged: a sync in between
+may have left any union of the answers before it.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from . import scheduling
+from . import scheduler, scheduling
 from .fsrs import CardMemory, Parameters, Review
 from .scheduler import SM2State
 from .scheduling import SchedulerName, Scheduling
@@ -38,13 +43,14 @@ class LoggedAnswer:
     before: SM2State
     after: SM2State
     review: Review | None = None  # (learner day, grade) for the replays; None for a cram answer
+    device: str | None = None  # the machine that gave it (None: this one)
 
 
 @dataclass(frozen=True)
 class CardLog:
     card_id: str
     stored: SM2State
-    answers: Sequence[LoggedAnswer]  # oldest first (by review id)
+    answers: Sequence[LoggedAnswer]  # in log order (`Store.log_order`)
     stored_memory: CardMemory | None = None
 
 
@@ -82,25 +88,36 @@ def replayed_state(card: CardLog, memory: CardMemory | None, chosen: Scheduling)
     return rescheduled if card.stored == rescheduled else last
 
 
-def broken_links(answers: Sequence[LoggedAnswer]) -> tuple[int, ...]:
-    """Answers given on a state the previous answer did not leave (a lost or overwritten answer)."""
-    previous = NEW_CARD
+def broken_links(answers: Sequence[LoggedAnswer], *, merged: bool = False) -> tuple[int, ...]:
+    """Answers given on a state the previous answer did not leave (a lost or overwritten answer). In a `merged`
+    log (another machine's answers in it) see the module's docstring."""
+    previous: LoggedAnswer | None = None
     broken: list[int] = []
-    for answer in answers:
-        if answer.before != previous:
+    for index, answer in enumerate(answers):
+        left = NEW_CARD if previous is None else previous.after
+        if answer.before != left and (not merged or _breaks_merged(answers, index, previous)):
             broken.append(answer.review_id)
-        previous = answer.after
+        previous = answer
     return tuple(broken)
 
 
+def _breaks_merged(answers: Sequence[LoggedAnswer], index: int, previous: LoggedAnswer | None) -> bool:
+    """Whether the answer at `index`, not given on the state `previous` left, breaks a merged log: it follows
+    an answer of its own machine, and a sync's SM-2 replay of the answers before it did not leave it either."""
+    answer = answers[index]
+    if previous is not None and previous.device != answer.device:
+        return False  # a sync in between may have left any union of the answers before it
+    return answer.before != scheduler.replay(history(answers[:index]))
+
+
 def disagreements(
-    cards: Iterable[CardLog], chosen: Scheduling = scheduling.SM2_DEFAULTS
+    cards: Iterable[CardLog], chosen: Scheduling = scheduling.SM2_DEFAULTS, *, merged: bool = False
 ) -> list[Disagreement]:
     found: list[Disagreement] = []
     for card in cards:
         memory = replayed_memory(card, chosen.parameters)
         replayed = replayed_state(card, memory, chosen)
-        broken = broken_links(card.answers)
+        broken = broken_links(card.answers, merged=merged)
         if card.stored != replayed or card.stored_memory != memory or broken:
             found.append(
                 Disagreement(card.card_id, card.stored, replayed, broken, card.stored_memory, memory)

@@ -161,15 +161,19 @@ class Store:
         """The order of the review log (docs/rules.md, "Sync between machines"): the order the answers were
         written in (their row id) until a sync brings another machine's answers; from then on every machine's
         order, by time with ties broken by the answers' global ids."""
-        merged = self._merged
-        if merged is None:
-            row = self.connection.execute("SELECT 1 FROM setting WHERE key = ?", (MERGED_LOG_KEY,)).fetchone()
-            merged = self._merged = row is not None
+        merged = self.log_merged()
         way = " DESC" if descending else ""
         prefix = f"{alias}." if alias else ""
         if merged:
             return f"{prefix}reviewed_at{way}, {prefix}uid{way}"
         return f"{prefix}id{way}"
+
+    def log_merged(self) -> bool:
+        """Whether a sync has brought another machine's answers into the log (see `log_order`)."""
+        if self._merged is None:
+            row = self.connection.execute("SELECT 1 FROM setting WHERE key = ?", (MERGED_LOG_KEY,)).fetchone()
+            self._merged = row is not None
+        return self._merged
 
     def mark_log_merged(self) -> None:
         """Another machine's answers are in the log now (inside the caller's transaction)."""
@@ -924,7 +928,7 @@ class Store:
     # -- check (`dva-cards check`) ---------------------------------------------------------------------------
 
     def card_logs(self) -> Iterator[CardLog]:
-        """Every card's stored state and memory with its review log (oldest first): what `replay` compares.
+        """Every card's stored state and memory with its review log (in log order): what `replay` compares.
         Reviews of pruned cards whose bullet has not come back have no card and are left out."""
         from .replay import CardLog, LoggedAnswer
 
@@ -935,7 +939,7 @@ class Store:
         reviews = self.connection.execute(
             "SELECT r.card_id, r.id, r.reps_before, r.ease_before, r.interval_before, r.due_before, "
             "r.drill_before, r.lapses_before, r.reps_after, r.ease_after, r.interval_after, r.due_after, "
-            "r.drill_after, r.lapses_after, r.day, r.quality, r.kind "
+            "r.drill_after, r.lapses_after, r.day, r.quality, r.kind, r.device "
             f"FROM review r JOIN card c ON c.id = r.card_id ORDER BY r.card_id, {self.log_order('r')}"
         )
         days: dict[str, date] = {}
@@ -952,7 +956,9 @@ class Store:
                     if parsed is None:
                         parsed = days[day] = read_date(day)
                     review = Review(parsed, quality)
-                answers.append(LoggedAnswer(pending[1], _sm2(pending[2:8]), _sm2(pending[8:14]), review))
+                answers.append(
+                    LoggedAnswer(pending[1], _sm2(pending[2:8]), _sm2(pending[8:14]), review, pending[17])
+                )
                 pending = next(reviews, None)
             yield CardLog(card_id, _sm2(stored[:6]), tuple(answers), _memory(*stored[6:9]))
 

@@ -111,7 +111,7 @@ REVIEW_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a first pull holds every answer of the collection at once
 class ReviewRow:
     """One answer as it travels: its global id, the machine that gave it, its deck's name and its columns
     (REVIEW_COLUMNS). `deleted`: the answer was undone (its columns are then empty)."""

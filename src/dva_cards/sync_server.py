@@ -168,13 +168,13 @@ def exchange(
                     [(review.uid, review.device) for review in undone],
                 )
                 tick(len(undone))
-            pulled = _pull(cursor, device, since, tick)
+            pulled = _pull(conn, cursor, device, since, tick)
             row = cursor.execute("SELECT last_value, is_called FROM sync_seq").fetchone()
             watermark = int(row[0]) if row[1] else 0
     return pulled, max(watermark, since)
 
 
-def _pull(cursor: Any, device: str, since: int, tick: Progress) -> Pulled:
+def _pull(conn: Any, cursor: Any, device: str, since: int, tick: Progress) -> Pulled:
     cards = [
         CardRow(*row)
         for row in cursor.execute(
@@ -188,16 +188,21 @@ def _pull(cursor: Any, device: str, since: int, tick: Progress) -> Pulled:
             (since, device),
         )
     ]
+    tick(len(cards) + len(settings))
     reviews: list[ReviewRow] = []
-    cursor.execute(
-        f"SELECT uid, device, deck, deleted, {', '.join(REVIEW_COLUMNS)} FROM review "
-        "WHERE seq > %s AND device <> %s ORDER BY seq",
-        (since, device),
-    )
-    while batch := cursor.fetchmany(BATCH):
-        for uid, origin, deck, deleted, *values in batch:
-            reviews.append(ReviewRow(uid, origin, deck, () if deleted else tuple(values), bool(deleted)))
-        tick(len(batch))
+    # A server-side cursor: the answers come BATCH at a time, never the whole result held by the driver as well
+    # as in the rows built from it (a first pull of 500,000 answers).
+    with conn.cursor(name="dva_cards_pull") as stream:
+        stream.itersize = BATCH
+        stream.execute(
+            f"SELECT uid, device, deck, deleted, {', '.join(REVIEW_COLUMNS)} FROM review "
+            "WHERE seq > %s AND device <> %s ORDER BY seq",
+            (since, device),
+        )
+        while batch := stream.fetchmany(BATCH):
+            for uid, origin, deck, deleted, *values in batch:
+                reviews.append(ReviewRow(uid, origin, deck, () if deleted else tuple(values), bool(deleted)))
+            tick(len(batch))
     return Pulled(cards, settings, reviews)
 
 

@@ -5,6 +5,8 @@ incremental sync of one day's answers, against a throwaway local PostgreSQL serv
     python -m tests.bench.sync --size tiny  # CI smoke run: every step runs, timings are not judged
 
 Each figure comes with a floor measured in the same run: reading every answer of the collection from SQLite.
+The first pull is also run as a learner runs it, `dva-cards sync` in a fresh process, for its peak memory (RSS),
+judged against the collection file: at most 4x its size + 150 MB.
 """
 
 from __future__ import annotations
@@ -87,6 +89,22 @@ def add_answers(db: Path, count: int) -> None:
         sync_local.rederive(store, {r[0] for r in rows})
 
 
+def first_pull_in_a_process(db: Path, url: str) -> tuple[float, int]:
+    """(seconds, peak RSS in bytes) of `dva-cards sync --json` filling the empty collection `db`: the process's
+    own peak, read from its resource usage when it ends (Linux reports kilobytes)."""
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "dva_cards", "--db", str(db), "sync", url, "--json"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    _pid, status, usage = os.wait4(child.pid, 0)
+    took = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(f"dva-cards sync failed: {child.stderr.read().decode() if child.stderr else ''}")
+    return took, usage.ru_maxrss * 1024
+
+
 def floor(db: Path) -> float:
     started = time.perf_counter()
     with closing(sqlite3.connect(db)) as conn:
@@ -113,6 +131,17 @@ def main() -> None:
         for label, db in (("first sync, push", first), ("first sync, pull into an empty collection", second)):
             took, rows = sync(db, url)
             print(f"{label}: {took:.2f} s ({took / base:.1f}x floor) {rows}")
+        third = Path(tmp) / "c.db"
+        Store.open(third).close()
+        took, peak = first_pull_in_a_process(third, url)
+        size = first.stat().st_size
+        limit = 4 * size + 150 * 2**20
+        print(
+            f"first pull, `dva-cards sync` in a fresh process: {took:.2f} s ({took / base:.1f}x floor), "
+            f"peak RSS {peak / 2**20:.0f} MB; collection file {size / 2**20:.0f} MB (pulled: "
+            f"{third.stat().st_size / 2**20:.0f} MB), limit 4x file + 150 MB = {limit / 2**20:.0f} MB: "
+            + ("within" if peak <= limit else "OVER")
+        )
         add_answers(first, day)
         for label, db in (("incremental, push", first), ("incremental, pull", second)):
             took, rows = sync(db, url)

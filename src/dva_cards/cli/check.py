@@ -58,7 +58,9 @@ def check_command(
         typer.echo(f"cards: {cards} · reviews: {reviews}")
         from ..settings import effective
 
-        found = disagreements(store.card_logs(), effective(store.settings()).scheduling)
+        found = disagreements(
+            store.card_logs(), effective(store.settings()).scheduling, merged=store.log_merged()
+        )
         differing = [item for item in found if item.state_differs]
         broken = sum(len(item.broken_links) for item in found)
         if broken:

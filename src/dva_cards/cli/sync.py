@@ -107,7 +107,11 @@ def _sync(store: Store, url: str, shown: str, as_json: bool, now: str) -> None:
         sync_local.stamp(store)
         snapshot = sync_local.outgoing(store, device, pushed)
         sent = sync_local.counts_of(snapshot.outgoing)
-        with _progress(sent.total, quiet=as_json) as tick:
+        rows = 0  # what the bar counts: every row sent, every row pulled, and each pulled answer written here
+        if _may_show_progress(as_json):
+            incoming = _guarded(shown, lambda: sync_server.incoming_counts(conn, device, pulled_seq))
+            rows = sent.total + sum(incoming.values()) + incoming["reviews"]
+        with _progress(rows) as tick:
             pulled, seq = _guarded(
                 shown, lambda: sync_server.exchange(conn, device, snapshot.outgoing, pulled_seq, tick)
             )
@@ -158,12 +162,18 @@ def _guarded(shown: str, call: Callable[[], Any]) -> Any:
         raise SyncError(f"sync with {shown} failed, nothing was changed: {first}") from None
 
 
-@contextmanager
-def _progress(total: int, *, quiet: bool) -> Iterator[Callable[[int], None]]:
-    """A Rich bar on stderr for a sync big enough to wait for, on a terminal only."""
+def _may_show_progress(as_json: bool) -> bool:
+    """A bar is for a learner watching a terminal: never with `--json`, never when stderr is a file or pipe."""
     import sys
 
-    if quiet or total < _PROGRESS_FROM or not sys.stderr.isatty():
+    return not as_json and sys.stderr.isatty()
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[int], None]]:
+    """A Rich bar on stderr for a sync big enough to wait for -- a first sync, either way (`total` is 0 where
+    `_may_show_progress` says no)."""
+    if total < _PROGRESS_FROM:
         yield lambda _n: None
         return
     from rich.console import Console
@@ -173,5 +183,5 @@ def _progress(total: int, *, quiet: bool) -> Iterator[Callable[[int], None]]:
         TextColumn("sync"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         console=Console(stderr=True), transient=True,
     ) as progress:  # fmt: skip
-        task = progress.add_task("sync", total=None)
+        task = progress.add_task("sync", total=total)
         yield lambda n: progress.advance(task, n)
