@@ -92,7 +92,7 @@ def test_sm2_to_fsrs_to_sm2_gives_back_the_exact_sm2_state(store: Store, db: Pat
     study(store, 1, [5, 0, 4, 3, 4, 4])
     study(store, 7, [3, 4, 1, 5, 4, 4])
     sm2_before = states(store)
-    assert "6 cards replayed; due dates kept" in switch(db, "fsrs")
+    assert "6 cards replayed; each card as its last answer left it" in switch(db, "fsrs")
     assert states(store) == sm2_before  # due dates kept
     for card_id in ids_by_front(store).values():
         card = store.review_card(card_id)
@@ -124,6 +124,23 @@ def test_answers_under_fsrs_then_back_to_sm2_give_sm2_s_state_for_that_log(store
         assert tuple(state) == _columns(expected.get(card_id, scheduler.SM2State()))
 
 
+def test_back_to_fsrs_each_card_takes_the_state_its_last_answer_left_and_check_agrees(
+    store: Store, db: Path
+) -> None:
+    """FSRS, answers, SM-2 (states recomputed), FSRS again: a card is then as its last FSRS answer left it, the
+    state `check` and a machine replaying the same log derive; not SM-2's due date kept from the switch."""
+    switch(db, "fsrs")
+    study(store, 0, [4, 5, 3, 4, 4, 5])
+    fsrs_states = states(store)
+    switch(db, "sm2")
+    assert states(store) != fsrs_states  # SM-2 gives other intervals than FSRS did
+    switch(db, "fsrs")
+    assert states(store) == fsrs_states
+    checked = run("--db", str(db), "check")
+    assert checked.exit_code == 0, checked.output
+    assert "every card equals the replay of its review log" in checked.stdout
+
+
 def _columns(state: scheduler.SM2State) -> tuple[Any, ...]:
     due = None if state.due is None else state.due.isoformat()
     return state.reps, state.ease, state.interval, due, int(state.drill), state.lapses
@@ -132,7 +149,7 @@ def _columns(state: scheduler.SM2State) -> tuple[Any, ...]:
 def test_reschedule_gives_learned_cards_fsrs_due_dates(store: Store, db: Path) -> None:
     study(store, 0, [5, 5, 5, 5, 5, 5])
     study(store, 1, [5, 5, 5, 5, 5, 5])
-    assert "due dates kept" in switch(db, "fsrs")
+    assert "each card as its last answer left it" in switch(db, "fsrs")
     out = switch(db, "fsrs", "--reschedule")
     assert "6 due dates moved" in out
     for card_id in ids_by_front(store).values():

@@ -249,3 +249,23 @@ def test_answers_of_the_same_card_on_two_machines_leave_check_clean(
         assert checked.exit_code == 0, checked.output
         assert "log:" not in checked.stdout, checked.stdout
         assert "every card equals the replay of its review log" in checked.stdout
+
+
+def test_a_scheduler_switch_after_a_merge_leaves_every_machine_with_the_same_cards(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """Two machines answer one card the same day, sync, one switches to FSRS; a third machine that joins later
+    derives the same cards from the same log, and `check` is clean everywhere."""
+    a, b = machine(tmp_path, "a"), machine(tmp_path, "b")
+    answer(a, " \n4\nq\n")
+    answer(b, " \n5\nq\n")
+    for db in (a, b, a):
+        sync(db, pg_url)
+    assert run("--db", str(a), "config", "set", "scheduler", "fsrs").exit_code == 0
+    late = tmp_path / "c" / "collection.db"
+    for db in (a, b, late, a, b):
+        sync(db, pg_url)
+    assert card_states(a) == card_states(b) == card_states(late)
+    for db in (a, b, late):
+        checked = run("--db", str(db), "check")
+        assert checked.exit_code == 0, checked.output

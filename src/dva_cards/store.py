@@ -576,6 +576,19 @@ class Store:
             )
         }
 
+    def last_answer_states(self) -> dict[str, SM2State]:
+        """Each answered card's state as its last answer in log order left it (a cram answer leaves the state it
+        found): what a card's state is under FSRS (docs/rules.md, "Card state and the review log")."""
+        order = self.log_order(descending=True)
+        return {
+            row[0]: SM2State(row[1], row[2], row[3], parse_date(row[4]), bool(row[5]), row[6])
+            for row in self.connection.execute(
+                "SELECT card_id, reps_after, ease_after, interval_after, due_after, drill_after, lapses_after "
+                f"FROM (SELECT *, row_number() OVER (PARTITION BY card_id ORDER BY {order}) AS latest FROM review) "
+                "WHERE latest = 1"
+            )
+        }
+
     def card_memories(self) -> dict[str, CardMemory]:
         """Every card's stored FSRS memory, by id (cards never answered have none)."""
         days: dict[str, date] = {}

@@ -340,18 +340,11 @@ def apply(
 
 def replay_for_settings(store: Store) -> int:
     """What `config set scheduler` and `optimize` did on the machine that changed them, done here for the
-    pulled change: every card's FSRS memory replayed with the collection's parameters and, under SM-2, its state
-    too (a switch to FSRS keeps the due dates). Runs inside the caller's transaction; returns the cards replayed."""
-    from . import scheduling
-    from .scheduling import SchedulerName
-    from .settings import effective
+    pulled change (`scheduler_switch`: the one rule). Runs inside the caller's transaction; returns the cards
+    replayed."""
+    from .scheduler_switch import replay_for_scheduler
 
-    chosen = effective(store.settings())
-    histories = store.answer_histories()
-    store.write_memories(scheduling.replay_memories(histories, chosen.fsrs_parameters))
-    if chosen.scheduler is SchedulerName.SM2:
-        store.write_states(scheduling.replay_sm2(histories))
-    return len(histories)
+    return replay_for_scheduler(store).cards
 
 
 def rederive(store: Store, card_ids: Iterable[str] | None) -> int:

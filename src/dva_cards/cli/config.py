@@ -101,46 +101,25 @@ def config_set_command(
     typer.echo(f"{canonical} = {text}")
 
 
-def _changed(new: dict[str, T], stored: dict[str, T]) -> dict[str, T]:
-    """The entries of ``new`` that differ from what is stored: rewriting a card row costs every index it is in."""
-    return {card_id: value for card_id, value in new.items() if stored.get(card_id) != value}
-
-
 def _switch_scheduler(store: Store, name: str, *, reschedule: bool) -> str:
-    """Replay the log for the scheduler ``name`` and make it the collection's, in one transaction."""
-    from .. import scheduling
+    """Make ``name`` the collection's scheduler and replay the log for it, in one transaction."""
+    from ..scheduler_switch import replay_for_scheduler
     from ..scheduling import SchedulerName
-    from ..settings import effective
 
     chosen = SchedulerName(name)
     with store.transaction():
-        settings = effective(store.settings())
-        histories = store.answer_histories()
-        answers = sum(len(history) for history in histories.values())
-        if chosen is SchedulerName.FSRS:
-            # Stability and difficulty for every card; due dates stay unless asked otherwise.
-            memories = scheduling.replay_memories(histories, settings.fsrs_parameters)
-            store.write_memories(_changed(memories, store.card_memories()))
-            moved = 0
-            if reschedule:
-                target = scheduling.Scheduling(
-                    chosen, settings.fsrs_parameters, settings.desired_retention, settings.maximum_interval
-                )
-                states = store.card_states()
-                changed = {
-                    card_id: after
-                    for card_id, state in states.items()
-                    if (after := scheduling.rescheduled(state, memories.get(card_id), target)) != state
-                }
-                store.write_states(changed)
-                moved = len(changed)
-            dates = f"{count(moved, 'due date')} moved" if reschedule else "due dates kept"
-        else:
-            # SM-2 is a fold over the log: every card gets exactly the state SM-2 gives its answers.
-            store.write_states(_changed(scheduling.replay_sm2(histories), store.card_states()))
-            dates = "SM-2 states recomputed"
         store.write_setting("scheduler", chosen.value)
-    return f"scheduler = {chosen.value} ({count(answers, 'answer')} of {count(len(histories), 'card')} replayed; {dates})"
+        replayed = replay_for_scheduler(store, reschedule=reschedule)
+    if chosen is SchedulerName.SM2:
+        dates = "SM-2 states recomputed"
+    elif reschedule:
+        dates = f"{count(replayed.moved, 'due date')} moved"
+    else:
+        dates = "each card as its last answer left it"
+    return (
+        f"scheduler = {chosen.value} ({count(replayed.answers, 'answer')} of {count(replayed.cards, 'card')} "
+        f"replayed; {dates})"
+    )
 
 
 @config_app.command("unset", cls=Command)
