@@ -269,3 +269,18 @@ def test_a_scheduler_switch_after_a_merge_leaves_every_machine_with_the_same_car
     for db in (a, b, late):
         checked = run("--db", str(db), "check")
         assert checked.exit_code == 0, checked.output
+
+
+def test_a_machine_without_the_notes_introduces_new_cards_in_the_notes_order(tmp_path: Path, pg_url: str) -> None:
+    terms = ["Zebra", "Apple", "Mango", "Kiwi", "Banana", "Cherry", "Lemon", "Fig", "Date", "Grape"]
+    notes = "# Fruit\n\n" + "".join(f"- **{term}** - a fruit called {term.lower()}\n" for term in terms)
+    a = machine(tmp_path, "a", notes)
+    sync(a, pg_url)
+    empty = tmp_path / "c" / "collection.db"
+    sync(empty, pg_url)
+    listed = run("--db", str(empty), "cards", "--json")
+    assert listed.exit_code == 0, listed.output
+    assert [card["front"] for card in json.loads(listed.stdout)] == terms
+    first = run("--db", str(empty), "review", input="q\n")
+    assert first.exit_code == 0, first.output
+    assert "Zebra" in first.stdout and "Apple" not in first.stdout

@@ -121,7 +121,10 @@ def outgoing(store: Store, device: str, pushed: int) -> Snapshot:
             for i, deck, ctx, front, back, digest, made, retired, susp, buried, leech, clock in conn.execute(
                 "SELECT c.id, d.name, c.context, c.front, c.back, c.content_hash, c.created_at, c.retired_at, "
                 "c.suspended, c.buried_until, c.leech, c.clock FROM card c JOIN deck d ON d.id = c.deck_id "
-                "WHERE c.clock_device IS NULL AND (c.clock IS NULL OR c.clock > ?)",
+                # In the order of the notes: the server numbers rows as they come, and a machine without the
+                # notes introduces new cards in the order it received them.
+                "WHERE c.clock_device IS NULL AND (c.clock IS NULL OR c.clock > ?) "
+                "ORDER BY d.name, c.source, c.line, c.id",
                 (pushed,),
             )
         ]
@@ -241,6 +244,9 @@ def apply(
         conn = store.connection
         decks: dict[str, int] = {}
         inserted: set[str] = set()
+        # Cards this machine has no notes for are numbered as they arrive (their `line`), so its new cards come
+        # in the order the machine that had the notes sent them: the notes' order.
+        arrived = conn.execute("SELECT coalesce(max(line), 0) FROM card WHERE source = ''").fetchone()[0]
 
         def deck(name: str) -> int:
             if name not in decks:
@@ -283,10 +289,11 @@ def apply(
                 conn.execute(
                     "INSERT INTO card (id, deck_id, context, front, back, content_hash, retired_at, suspended, "
                     "buried_until, leech, clock, clock_device, source, line, created_at, updated_at, reps, ease, "
-                    f"interval, drill, lapses) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, ?, ?, 0, "
+                    f"interval, drill, lapses) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, 0, "
                     f"{START_EASE}, 0, 0, 0)",
-                    (card.id, *shared, card.created_at, now),
+                    (card.id, *shared, arrived + 1, card.created_at, now),
                 )
+                arrived += 1
                 inserted.add(card.id)
         for setting in plan.settings:
             if setting.value is None:

@@ -196,7 +196,7 @@ def plan_pull(pulled: Pulled, local: LocalView) -> PullPlan:
     touched.update(local.review_cards[uid] for uid in undone if uid in local.review_cards)
     clocks = [card.clock for card in pulled.cards] + [setting.clock for setting in pulled.settings]
     return PullPlan(
-        cards=sorted(card_writes, key=lambda card: card.id),
+        cards=card_writes,  # in the server's order: a machine without the notes numbers new cards by it
         settings=sorted(setting_writes, key=lambda setting: setting.key),
         new_reviews=sorted(new_reviews.values(), key=lambda review: review.uid),
         undone_reviews=sorted(undone.values(), key=lambda review: review.uid),
