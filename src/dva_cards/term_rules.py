@@ -162,6 +162,8 @@ def is_cjk(char: str) -> bool:
 
 def word_count(term: str) -> int:
     """Words in a term, parenthesised parts left out; runs of CJK ideographs count per two characters."""
+    if term.isascii():  # no ideographs: every token is one word (the usual case, spared a test per char)
+        return len(_PARENTHESISED.sub(" ", term).split())
     words = 0
     for token in _PARENTHESISED.sub(" ", term).split():
         cjk = sum(1 for char in token if is_cjk(char))
