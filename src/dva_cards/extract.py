@@ -469,6 +469,12 @@ def _leading_columns(line: str) -> tuple[int, str]:
 
 def _dedent(block: list[str]) -> list[str]:
     """Remove the indentation shared by all non-blank lines, so a nested list renders as a list."""
+    if not any("\t" in line for line in block):  # the usual case: indentation is spaces, one column each
+        rests = [line.lstrip(" ") for line in block]
+        cut = min((len(line) - len(rest) for line, rest in zip(block, rests, strict=True) if rest), default=0)
+        if cut == 0:
+            return block
+        return [line[cut:] if rest else "" for line, rest in zip(block, rests, strict=True)]
     measured = [_leading_columns(line) for line in block]
     cut = min((width for width, rest in measured if rest), default=0)
     if cut == 0:

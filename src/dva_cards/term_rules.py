@@ -178,6 +178,9 @@ def _folded_words(text: str) -> list[str]:
     return [word.strip(".,;:!?()[]{}\"'`*_") for word in text.casefold().split()]
 
 
+_LABEL_NUMBER = re.compile(r"\s*#?\d+$")
+
+
 def is_label(term: str) -> bool:
     """`Note`, `Exam tip`, `e.g.` and their kin: words that introduce a remark instead of naming a thing."""
     folded = " ".join(term.casefold().replace("：", ":").split()).rstrip(" :.-–—!")
@@ -187,7 +190,7 @@ def is_label(term: str) -> bool:
     if qualifier in _LABEL_QUALIFIERS and (rest in _LABELS or rest in _QUALIFIED_LABELS):
         return True  # `Quick tip`, `Core Goal`, `Key takeaway`
     # "Note 2", "Tip #3", "注意事项" style variants: a label followed by a number.
-    head = re.sub(r"\s*#?\d+$", "", folded)
+    head = _LABEL_NUMBER.sub("", folded)
     return head != folded and head in _LABELS
 
 
@@ -461,8 +464,11 @@ _ASIDE_LAST_WORDS = frozenset(
 )
 
 
+_WORD = re.compile(r"\w+")
+
+
 def is_aside_heading(title: str) -> bool:
-    words = [word for word in re.findall(r"\w+", title.casefold()) if not word.isdigit()]
+    words = [word for word in _WORD.findall(title.casefold()) if not word.isdigit()]
     return bool(words) and (words[0] in _ASIDE_FIRST_WORDS or words[-1] in _ASIDE_LAST_WORDS)
 
 
