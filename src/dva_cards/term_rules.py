@@ -332,6 +332,8 @@ _MAX_NAME_WORDS = 6
 
 
 _LIST_SPLIT = re.compile(r"\s*(?:,|、|，|;|\bor\b|\band\b|\bvs\.?|\bo\b|\by\b|\bou\b|\bet\b)\s*")
+# Whether `_LIST_SPLIT` can split at all: a quicker search, since most backs are sentences without a list.
+_LIST_SEPARATOR = re.compile(r",|、|，|;|\bor\b|\band\b|\bvs|\bo\b|\by\b|\bou\b|\bet\b")
 _MAX_LISTED_WORDS = 3
 _MIN_LOWER_LISTED = 3
 
@@ -341,6 +343,8 @@ def _is_name_list(back: str) -> bool:
     if "\n" in back or "`" in back:
         return False
     text = back.rstrip(" .…").removesuffix("etc").rstrip(" ,.…")
+    if not _LIST_SEPARATOR.search(text):
+        return False  # one part: no list
     parts = [part for part in _LIST_SPLIT.split(text) if part]
     if len(parts) < 2:
         return False
