@@ -147,10 +147,17 @@ def leading_span(text: str) -> Span | None:
     return span
 
 
+# `[Plain words](#anchor)`, `[Name](https://host/path)`: a label without markup and a destination without
+# spaces, parentheses, brackets, escapes or a scheme other than http(s); CommonMark reads it as one link.
+_PLAIN_LINK = re.compile(r"\[[^\[\]*_`\\<&!\n]+\]\((?:https?://)?[\w#/.~?=%+-]+\)")
+
+
 def _confirmed(markdown: str, kind: str) -> bool:
     """Whether the inline parser reads `markdown` as exactly one span of `kind`."""
     if kind != "link" and not _INLINE_TRIGGERS.search(markdown[2:-2]) and "\n" not in markdown:
         return True  # `**plain words**`: the regex already checked what CommonMark would
+    if kind == "link" and _PLAIN_LINK.fullmatch(markdown):
+        return True  # a navigation link (most links in notes), spared the inline parser
     top = [
         child.type
         for child in inline_children(markdown)

@@ -117,15 +117,55 @@ _BOLD_EVERYWHERE_SHARE = 0.8
 _BOLD_EVERYWHERE_MIN_ITEMS = 10
 
 
-def _bold_counts(tokens: Sequence[Token]) -> tuple[int, int]:
-    """(list items, list items opening in bold) among `tokens`."""
-    items = bold = 0
+# Block tokens the walk acts on; it passes over every other kind (paragraphs' closings, inline content, list
+# openings...), which are most of a document's tokens.
+_WALKED = frozenset(
+    {
+        "list_item_open",
+        "list_item_close",
+        "blockquote_open",
+        "blockquote_close",
+        "heading_open",
+        "table_open",
+        "html_block",
+        "paragraph_open",
+    }
+)
+
+
+@dataclass
+class _Survey:
+    """What one pass over a part's tokens finds before the walk reads any item."""
+
+    walked: list[int] = field(default_factory=list)  # indices of the tokens the walk acts on
+    # Lines (counted from the part's first line) of the list items whose first block is a paragraph, of
+    # those opening in bold, and the extent (first line, line after) of every fenced code or HTML block.
+    item_lines: list[int] = field(default_factory=list)
+    bold_item_lines: list[int] = field(default_factory=list)
+    raw_blocks: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _survey(tokens: Sequence[Token]) -> _Survey:
+    survey = _Survey()
+    walked, items, bold, raw = survey.walked, survey.item_lines, survey.bold_item_lines, survey.raw_blocks
+    last = len(tokens) - 2
     for index, token in enumerate(tokens):
-        if token.type == "list_item_open" and index + 2 < len(tokens) and tokens[index + 2].type == "inline":
-            items += 1
-            content = tokens[index + 2].content.lstrip()
-            bold += content.startswith(("**", "__"))
-    return items, bold
+        kind = token.type
+        if kind in _WALKED:
+            if kind == "paragraph_open":
+                if token.hidden:
+                    continue  # a tight list's paragraph: nothing that cancels a `card` marker
+            elif kind == "list_item_open" and index < last and tokens[index + 2].type == "inline":
+                line = token.map[0] if token.map else 0
+                items.append(line)
+                if tokens[index + 2].content.lstrip().startswith(("**", "__")):
+                    bold.append(line)
+            elif kind == "html_block" and token.map:
+                raw.append((token.map[0], token.map[1]))
+            walked.append(index)
+        elif kind == "fence" and token.map:
+            raw.append((token.map[0], token.map[1]))
+    return survey
 
 
 def is_bold_everywhere(items: int, bold: int) -> bool:
@@ -180,15 +220,18 @@ class _Walk:
         self.ever_bold_is_plain = False
         self.title: str | None = None  # the first heading's text
 
-    def run(self, tokens: Sequence[Token], first_line: int = 0) -> None:
-        """Walk one part of the document whose token line maps count from `first_line`."""
+    def run(self, tokens: Sequence[Token], first_line: int = 0) -> _Survey:
+        """Walk one part of the document whose token line maps count from `first_line`; returns what the
+        pass before the walk found in it."""
         self.first_line = first_line
-        items, bold = _bold_counts(tokens)
+        survey = _survey(tokens)
+        items, bold = len(survey.item_lines), len(survey.bold_item_lines)
         self.list_items += items
         self.bold_items += bold
         self.bold_is_plain = is_bold_everywhere(items, bold)
         self.ever_bold_is_plain |= self.bold_is_plain
-        for index, token in enumerate(tokens):
+        for index in survey.walked:
+            token = tokens[index]
             kind = token.type
             if kind == "list_item_open":
                 self.containers.append(self._read_item(tokens, index))
@@ -207,8 +250,9 @@ class _Walk:
                 self._read_table(tokens, index)
             elif kind == "html_block":
                 self._read_marker(token.content)
-            elif kind == "paragraph_open" and not token.hidden and self.force_next:
+            elif kind == "paragraph_open":  # only those of loose paragraphs are walked
                 self.force_next = False
+        return survey
 
     def _read_marker(self, content: str) -> None:
         match = _MARKER.fullmatch(content.strip())
@@ -425,6 +469,12 @@ def _leading_columns(line: str) -> tuple[int, str]:
 
 def _dedent(block: list[str]) -> list[str]:
     """Remove the indentation shared by all non-blank lines, so a nested list renders as a list."""
+    if not any("\t" in line for line in block):  # the usual case: indentation is spaces, one column each
+        rests = [line.lstrip(" ") for line in block]
+        cut = min((len(line) - len(rest) for line, rest in zip(block, rests, strict=True) if rest), default=0)
+        if cut == 0:
+            return block
+        return [line[cut:] if rest else "" for line, rest in zip(block, rests, strict=True)]
     measured = [_leading_columns(line) for line in block]
     cut = min((width for width, rest in measured if rest), default=0)
     if cut == 0:
@@ -450,7 +500,7 @@ class Part:
     list_items: int
     bold_items: int  # list items opening in bold
     bold_is_plain: bool  # some piece of it was read with bold as the plain style
-    # Where, counted from its first line: the list items as `_bold_counts` counts them, those opening in
+    # Where, counted from its first line: the list items whose first block is a paragraph, those opening in
     # bold, and every fenced code or HTML block (first line, line after it). With these, the parts of a file
     # tell how a whole-file parse would cut the file into pieces and read bold in each (sections.py).
     item_lines: tuple[int, ...] = ()
@@ -468,9 +518,12 @@ def extract_part(text: str) -> Part:
     bold: list[int] = []
     raw: list[tuple[int, int]] = []
     for start, tokens in _parse_in_sections(lines, env):
-        walk.run(tokens, start)
-        open_end = _runs_to_end(tokens, _content_end(lines, start, len(lines)))
-        _mark_blocks(tokens, start, items, bold, raw)
+        survey = walk.run(tokens, start)
+        content_end = _content_end(lines, start, len(lines))
+        open_end = any(after >= content_end for _, after in survey.raw_blocks)
+        items.extend(start + line for line in survey.item_lines)
+        bold.extend(start + line for line in survey.bold_item_lines)
+        raw.extend((start + first, start + after) for first, after in survey.raw_blocks)
     return Part(
         Extraction(cards=tuple(walk.cards), skipped=tuple(walk.skipped), title=walk.title),
         bool(env.get("references")),
@@ -482,21 +535,6 @@ def extract_part(text: str) -> Part:
         tuple(bold),
         tuple(raw),
     )
-
-
-def _mark_blocks(
-    tokens: Sequence[Token], start: int, items: list[int], bold: list[int], raw: list[tuple[int, int]]
-) -> None:
-    """Add the lines of the list items `_bold_counts` counts (and of those opening in bold), and the extent of
-    every fenced code or HTML block, of one parsed piece starting at line `start`."""
-    for index, token in enumerate(tokens):
-        if token.type == "list_item_open" and index + 2 < len(tokens) and tokens[index + 2].type == "inline":
-            line = start + (token.map[0] if token.map else 0)
-            items.append(line)
-            if tokens[index + 2].content.lstrip().startswith(("**", "__")):
-                bold.append(line)
-        elif token.type in _RAW_BLOCKS and token.map:
-            raw.append((start + token.map[0], start + token.map[1]))
 
 
 def piece_ends(lines: list[str], runs_to_end: Callable[[int, int, int], bool]) -> list[int]:

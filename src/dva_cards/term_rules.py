@@ -162,6 +162,8 @@ def is_cjk(char: str) -> bool:
 
 def word_count(term: str) -> int:
     """Words in a term, parenthesised parts left out; runs of CJK ideographs count per two characters."""
+    if term.isascii():  # no ideographs: every token is one word (the usual case, spared a test per char)
+        return len(_PARENTHESISED.sub(" ", term).split())
     words = 0
     for token in _PARENTHESISED.sub(" ", term).split():
         cjk = sum(1 for char in token if is_cjk(char))
@@ -176,6 +178,9 @@ def _folded_words(text: str) -> list[str]:
     return [word.strip(".,;:!?()[]{}\"'`*_") for word in text.casefold().split()]
 
 
+_LABEL_NUMBER = re.compile(r"\s*#?\d+$")
+
+
 def is_label(term: str) -> bool:
     """`Note`, `Exam tip`, `e.g.` and their kin: words that introduce a remark instead of naming a thing."""
     folded = " ".join(term.casefold().replace("：", ":").split()).rstrip(" :.-–—!")
@@ -185,7 +190,7 @@ def is_label(term: str) -> bool:
     if qualifier in _LABEL_QUALIFIERS and (rest in _LABELS or rest in _QUALIFIED_LABELS):
         return True  # `Quick tip`, `Core Goal`, `Key takeaway`
     # "Note 2", "Tip #3", "注意事项" style variants: a label followed by a number.
-    head = re.sub(r"\s*#?\d+$", "", folded)
+    head = _LABEL_NUMBER.sub("", folded)
     return head != folded and head in _LABELS
 
 
@@ -327,6 +332,8 @@ _MAX_NAME_WORDS = 6
 
 
 _LIST_SPLIT = re.compile(r"\s*(?:,|、|，|;|\bor\b|\band\b|\bvs\.?|\bo\b|\by\b|\bou\b|\bet\b)\s*")
+# Whether `_LIST_SPLIT` can split at all: a quicker search, since most backs are sentences without a list.
+_LIST_SEPARATOR = re.compile(r",|、|，|;|\bor\b|\band\b|\bvs|\bo\b|\by\b|\bou\b|\bet\b")
 _MAX_LISTED_WORDS = 3
 _MIN_LOWER_LISTED = 3
 
@@ -336,6 +343,8 @@ def _is_name_list(back: str) -> bool:
     if "\n" in back or "`" in back:
         return False
     text = back.rstrip(" .…").removesuffix("etc").rstrip(" ,.…")
+    if not _LIST_SEPARATOR.search(text):
+        return False  # one part: no list
     parts = [part for part in _LIST_SPLIT.split(text) if part]
     if len(parts) < 2:
         return False
@@ -459,8 +468,11 @@ _ASIDE_LAST_WORDS = frozenset(
 )
 
 
+_WORD = re.compile(r"\w+")
+
+
 def is_aside_heading(title: str) -> bool:
-    words = [word for word in re.findall(r"\w+", title.casefold()) if not word.isdigit()]
+    words = [word for word in _WORD.findall(title.casefold()) if not word.isdigit()]
     return bool(words) and (words[0] in _ASIDE_FIRST_WORDS or words[-1] in _ASIDE_LAST_WORDS)
 
 
