@@ -271,7 +271,9 @@ def test_a_scheduler_switch_after_a_merge_leaves_every_machine_with_the_same_car
         assert checked.exit_code == 0, checked.output
 
 
-def test_a_machine_without_the_notes_introduces_new_cards_in_the_notes_order(tmp_path: Path, pg_url: str) -> None:
+def test_a_machine_without_the_notes_introduces_new_cards_in_the_notes_order(
+    tmp_path: Path, pg_url: str
+) -> None:
     terms = ["Zebra", "Apple", "Mango", "Kiwi", "Banana", "Cherry", "Lemon", "Fig", "Date", "Grape"]
     notes = "# Fruit\n\n" + "".join(f"- **{term}** - a fruit called {term.lower()}\n" for term in terms)
     a = machine(tmp_path, "a", notes)
