@@ -9,12 +9,12 @@ from dva_cards.fsrs import DEFAULT_PARAMETERS
 from dva_cards.scheduler import SM2State, review
 from dva_cards.scheduling import SchedulerName, Scheduling
 from dva_cards.sync_merge import (
-    CardRow,
     LocalView,
     LoggedReview,
     Pulled,
     ReviewRow,
     SettingRow,
+    SharedCard,
     lamport,
     log_order,
     mask_password,
@@ -27,8 +27,8 @@ from dva_cards.sync_merge import (
 EMPTY = LocalView({}, {}, {})
 
 
-def card(card_id: str, clock: int, device: str, front: str = "front", deleted: bool = False) -> CardRow:
-    return CardRow(card_id, "deck", "ctx", front, "back", "h", "2026-01-01 00:00:00", None, False, None, False,
+def card(card_id: str, clock: int, device: str, front: str = "front", deleted: bool = False) -> SharedCard:
+    return SharedCard(card_id, "deck", "ctx", front, "back", "h", "2026-01-01 00:00:00", None, False, None, False,
                    deleted, clock, device)  # fmt: skip
 
 

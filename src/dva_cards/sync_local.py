@@ -19,7 +19,6 @@ from .scheduler import START_EASE, SM2State
 from .store import Store, read_date
 from .sync_merge import (
     REVIEW_COLUMNS,
-    CardRow,
     Clock,
     Counts,
     LocalView,
@@ -28,6 +27,7 @@ from .sync_merge import (
     PullPlan,
     ReviewRow,
     SettingRow,
+    SharedCard,
     lamport,
     plan_pull,
     rederived,
@@ -102,7 +102,7 @@ def outgoing(store: Store, device: str, pushed: int) -> Snapshot:
     conn.execute("BEGIN")
     try:
         cards = [
-            CardRow(
+            SharedCard(
                 i,
                 deck,
                 ctx,
@@ -129,7 +129,7 @@ def outgoing(store: Store, device: str, pushed: int) -> Snapshot:
             )
         ]
         cards += [
-            CardRow(card_id, "", "", "", "", "", "", None, False, None, False, True, clock, device)
+            SharedCard(card_id, "", "", "", "", "", "", None, False, None, False, True, clock, device)
             for card_id, clock in conn.execute(
                 "SELECT card_id, clock FROM card_tombstone WHERE device IS NULL AND clock > ?", (pushed,)
             )

@@ -47,7 +47,7 @@ def lamport(counter: int, clocks: Iterable[int]) -> int:
 
 
 @dataclass(frozen=True)
-class CardRow:
+class SharedCard:
     """A card's shared content as it travels: no source, no line, no schedule. `deleted`: a prune."""
 
     id: str
@@ -131,7 +131,7 @@ class ReviewRow:
 class Pulled:
     """What the server holds that this machine has not seen."""
 
-    cards: Sequence[CardRow] = ()
+    cards: Sequence[SharedCard] = ()
     settings: Sequence[SettingRow] = ()
     reviews: Sequence[ReviewRow] = ()
 
@@ -148,7 +148,7 @@ class LocalView:
 
 @dataclass(frozen=True)
 class PullPlan:
-    cards: list[CardRow] = field(
+    cards: list[SharedCard] = field(
         default_factory=list
     )  # to write (insert or update), `deleted` ones to delete
     settings: list[SettingRow] = field(default_factory=list)  # to write, `value None` to unset
@@ -166,7 +166,7 @@ class PullPlan:
 def plan_pull(pulled: Pulled, local: LocalView) -> PullPlan:
     """Which of the pulled rows change this collection. Idempotent: a plan made after applying the same rows
     again is empty."""
-    cards: dict[str, CardRow] = {}
+    cards: dict[str, SharedCard] = {}
     for card in pulled.cards:
         best = cards.get(card.id)
         if best is not None and not wins(card.stamp, best.stamp):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import UserError
-from .sync_merge import REVIEW_COLUMNS, CardRow, Pulled, ReviewRow, SettingRow, mask_password
+from .sync_merge import REVIEW_COLUMNS, Pulled, ReviewRow, SettingRow, SharedCard, mask_password
 
 # Every server revision this version knows, oldest first (migrations/server).
 SERVER_REVISIONS = ("s0001",)
@@ -32,7 +32,7 @@ class SyncError(UserError):
 
 @dataclass(frozen=True)
 class Outgoing:
-    cards: Sequence[CardRow]
+    cards: Sequence[SharedCard]
     settings: Sequence[SettingRow]
     reviews: Sequence[ReviewRow]
 
@@ -176,7 +176,7 @@ def exchange(
 
 def _pull(conn: Any, cursor: Any, device: str, since: int, tick: Progress) -> Pulled:
     cards = [
-        CardRow(*row)
+        SharedCard(*row)
         for row in cursor.execute(
             f"SELECT {_CARD_COLUMNS} FROM card WHERE seq > %s AND device <> %s ORDER BY seq", (since, device)
         )
@@ -219,7 +219,7 @@ def incoming_counts(conn: Any, device: str, since: int) -> dict[str, int]:
     return {"cards": int(row[0]), "settings": int(row[1]), "reviews": int(row[2]), "undone": int(row[3])}
 
 
-def _card_values(card: CardRow) -> tuple[Any, ...]:
+def _card_values(card: SharedCard) -> tuple[Any, ...]:
     return (
         card.id,
         card.deck,
