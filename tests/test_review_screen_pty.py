@@ -118,6 +118,19 @@ def test_an_answer_never_shares_the_screen_with_the_next_card(review_in, width: 
     screen.child.expect(pexpect.EOF)
 
 
+def test_a_hint_about_one_card_does_not_follow_to_the_next(review_in) -> None:  # type: ignore[no-untyped-def]
+    """A grade before the answer is shown gets a hint; suspending the card then shows the next card with what
+    the suspension did, and the hint gone."""
+    screen = review_in(NESTED, 80, 24)
+    screen.wait_for("Regions")
+    screen.press("4", "Show the answer first")
+    following = screen.press("s", "Suspended (u undoes)")
+    assert "Compliance" in following
+    assert "Show the answer first" not in following
+    screen.child.send("q")
+    screen.child.expect(pexpect.EOF)
+
+
 @pytest.mark.parametrize(("width", "height"), SIZES)
 def test_a_60_line_answer_keeps_the_front_and_header_on_screen(review_in, width: int, height: int) -> None:  # type: ignore[no-untyped-def]
     screen = review_in(LONG_ANSWER, width, height)

@@ -130,6 +130,9 @@ class Display(Protocol):
 
     def say(self, message: str, style: str) -> None: ...
 
+    def key_pressed(self) -> None:
+        """A new key: what was said about the previous one has been seen and goes."""
+
     def closing(self, message: str) -> None:
         """The session's end, with one key left to undo the last answer."""
 
@@ -314,6 +317,7 @@ class _Session:
         while True:
             key = self.keys.read_key()
             key = key.lower() if len(key) == 1 else key
+            self.display.key_pressed()
             if view.show_keys:  # ? or Esc closes the key help; any other key closes it and acts
                 view = replace(view, show_keys=False)
                 if key in ("?", ESCAPE):
@@ -537,6 +541,10 @@ class ScreenDisplay:
         if self.view is not None:
             self.redraw()
 
+    def key_pressed(self) -> None:
+        # A hint about this card ("show the answer first") must not follow the learner to the next one.
+        self.pending = []
+
     def closing(self, message: str) -> None:
         if self.view is not None:
             self.view = replace(
@@ -573,6 +581,9 @@ class LogDisplay:
 
     def say(self, message: str, style: str) -> None:
         self.console.print(Text(message, style=style))
+
+    def key_pressed(self) -> None:
+        pass  # each line is printed once: nothing stays on screen to forget
 
     def closing(self, message: str) -> None:
         self.say(message, "bold green")
