@@ -12,10 +12,10 @@ same card on the same day both keep their answers, and any order of syncs ends i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from . import scheduling
 from .card_state import AnswerKind
@@ -163,25 +163,33 @@ class PullPlan:
         return not (self.cards or self.settings or self.new_reviews or self.undone_reviews)
 
 
+class _Stamped(Protocol):
+    @property
+    def stamp(self) -> Clock: ...
+
+
+Written = TypeVar("Written", bound=_Stamped)
+
+
+def _winning_writes(
+    rows: Iterable[Written], key: Callable[[Written], str], local: Mapping[str, Clock]
+) -> list[Written]:
+    """Of the pulled writes to each card or setting, the last one, where it wins over this machine's own; in
+    the order the server sent them."""
+    latest: dict[str, Written] = {}
+    for row in rows:
+        best = latest.get(key(row))
+        if best is None or wins(row.stamp, best.stamp):
+            latest[key(row)] = row
+    return [row for name, row in latest.items() if wins(row.stamp, local.get(name))]
+
+
 def plan_pull(pulled: Pulled, local: LocalView) -> PullPlan:
     """Which of the pulled rows change this collection. Idempotent: a plan made after applying the same rows
     again is empty."""
-    cards: dict[str, SharedCard] = {}
-    for card in pulled.cards:
-        best = cards.get(card.id)
-        if best is not None and not wins(card.stamp, best.stamp):
-            continue
-        cards[card.id] = card
-    card_writes = [card for card in cards.values() if wins(card.stamp, local.card_clocks.get(card.id))]
-    settings: dict[str, SettingRow] = {}
-    for setting in pulled.settings:
-        if not is_shared_setting(setting.key):
-            continue
-        best_setting = settings.get(setting.key)
-        if best_setting is not None and not wins(setting.stamp, best_setting.stamp):
-            continue
-        settings[setting.key] = setting
-    setting_writes = [s for s in settings.values() if wins(s.stamp, local.setting_clocks.get(s.key))]
+    card_writes = _winning_writes(pulled.cards, lambda card: card.id, local.card_clocks)
+    shared = (setting for setting in pulled.settings if is_shared_setting(setting.key))
+    setting_writes = _winning_writes(shared, lambda setting: setting.key, local.setting_clocks)
     new_reviews: dict[str, ReviewRow] = {}
     undone: dict[str, ReviewRow] = {}
     for review in pulled.reviews:
