@@ -118,3 +118,21 @@ def test_reschedule_moves_learned_cards_only() -> None:
     for kept in (SM2State(), relearning, drilling):
         assert rescheduled(kept, MEMORY, FSRS) == kept
     assert rescheduled(LEARNED, None, FSRS) == LEARNED
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_card_s_state_from_its_log_is_sm2_s_fold_or_fsrs_s_last_answer(seed: int) -> None:
+    from dva_cards.scheduling import SchedulerName, replayed_state
+
+    log = random_log(seed)
+    fsrs_state, memory = SM2State(), None
+    for review in log:
+        fsrs_next = answer(fsrs_state, memory, review.grade, review.day, FSRS)
+        fsrs_state, memory = fsrs_next.state, fsrs_next.memory
+    assert replayed_state(log, fsrs_state, SchedulerName.SM2) == replay_sm2({"c": log})["c"]
+    assert replayed_state(log, fsrs_state, SchedulerName.FSRS) == fsrs_state
+    assert (
+        replayed_state([], None, SchedulerName.SM2)
+        == replayed_state([], None, SchedulerName.FSRS)
+        == SM2State()
+    )

@@ -3,7 +3,7 @@
 Every change to a card's scheduling state or FSRS memory is an answer, logged with the state before and after it
 (a cram answer logs the same state twice and changes no memory). `dva-cards check` compares each card with the
 replay of its log and `--repair` restores it (docs/rules.md, "Card state and the review log"). The replays are
-the scheduler switch's own, `scheduling.replay_sm2` and `scheduling.replay_memories`, not a copy of them:
+the scheduler switch's own, `scheduling.replayed_state` and `scheduling.replay_memories`, not a copy of them:
 
 * The FSRS memory (stability, difficulty, its learner day) is the FSRS fold of the card's non-cram answers with
   the collection's parameters, under either scheduler.
@@ -81,11 +81,14 @@ def replayed_memory(card: CardLog, parameters: Parameters) -> CardMemory | None:
 
 def replayed_state(card: CardLog, memory: CardMemory | None, chosen: Scheduling) -> SM2State:
     """The state the log leaves the card in under the collection's scheduler (see the module's docstring)."""
+    derived = scheduling.replayed_state(
+        history(card.answers), card.answers[-1].after if card.answers else None, chosen.scheduler
+    )
     if chosen.scheduler is SchedulerName.SM2:
-        return scheduling.replay_sm2({card.card_id: history(card.answers)}).get(card.card_id, NEW_CARD)
-    last = card.answers[-1].after if card.answers else NEW_CARD
-    rescheduled = scheduling.rescheduled(last, memory, chosen)
-    return rescheduled if card.stored == rescheduled else last
+        return derived
+    # ... or, under FSRS, that state moved to the due date its memory gives (`--reschedule`).
+    rescheduled = scheduling.rescheduled(derived, memory, chosen)
+    return rescheduled if card.stored == rescheduled else derived
 
 
 def broken_links(answers: Sequence[LoggedAnswer], *, merged: bool = False) -> tuple[int, ...]:

@@ -37,12 +37,15 @@ def replay_for_scheduler(store: Store, *, reschedule: bool = False) -> Replayed:
     memories = scheduling.replay_memories(histories, settings.fsrs_parameters)
     store.write_memories(changed(memories, store.card_memories()))
     stored = store.card_states()
-    if settings.scheduler is SchedulerName.SM2:
-        states = scheduling.replay_sm2(histories)
-    else:
-        states = {**stored, **store.last_answer_states()}
+    # The last answers' states only matter under FSRS: SM-2 folds the answers themselves.
+    last = store.last_answer_states() if settings.scheduler is SchedulerName.FSRS else {}
+    chosen = settings.scheduler
+    states = {
+        card_id: scheduling.replayed_state(histories.get(card_id, ()), last.get(card_id), chosen)
+        for card_id in histories.keys() | last.keys()
+    }
     moved = 0
-    if reschedule and settings.scheduler is SchedulerName.FSRS:
+    if reschedule and chosen is SchedulerName.FSRS:
         target = settings.scheduling
         rescheduled = {
             card_id: scheduling.rescheduled(state, memories.get(card_id), target)

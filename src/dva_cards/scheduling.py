@@ -119,6 +119,16 @@ def replay_memories(
     return out
 
 
+def replayed_state(history: Sequence[Review], last_after: SM2State | None, chosen: SchedulerName) -> SM2State:
+    """A card's state from its log under ``chosen``: under SM-2 the fold of its non-cram answers (``history``);
+    under FSRS the state its last answer, cram or not, left (``last_after``): each FSRS interval came from the
+    settings of its day, which the log does not keep. A card without such answers is a new card. `check`, the
+    scheduler switch and a sync all derive states by this rule (docs/rules.md, "Card state and the review log")."""
+    if chosen is SchedulerName.SM2:
+        return scheduler.replay(history) if history else SM2State()
+    return last_after if last_after is not None else SM2State()
+
+
 def replay_sm2(histories: Mapping[str, Sequence[Review]]) -> dict[str, SM2State]:
-    """Each card's exact SM-2 state from its non-cram answers (in log order): what switching back writes."""
+    """Each answered card's exact SM-2 state from its non-cram answers (in log order), for many cards at once."""
     return {card_id: scheduler.replay(history) for card_id, history in histories.items() if history}

@@ -20,9 +20,8 @@ from typing import Any, Protocol, TypeVar
 from . import scheduling
 from .card_state import AnswerKind
 from .fsrs import CardMemory, Review
-from .replay import NEW_CARD
 from .scheduler import SM2State
-from .scheduling import SchedulerName, Scheduling
+from .scheduling import Scheduling
 
 # (logical clock, device id): how two writes of the same card or setting are ordered.
 Clock = tuple[int, str]
@@ -249,11 +248,7 @@ def rederived(card_id: str, reviews: Iterable[LoggedReview], chosen: Scheduling)
     memory = (
         scheduling.replay_memories({card_id: history}, chosen.parameters).get(card_id) if history else None
     )
-    if chosen.scheduler is SchedulerName.SM2:
-        state = scheduling.replay_sm2({card_id: history}).get(card_id, NEW_CARD)
-    else:
-        # As `replay.replayed_state` (what `check` verifies): the state the last answer, cram or not, left.
-        state = everything[-1].after if everything else NEW_CARD
+    state = scheduling.replayed_state(history, everything[-1].after if everything else None, chosen.scheduler)
     return Derived(state, memory, ordered[-1].reviewed_at if ordered else None)
 
 
