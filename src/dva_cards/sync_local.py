@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .scheduler import START_EASE, SM2State
+from .scheduler_switch import replay_for_scheduler
 from .store import Store, read_date
 from .sync_merge import (
     REVIEW_COLUMNS,
@@ -335,7 +336,9 @@ def apply(
         )
         if plan.new_reviews or plan.undone_reviews:
             store.mark_log_merged()
-        rederived_count = replay_for_settings(store) if plan.rederive_all else 0
+        # A pulled scheduler or FSRS parameters change: replayed as the switch or `optimize` did it where it
+        # was made, by the same rule.
+        rederived_count = replay_for_scheduler(store).cards if plan.rederive_all else 0
         rederived_count = max(rederived_count, rederive(store, plan.touched_cards | inserted))
         for key, value in ((pushed_key(server), pushed_clock), (pulled_key(server), server_seq)):
             conn.execute(
@@ -343,15 +346,6 @@ def apply(
                 (key, str(value)),
             )
     return plan, rederived_count
-
-
-def replay_for_settings(store: Store) -> int:
-    """What `config set scheduler` and `optimize` did on the machine that changed them, done here for the
-    pulled change (`scheduler_switch`: the one rule). Runs inside the caller's transaction; returns the cards
-    replayed."""
-    from .scheduler_switch import replay_for_scheduler
-
-    return replay_for_scheduler(store).cards
 
 
 def rederive(store: Store, card_ids: Iterable[str] | None) -> int:
