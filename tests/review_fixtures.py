@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.console import Console
 
+from dva_cards.clock import learner_today
 from dva_cards.importer import import_notes, load_notes
 from dva_cards.store import Store
 from tests.helpers import write
@@ -29,6 +30,11 @@ NOTES = """# Compute
 FRONTS = ["EC2", "Lambda", "Timeout", "ASG", "S3", "EBS"]  # source order
 START = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 10)
+
+
+def in_days(days: int) -> str:
+    """The learner's day ``days`` from today, as the CLI takes a date."""
+    return (learner_today(datetime.now(UTC)) + timedelta(days=days)).isoformat()
 
 
 def import_text(store: Store, notes: Path, text: str = NOTES, deck: str = "aws") -> Path:

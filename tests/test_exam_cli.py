@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from dva_cards.clock import learner_today
 from tests.helpers import dump, run, run_json, write
-from tests.review_fixtures import NOTES
-
-
-def in_days(days: int) -> str:
-    return (learner_today(datetime.now(UTC)) + timedelta(days=days)).isoformat()
+from tests.review_fixtures import NOTES, in_days
 
 
 @pytest.fixture

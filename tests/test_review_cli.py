@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,15 +14,11 @@ from typer.testing import CliRunner
 from dva_cards.cli import app
 from dva_cards.clock import learner_today
 from tests.helpers import dump, run, run_json, write
-from tests.review_fixtures import NOTES, review_rows
+from tests.review_fixtures import NOTES, in_days, review_rows
 
 
 def today() -> str:
     return learner_today(datetime.now(UTC)).isoformat()
-
-
-def in_days(days: int) -> str:
-    return (learner_today(datetime.now(UTC)) + timedelta(days=days)).isoformat()
 
 
 @pytest.fixture
