@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -251,3 +253,43 @@ def test_a_bold_piece_of_a_long_file_has_it_extracted_whole() -> None:
     extraction, known, layout = sections.extract_laid_out(text, {}, VERSION)
     assert extraction == extract(text)
     assert known == {} and layout == {}
+
+
+# -- sections parsed ahead, all at once (as on several cores) ------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(parts=st.lists(MARKDOWNISH, min_size=1, max_size=6), edit=st.integers(0, 5), replacement=MARKDOWNISH)
+def test_sections_parsed_ahead_give_what_parsing_them_in_turn_gives(
+    parts: list[str], edit: int, replacement: str
+) -> None:
+    original = "\n\n# Part\n".join(parts)
+    _, known, _ = sections.extract_laid_out(original, {}, VERSION)
+    parts[edit % len(parts)] = replacement
+    edited = "\n\n# Part\n".join(parts)
+    for before in ({}, known):
+        asked: list[list[str]] = []
+
+        def backwards(texts: Sequence[str]) -> list[sections.SectionResult]:
+            """Parses in another order than the file's, as processes finishing out of order would."""
+            asked.append(list(texts))  # noqa: B023 (used at once, within this iteration)
+            return [sections.parse_section(text) for text in reversed(texts)][::-1]
+
+        ahead = sections.extract_laid_out(edited, before, VERSION, backwards)
+        assert ahead == sections.extract_laid_out(edited, before, VERSION)
+        for texts in asked:  # each section at most once, and only those whose result is not known
+            assert len(set(texts)) == len(texts)
+            assert not {sections.section_hash(text, VERSION) for text in texts} & before.keys()
+
+
+def test_only_sections_without_a_known_result_are_parsed_ahead() -> None:
+    _, known, _ = sections.extract_laid_out(NOTES, {}, VERSION)
+    edited = NOTES.replace("a container", "a container of objects")
+    asked: list[Sequence[str]] = []
+
+    def record(texts: Sequence[str]) -> list[sections.SectionResult]:
+        asked.append(texts)
+        return [sections.parse_section(text) for text in texts]
+
+    assert sections.extract_laid_out(edited, known, VERSION, record)[0] == extract(edited)
+    assert asked == [["# S3\n* **Bucket** - a container of objects\n* **EC2** - not this one\n"]]

@@ -1,26 +1,37 @@
-"""Extracting the notes files of one import, on every core when there are enough of them to pay.
+"""Extracting the notes files of one import, on every core when there is enough text to pay.
 
-Markdown parsing is nearly all of an import's time and each file is extracted on its own (`extract_laid_out`
-is pure), so files can be extracted in worker processes and their results taken back in file order: the
-import gets exactly the drafts a single process would make. Workers are forked (they start at once, with
-everything imported), only for several files and enough text to pay for starting them, and each takes every
-n-th file and sends its results, in order, through a pipe of its own.
+Markdown parsing is nearly all of an import's time, and both what a file yields and what each of its sections
+yields are pure (`extract_laid_out`, `parse_section`), so they can be computed in worker processes and taken
+back in order: the import gets exactly the drafts a single process would make. Workers are forked (they start
+at once, with everything imported), only for enough text to pay for starting them, in one of two ways:
 
-Workers never outlive the import: they end when their files are done, when the importing process stops
-reading (an interrupt, an error: it kills them), or when it is gone (killed: their next write fails). With
-one core, no `fork`, or a worker that dies, the files are extracted here, one after the other.
+* a large file (`SPLIT_LEAST_CHARS`) is extracted on its own, its sections spread over the cores: the
+  sections not known from its last import are cut into chunks of about `CHUNK_CHARS`, whose numbers wait
+  in a pipe; this process and its workers each take the next number until none is left, so a core slowed
+  by other work simply takes fewer chunks. Each worker sends what it parsed when the pipe is empty; the
+  sections are then put together here (`assemble_sections`), so the whole-file cases (link references,
+  bold as the plain style...) are decided as in one process, and a file extracted whole is extracted here;
+* the other files, between large ones, are spread over the cores file by file: each worker takes every
+  n-th file and sends its results, in order, through a pipe of its own, so each file is yielded as soon as
+  it and those before it are done.
+
+Workers never outlive the import: they end when their work is done, when the importing process stops reading
+(an interrupt, an error: it kills them), or when it is gone (killed: their next write fails). With one core,
+no `fork`, or a worker that dies, the work left is done here, in order.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Generator, Mapping, Sequence
+import struct
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import suppress
+from functools import partial
 from multiprocessing.connection import Connection, Pipe
 
 from .extract import Extraction
-from .sections import Layout, SectionResult, extract_laid_out
+from .sections import Layout, SectionResult, extract_laid_out, parse_section
 
 # A file's drafts, what each of its sections yielded (kept for the file's next import), and where they start.
 Parsed = tuple[Extraction, dict[str, SectionResult], Layout]
@@ -30,6 +41,14 @@ Job = tuple[str, Mapping[str, SectionResult]]
 # Below this much text, starting workers costs about what they save (a worker starts in ~10 ms; markdown is
 # parsed at about 1 MB/s).
 PARALLEL_LEAST_CHARS = 256 * 1024
+# A file this large is split over the cores by its sections rather than given to one worker whole: the
+# files beside it would leave the other cores idle long before it is done.
+SPLIT_LEAST_CHARS = PARALLEL_LEAST_CHARS
+# About this much text of sections per chunk taken from the pipe (~60 ms of parsing): the last chunks leave
+# little for the others to wait for. At most `_MOST_CHUNKS`, so their numbers fit in a pipe in one write.
+CHUNK_CHARS = 64 * 1024
+_MOST_CHUNKS = 1024
+_NUMBER = struct.Struct("<I")
 
 
 def usable_cores() -> int:
@@ -40,8 +59,8 @@ def usable_cores() -> int:
 
 
 def worker_count(jobs: Sequence[Job], cores: int) -> int:
-    """How many worker processes extract `jobs`: 0 (extract them here) unless there are several files, enough
-    text and more than one core."""
+    """How many worker processes extract `jobs` file by file: 0 (extract them here) unless there are several
+    files, enough text and more than one core."""
     if len(jobs) < 2 or cores < 2 or sum(len(text) for text, _ in jobs) < PARALLEL_LEAST_CHARS:
         return 0
     return min(cores, len(jobs))
@@ -50,7 +69,107 @@ def worker_count(jobs: Sequence[Job], cores: int) -> int:
 def extract_files(jobs: Sequence[Job], version: str) -> Generator[Parsed, None, None]:
     """`extract_laid_out` of every job, in the order of `jobs`, each yielded as soon as it and those before it
     are done."""
-    workers = worker_count(jobs, usable_cores()) if hasattr(os, "fork") else 0
+    cores = usable_cores() if hasattr(os, "fork") else 1
+    between: list[Job] = []  # files since the last large one, extracted file by file
+    for text, known in jobs:
+        if cores < 2 or len(text) < SPLIT_LEAST_CHARS:
+            between.append((text, known))
+            continue
+        yield from _file_by_file(between, version, cores)
+        between = []
+        yield extract_laid_out(text, known, version, partial(parse_sections, cores=cores))
+    yield from _file_by_file(between, version, cores)
+
+
+# -- a large file: its sections over the cores --------------------------------------------------------------
+
+
+def parse_sections(parts: Sequence[str], cores: int) -> list[SectionResult]:
+    """`parse_section` of every part, in order: on `cores` processes (this one among them) when there is
+    enough text."""
+    chunks = _chunks(parts)
+    workers = min(cores, len(chunks)) - 1
+    if workers < 1 or sum(len(part) for part in parts) < PARALLEL_LEAST_CHARS or not hasattr(os, "fork"):
+        return [parse_section(part) for part in parts]
+    queue, filler = os.pipe()
+    done: dict[int, list[SectionResult]] = {}
+    started: list[tuple[int, Connection]] = []
+    try:
+        # Written whole before any worker starts: at most 4 KiB, so the one write fits any pipe's buffer. The
+        # writing end is closed at once, so a reader finding the pipe empty knows that no number will come.
+        os.write(filler, b"".join(_NUMBER.pack(number) for number in range(len(chunks))))
+        os.close(filler)
+        for _ in range(workers):
+            started.append(_start_parser(parts, chunks, queue))
+        for number in _taken(queue):
+            done[number] = _parse_chunk(parts, chunks[number])
+        for _, reader in started:
+            # A worker that died (killed, out of memory) sends nothing: the chunks it took are parsed below.
+            with suppress(EOFError, OSError):
+                done.update(reader.recv())
+    finally:
+        os.close(queue)
+        _stop(started)
+    for number, chunk in enumerate(chunks):
+        if number not in done:
+            done[number] = _parse_chunk(parts, chunk)
+    return [result for number in range(len(chunks)) for result in done[number]]
+
+
+def _chunks(parts: Sequence[str]) -> list[range]:
+    """Consecutive runs of `parts` holding about `CHUNK_CHARS` of text each (more when there are too many)."""
+    size = max(CHUNK_CHARS, sum(len(part) for part in parts) // _MOST_CHUNKS + 1)
+    chunks: list[range] = []
+    first = held = 0
+    for index, part in enumerate(parts):
+        held += len(part)
+        if held >= size:
+            chunks.append(range(first, index + 1))
+            first, held = index + 1, 0
+    if first < len(parts):
+        chunks.append(range(first, len(parts)))
+    return chunks
+
+
+def _taken(queue: int) -> Iterator[int]:
+    """Chunk numbers taken from the shared pipe until it is empty. Every read is of one number, and the pipe
+    hands each byte to one reader only: each chunk goes to exactly one process."""
+    while taken := os.read(queue, _NUMBER.size):
+        yield _NUMBER.unpack(taken)[0]
+
+
+def _start_parser(parts: Sequence[str], chunks: Sequence[range], queue: int) -> tuple[int, Connection]:
+    """Fork a worker that parses the chunks it takes from `queue`, then sends them all, by number."""
+    reader, writer = Pipe(duplex=False)
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the worker: it never returns into the import
+        status = 1
+        try:
+            reader.close()
+            done: dict[int, list[SectionResult]] = {}
+            for number in _taken(queue):
+                if os.getppid() != parent:
+                    break  # the import is gone: nobody will read these
+                done[number] = _parse_chunk(parts, chunks[number])
+            writer.send(done)
+            writer.close()
+            status = 0
+        finally:
+            os._exit(status)  # no cleanup of the importing process's state (its collection, its output)
+    writer.close()
+    return pid, reader
+
+
+def _parse_chunk(parts: Sequence[str], chunk: range) -> list[SectionResult]:
+    return [parse_section(parts[index]) for index in chunk]
+
+
+# -- other files: file by file over the cores ---------------------------------------------------------------
+
+
+def _file_by_file(jobs: Sequence[Job], version: str, cores: int) -> Generator[Parsed, None, None]:
+    workers = worker_count(jobs, cores)
     done = 0
     if workers:
         started: list[tuple[int, Connection]] = []

@@ -15,6 +15,10 @@ bold as the plain style. `extract` decides that last per piece it parses (the wh
 4,000 lines): when the pieces cannot have it (fewer bold list items in the whole file than it takes), or the
 file is one piece and every section decided as the file does, the sections add up to the file; otherwise
 the file is extracted whole.
+
+Extraction section by section is a plan (`plan_sections`: the sections and their hashes), the parse of the
+sections without a known result (`parse_section` each; a caller may parse them all at once, on several
+cores), and an assembly (`assemble_sections`), which also decides whether the file must be extracted whole.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import re
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,39 +121,96 @@ def extract_sections(
     return extraction, used
 
 
+# Parses sections' texts, each as `parse_section` does, the results in the order of the texts.
+PartsParser = Callable[[Sequence[str]], Sequence[SectionResult]]
+
+
 def extract_laid_out(
-    text: str, known: Mapping[str, SectionResult], version: str
+    text: str, known: Mapping[str, SectionResult], version: str, parse_parts: PartsParser | None = None
 ) -> tuple[Extraction, dict[str, SectionResult], Layout]:
-    """`extract_sections`, and where each section starts (empty, as the results, when extracted whole)."""
+    """`extract_sections`, and where each section starts (empty, as the results, when extracted whole).
+
+    `parse_parts`, when given, parses the sections not in `known` ahead of the assembly, all at once (on
+    several cores, say); without it each is parsed when the assembly reaches it. Either way the result is
+    the same: `parse_section` is pure."""
+    plan = plan_sections(text, known, version)
+    if plan is None:
+        return extract(text), {}, {}
+    parsed: dict[str, SectionResult] = {}
+    if parse_parts is not None:
+        wanted = plan.unknown()
+        parsed = dict(zip(wanted, parse_parts(list(wanted.values())), strict=True))
+    return assemble_sections(text, plan, parsed)
+
+
+@dataclass(frozen=True)
+class Section:
+    start: int  # its first line (0-based)
+    end: int  # the line after its last
+    text: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class SectionPlan:
+    """A file to extract section by section: its lines, its sections and the results kept from its last
+    import that may serve."""
+
+    lines: list[str]
+    one_piece: bool  # `extract` parses it in a single piece
+    known: Mapping[str, SectionResult]
+    sections: tuple[Section, ...]
+    version: str  # the extractor's, part of every section's hash
+
+    def unknown(self) -> dict[str, str]:
+        """The text of each distinct section without a known result, by hash, in file order. A section that a
+        fenced code or HTML block of the one before runs into is among them: that shows only once parsed."""
+        return {section.digest: section.text for section in self.sections if section.digest not in self.known}
+
+
+def plan_sections(text: str, known: Mapping[str, SectionResult], version: str) -> SectionPlan | None:
+    """The file's sections, or None when it is extracted whole from the start."""
     lines = normalize_source(text).split("\n")
     one_piece = parsed_in_one_piece(lines)
     # Without results from a last import the whole file is parsed here: a file that will likely be parsed
     # whole anyway is not parsed section by section first. With them, only `_pieces_agree` decides.
     if has_file_wide_state(lines) or (not one_piece and not known and _may_have_bold_pieces(lines)):
-        return extract(text), {}, {}
+        return None
     if not one_piece:  # results kept without what tells the pieces' bold apart are of no use here
         known = {digest: result for digest, result in known.items() if result.item_lines is not None}
+    sections = []
+    for start, end in split_sections(lines):
+        part = "\n".join(lines[start:end])
+        sections.append(Section(start, end, part, section_hash(part, version)))
+    return SectionPlan(lines, one_piece, known, tuple(sections), version)
+
+
+def assemble_sections(
+    text: str, plan: SectionPlan, parsed: Mapping[str, SectionResult]
+) -> tuple[Extraction, dict[str, SectionResult], Layout]:
+    """The file's drafts from its sections' results (known, `parsed`, else parsed here), the result of each
+    section by hash and where each starts; the file extracted whole when its sections do not add up to it."""
+    lines, known = plan.lines, plan.known
     used: dict[str, SectionResult] = {}
     placed: list[tuple[int, SectionResult]] = []
     digests: list[str] = []  # each placed section's hash
-    ranges = split_sections(lines)
-    for start, end in ranges:
+    for section in plan.sections:
+        start = section.start
         if placed and placed[-1][0] + placed[-1][1].line_count > start:
             continue  # taken in by the part before, whose last block ran on
-        part = "\n".join(lines[start:end])
-        digest = section_hash(part, version)
-        result = known.get(digest) or used.get(digest) or parse_section(part)
-        if result.open_end and end < len(lines):
+        digest = section.digest
+        result = known.get(digest) or used.get(digest) or parsed.get(digest) or parse_section(section.text)
+        if result.open_end and section.end < len(lines):
             # A fenced code or HTML block runs on past the section's end: the rest of the file is one part,
             # as a whole-file parse would see it.
             part = "\n".join(lines[start:])
-            digest = section_hash(part, version)
+            digest = section_hash(part, plan.version)
             result = known.get(digest) or parse_section(part)
         used[digest] = result
         placed.append((start, result))
         digests.append(digest)
     results = [result for _, result in placed]
-    agrees = _bold_mode_agrees(results) if one_piece else _pieces_agree(lines, placed)
+    agrees = _bold_mode_agrees(results) if plan.one_piece else _pieces_agree(lines, placed)
     if any(result.references for result in results) or not agrees:
         return extract(text), {}, {}
     layout: dict[str, list[int]] = {}
