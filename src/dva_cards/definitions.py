@@ -46,6 +46,11 @@ class Reading:
 
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
+    return new_parser()
+
+
+def new_parser() -> MarkdownIt:
+    """The parser for notes (`block_parser` may leave some block rules out of it)."""
     md = MarkdownIt("commonmark").enable("table")
     # Inline markup matters only for headings and for the few spans read as terms; those are parsed on
     # demand, which spares the inline pass over every other paragraph and table cell.

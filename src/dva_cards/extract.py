@@ -50,7 +50,8 @@ from typing import Any
 from markdown_it.token import Token
 
 from . import term_rules
-from .definitions import parser, plain_text, read_cell_term, read_item
+from .block_parser import block_parser
+from .definitions import plain_text, read_cell_term, read_item
 from .identity import normalize_term as normalize_term  # lives with the ids it feeds; re-exported
 
 # Bump when extraction rules change, so every file is read again instead of skipped as unchanged.
@@ -406,18 +407,21 @@ def _parse_in_sections(lines: list[str], env: dict[str, Any]) -> Iterator[tuple[
     of the file in one piece: that holds every token of a large file at once. The later boundary is sought
     ever further on (1, 2, 4... lines past the last), so a block that never closes costs a few re-parses.
     """
-    md = parser()
     start = 0
     while start < len(lines):
         end = _next_boundary(lines, start + _SECTION_LINES)
-        tokens = md.parse("\n".join(lines[start:end]), env)
+        tokens = _parse_blocks("\n".join(lines[start:end]), env)
         step = 1
         while end < len(lines) and _runs_to_end(tokens, _content_end(lines, start, end)):
             end = _next_boundary(lines, end + step)
             step *= 2
-            tokens = md.parse("\n".join(lines[start:end]), env)
+            tokens = _parse_blocks("\n".join(lines[start:end]), env)
         yield start, tokens
         start = end
+
+
+def _parse_blocks(text: str, env: dict[str, Any]) -> list[Token]:
+    return block_parser(text).parse(text, env)
 
 
 def _next_boundary(lines: list[str], at_least: int) -> int:
