@@ -4,6 +4,7 @@ gives, in order, and a worker that dies costs only time."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -146,9 +147,15 @@ def test_a_file_split_over_workers_gives_the_single_process_result(text: str) ->
 
 
 def _spread(parts: object, chunk: range) -> list[SectionResult]:
-    """Parses a chunk as the pool does, and leaves in the temporary directory the pid of the process that did."""
+    """Parses a chunk as the pool does, and leaves in the temporary directory the pid of the process that did.
+    This process waits for a worker's first chunk, so it cannot take every chunk before a worker starts."""
     assert isinstance(parts, list)
-    Path(os.environ["PARSE_POOL_PIDS"], str(os.getpid())).touch()
+    found = Path(os.environ["PARSE_POOL_PIDS"])
+    Path(found, str(os.getpid())).touch()
+    for _ in range(3000):
+        if os.getpid() != _TEST_PROCESS or len(list(found.iterdir())) > 1:
+            break
+        time.sleep(0.01)
     return [parse_section(parts[index]) for index in chunk]
 
 
@@ -176,6 +183,15 @@ def test_a_section_worker_that_dies_leaves_its_chunks_to_this_process(
         return real(parts, chunk)
 
     monkeypatch.setattr(parse_pool, "_parse_chunk", dying)
+    assert list(extract_files([(THREE_DECKS, {})], VERSION)) == [extract_laid_out(THREE_DECKS, {}, VERSION)]
+
+
+@pytest.mark.usefixtures("split_files")
+def test_sections_are_parsed_here_when_no_worker_can_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_process() -> int:
+        raise BlockingIOError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_process)
     assert list(extract_files([(THREE_DECKS, {})], VERSION)) == [extract_laid_out(THREE_DECKS, {}, VERSION)]
 
 

@@ -91,16 +91,23 @@ def parse_sections(parts: Sequence[str], cores: int) -> list[SectionResult]:
     workers = min(cores, len(chunks)) - 1
     if workers < 1 or sum(len(part) for part in parts) < PARALLEL_LEAST_CHARS or not hasattr(os, "fork"):
         return [parse_section(part) for part in parts]
-    queue, filler = os.pipe()
     done: dict[int, list[SectionResult]] = {}
     started: list[tuple[int, Connection]] = []
+    queue, filler = os.pipe()
     try:
-        # Written whole before any worker starts: at most 4 KiB, so the one write fits any pipe's buffer. The
-        # writing end is closed at once, so a reader finding the pipe empty knows that no number will come.
-        os.write(filler, b"".join(_NUMBER.pack(number) for number in range(len(chunks))))
-        os.close(filler)
+        try:
+            # Written whole before any worker starts: at most 4 KiB, which fits any pipe's buffer. The writing
+            # end is closed at once, so a reader finding the pipe empty knows that no number will come.
+            numbers = memoryview(b"".join(_NUMBER.pack(number) for number in range(len(chunks))))
+            while numbers:
+                numbers = numbers[os.write(filler, numbers) :]
+        finally:
+            os.close(filler)
         for _ in range(workers):
-            started.append(_start_parser(parts, chunks, queue))
+            try:
+                started.append(_start_parser(parts, chunks, queue))
+            except OSError:
+                break  # no process to be had (a limit reached): fewer hands, the same chunks
         for number in _taken(queue):
             done[number] = _parse_chunk(parts, chunks[number])
         for _, reader in started:
@@ -142,7 +149,12 @@ def _start_parser(parts: Sequence[str], chunks: Sequence[range], queue: int) -> 
     """Fork a worker that parses the chunks it takes from `queue`, then sends them all, by number."""
     reader, writer = Pipe(duplex=False)
     parent = os.getpid()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        reader.close()
+        writer.close()
+        raise
     if pid == 0:  # the worker: it never returns into the import
         status = 1
         try:
