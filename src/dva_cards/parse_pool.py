@@ -23,6 +23,7 @@ no `fork`, or a worker that dies, the work left is done here, in order.
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import struct
 from collections.abc import Generator, Iterator, Mapping, Sequence
@@ -113,7 +114,8 @@ def parse_sections(parts: Sequence[str], cores: int) -> list[SectionResult]:
         for _, reader in started:
             # A worker that died (killed, out of memory) sends nothing: the chunks it took are parsed below.
             with suppress(EOFError, OSError):
-                done.update(reader.recv())
+                sent: dict[int, bytes] = reader.recv()
+                done.update((number, pickle.loads(results)) for number, results in sent.items())
     finally:
         os.close(queue)
         _stop(started)
@@ -159,11 +161,13 @@ def _start_parser(parts: Sequence[str], chunks: Sequence[range], queue: int) -> 
         status = 1
         try:
             reader.close()
-            done: dict[int, list[SectionResult]] = {}
+            # Each chunk's results pickled as soon as parsed, while this process waits for nothing: once the
+            # chunks are gone, the importing process waits only for their bytes to be written.
+            done: dict[int, bytes] = {}
             for number in _taken(queue):
                 if os.getppid() != parent:
                     break  # the import is gone: nobody will read these
-                done[number] = _parse_chunk(parts, chunks[number])
+                done[number] = pickle.dumps(_parse_chunk(parts, chunks[number]), pickle.HIGHEST_PROTOCOL)
             writer.send(done)
             writer.close()
             status = 0
