@@ -4,6 +4,7 @@ gives, in order, and a worker that dies costs only time."""
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -261,3 +262,48 @@ MARKDOWNISH = st.lists(
 @given(text=MARKDOWNISH)
 def test_any_file_split_over_workers_is_the_single_process_result(text: str) -> None:
     assert list(extract_files([(text, {})], VERSION)) == [extract_laid_out(text, {}, VERSION)]
+
+
+def test_a_section_worker_stops_when_the_import_is_gone(tmp_path: Path) -> None:
+    parsed, gate = tmp_path / "parsed", tmp_path / "go"
+    parsed.mkdir()
+    parts = [f"# Part {number}\n* **Term** - answer\n" for number in range(50)]
+    importer = os.fork()
+    if importer == 0:  # the import: it takes a chunk and never finishes it, then is killed
+        try:
+            stuck = os.getpid()
+
+            def parse_chunk(parts: object, chunk: range) -> list[SectionResult]:
+                if os.getpid() == stuck:
+                    while True:
+                        time.sleep(1)
+                Path(parsed, f"{os.getpid()}-{chunk.start}").touch()  # a worker: one chunk, then wait
+                while not gate.exists():
+                    time.sleep(0.01)
+                return []
+
+            parse_pool._parse_chunk = parse_chunk
+            parse_pool.PARALLEL_LEAST_CHARS = 0
+            parse_pool.CHUNK_CHARS = 1
+            parse_sections(parts, cores=2)
+        finally:
+            os._exit(0)
+    try:
+        while not any(parsed.iterdir()):
+            time.sleep(0.01)
+        worker = int(next(parsed.iterdir()).name.split("-")[0])
+    finally:
+        os.kill(importer, signal.SIGKILL)
+        os.waitpid(importer, 0)
+    gate.touch()  # the worker finishes its chunk with nobody left to read it
+    while _running(worker):
+        time.sleep(0.01)
+    assert len(list(parsed.iterdir())) == 1  # it took no other chunk
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` is alive (not gone, not a zombie left unreaped) (Linux)."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -8,7 +8,7 @@ at once, with everything imported), only for enough text to pay for starting the
 * a large file (`SPLIT_LEAST_CHARS`) is extracted on its own, its sections spread over the cores: the
   sections not known from its last import are cut into chunks of about `CHUNK_CHARS`, whose numbers wait
   in a pipe; this process and its workers each take the next number until none is left, so a core slowed
-  by other work simply takes fewer chunks. Each worker sends what it parsed when the pipe is empty; the
+  by other work simply takes fewer chunks. Each worker sends what it parsed once the pipe is empty; the
   sections are then put together here (`assemble_sections`), so the whole-file cases (link references,
   bold as the plain style...) are decided as in one process, and a file extracted whole is extracted here;
 * the other files, between large ones, are spread over the cores file by file: each worker takes every
@@ -16,8 +16,9 @@ at once, with everything imported), only for enough text to pay for starting the
   it and those before it are done.
 
 Workers never outlive the import: they end when their work is done, when the importing process stops reading
-(an interrupt, an error: it kills them), or when it is gone (killed: their next write fails). With one core,
-no `fork`, or a worker that dies, the work left is done here, in order.
+(an interrupt, an error: it kills them), or when it is gone (killed: a file worker's next write fails, a
+section worker sees it before its next chunk). With one core, no `fork`, or a worker that dies, the work left
+is done here, in order.
 """
 
 from __future__ import annotations
