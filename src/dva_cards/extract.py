@@ -45,13 +45,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
-
-from markdown_it.token import Token
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import term_rules
 from .definitions import parser, plain_text, read_cell_term, read_item
 from .identity import normalize_term as normalize_term  # lives with the ids it feeds; re-exported
+
+if TYPE_CHECKING:  # type names only: markdown-it is imported by `definitions.parser` when text is parsed
+    from markdown_it.token import Token
 
 # Bump when extraction rules change, so every file is read again instead of skipped as unchanged.
 EXTRACTOR_VERSION = "3"
