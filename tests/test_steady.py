@@ -8,12 +8,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dva_cards import importer
 from dva_cards.extract import CardDraft
 from dva_cards.importer import import_notes, load_notes
 from dva_cards.sections import SectionResult
-from dva_cards.steady import lines_agree, merged, split_drafts, steady_ranges, untouched_ranges
+from dva_cards.steady import draft_key, lines_agree, merged, split_drafts, steady_ranges, untouched_ranges
 from dva_cards.store import Store
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -103,3 +105,52 @@ def test_an_import_between_parsing_and_writing_leaves_no_stale_card(
     with sqlite3.connect(db) as connection:
         backs = dict(connection.execute("SELECT front, back FROM card WHERE retired_at IS NULL").fetchall())
     assert backs == {"EC2": "virtual machines", "X": "one"}
+
+
+_line_ranges = st.lists(st.tuples(st.integers(1, 60), st.integers(0, 6)), max_size=6).map(
+    lambda pairs: merged(sorted((first, first + length) for first, length in pairs))
+)
+_drafts = st.lists(
+    st.builds(
+        _draft,
+        st.integers(1, 70),
+        st.sampled_from(["S3", "s3", "IAM", "EC2"]),
+        st.sampled_from([("A",), ("A", "B"), ("B",)]),
+    ),
+    max_size=30,
+)
+
+
+def _naive_range(line: int, ranges: list[tuple[int, int]]) -> int | None:
+    return next((index for index, (first, last) in enumerate(ranges) if first <= line <= last), None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_drafts, _line_ranges, st.booleans())
+def test_splitting_drafts_by_steady_lines_is_a_filter_by_line(
+    drafts: list[CardDraft], ranges: list[tuple[int, int]], in_line_order: bool
+) -> None:
+    # Extraction gives drafts in line order (split by bisection); any other order is split one by one.
+    if in_line_order:
+        drafts = sorted(drafts, key=lambda draft: draft.line)
+    reconciled, steady = split_drafts(drafts, ranges)
+    assert steady == [draft for draft in drafts if _naive_range(draft.line, ranges) is not None]
+    assert reconciled == [draft for draft in drafts if _naive_range(draft.line, ranges) is None]
+    assert lines_agree(steady, [draft.line for draft in reversed(steady)])
+    assert not lines_agree(steady, [draft.line for draft in steady[1:]]) or not steady
+
+
+@settings(max_examples=300, deadline=None)
+@given(_drafts, _line_ranges)
+def test_a_range_is_dropped_exactly_when_one_of_its_keys_is_touched(
+    drafts: list[CardDraft], ranges: list[tuple[int, int]]
+) -> None:
+    reconciled, steady = split_drafts(sorted(drafts, key=lambda draft: draft.line), ranges)
+    touched = {draft_key(draft) for draft in reconciled}
+    kept = untouched_ranges(ranges, steady, reconciled, ())
+    expected = [
+        each
+        for index, each in enumerate(ranges)
+        if not any(_naive_range(d.line, ranges) == index and draft_key(d) in touched for d in steady)
+    ]
+    assert kept == expected

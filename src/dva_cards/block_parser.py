@@ -18,10 +18,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import cache
-
-from markdown_it import MarkdownIt
+from typing import TYPE_CHECKING
 
 from .definitions import new_parser, parser
+
+if TYPE_CHECKING:  # imported by `definitions.new_parser` when text is parsed
+    from markdown_it import MarkdownIt
 
 
 def _some_line(pattern: str) -> Callable[[str], bool]:

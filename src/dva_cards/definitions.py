@@ -25,13 +25,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
-
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import term_rules
 from .term_rules import word_list
+
+# markdown-it is imported when something is parsed (`parser`): a re-import that parses nothing spares it.
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ def parser() -> MarkdownIt:
 
 def new_parser() -> MarkdownIt:
     """The parser for notes (`block_parser` may leave some block rules out of it)."""
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark").enable("table")
     # Inline markup matters only for headings and for the few spans read as terms; those are parsed on
     # demand, which spares the inline pass over every other paragraph and table cell.

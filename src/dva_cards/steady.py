@@ -17,9 +17,9 @@ cards only when every section up to the one that gives the title is steady too: 
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections import Counter
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import pairwise
 
 from .extract import CardDraft
 from .identity import join_context, normalize_term
@@ -62,17 +62,30 @@ def split_drafts(
     drafts: Sequence[CardDraft], ranges: Sequence[LineRange]
 ) -> tuple[list[CardDraft], list[CardDraft]]:
     """(drafts to reconcile, drafts of steady sections), each in file order."""
-    reconciled: list[CardDraft] = []
-    steady: list[CardDraft] = []
-    for draft in drafts:
-        (steady if _range_of(draft.line, ranges) is not None else reconciled).append(draft)
+    lines = [draft.line for draft in drafts]
+    if any(after < before for before, after in pairwise(lines)):  # not in line order: one by one
+        reconciled: list[CardDraft] = []
+        steady: list[CardDraft] = []
+        for draft in drafts:
+            (steady if _range_of(draft.line, ranges) is not None else reconciled).append(draft)
+        return reconciled, steady
+    # In line order (as extraction gives them): each range is one slice, found by bisection, so a large file
+    # with a few changed sections is split in a few slices instead of a lookup per draft.
+    reconciled, steady = [], []
+    done = 0
+    for first, last in ranges:
+        begin, end = bisect_left(lines, first, done), bisect_right(lines, last, done)
+        reconciled.extend(drafts[done:begin])
+        steady.extend(drafts[begin:end])
+        done = end
+    reconciled.extend(drafts[done:])
     return reconciled, steady
 
 
 def lines_agree(steady: Sequence[CardDraft], card_lines: Iterable[int]) -> bool:
     """Whether the file's live cards in the steady sections stand on exactly the steady drafts' lines, as the
     last import left them (anything else changed them since: every section is then reconciled)."""
-    return Counter(draft.line for draft in steady) == Counter(card_lines)
+    return sorted(draft.line for draft in steady) == sorted(card_lines)
 
 
 def untouched_ranges(
@@ -86,11 +99,16 @@ def untouched_ranges(
     touched = {draft_key(draft) for draft in reconciled}
     touched.update(file_cards)
     contexts = {context for context, _ in touched}
-    dropped = {
-        _range_of(draft.line, ranges)
-        for draft in steady
-        if join_context(draft.context) in contexts and draft_key(draft) in touched
-    }
+    # Steady drafts share a few contexts each: each is joined once, and only drafts in a touched context
+    # have their term normalized.
+    joined: dict[tuple[str, ...], str] = {}
+    dropped = set()
+    for draft in steady:
+        context = joined.get(draft.context)
+        if context is None:
+            context = joined[draft.context] = join_context(draft.context)
+        if context in contexts and (context, normalize_term(draft.front)) in touched:
+            dropped.add(_range_of(draft.line, ranges))
     return [each for index, each in enumerate(ranges) if index not in dropped]
 
 
