@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -10,7 +11,14 @@ from hypothesis import strategies as st
 
 from dva_cards import sections
 from dva_cards.extract import Extraction, extract
-from dva_cards.sections import extract_sections, result_from_json, result_to_json, split_sections
+from dva_cards.sections import (
+    extract_sections,
+    result_from_json,
+    result_from_record,
+    result_to_json,
+    result_to_record,
+    split_sections,
+)
 
 VERSION = "test"
 FRAGMENTS = st.sampled_from(
@@ -114,6 +122,28 @@ def test_a_section_result_survives_json() -> None:
     _, known = extract_sections(NOTES, {}, VERSION)
     for result in known.values():
         assert result_from_json(result_to_json(result)) == result
+
+
+def test_a_section_result_survives_its_record() -> None:
+    _, known = extract_sections(NOTES, {}, VERSION)
+    assert any(result.cards for result in known.values())
+    for result in known.values():
+        assert result_from_record(result_to_record(result, (3, 40))) == (result, (3, 40))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda record: record[:-3],  # cut short
+        lambda record: b"something else" + record,  # not a record
+        lambda record: record.replace(b"section\x00", b"section\x00\xff", 1),  # a newer marshal format
+    ],
+)
+def test_a_record_this_python_cannot_read_is_none(damage: object) -> None:
+    _, known = extract_sections(NOTES, {}, VERSION)
+    result = next(result for result in known.values() if result.cards)
+    assert callable(damage)
+    assert result_from_record(damage(result_to_record(result))) is None
 
 
 def test_a_large_file_keeps_every_card_when_a_fence_spans_a_parsing_boundary() -> None:
@@ -293,3 +323,47 @@ def test_only_sections_without_a_known_result_are_parsed_ahead() -> None:
 
     assert sections.extract_laid_out(edited, known, VERSION, record)[0] == extract(edited)
     assert asked == [["# S3\n* **Bucket** - a container of objects\n* **EC2** - not this one\n"]]
+
+
+def test_kept_results_in_any_stored_form_give_the_cards_of_a_full_import(tmp_path: Path) -> None:
+    """Results kept as JSON by an earlier version are reused; a record this Python cannot read is parsed
+    again: either way the edited file's cards are those of a full import of it."""
+    import json
+    import sqlite3
+    from datetime import UTC, datetime
+
+    from dva_cards.importer import import_notes, load_notes
+    from dva_cards.store import Store
+
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    notes = tmp_path / "notes.md"
+    first = "# A\n* **EC2** - machines\n* **S3** - objects\n\n# B\n* **X** - one\n\n# C\n* **Y** - two\n"
+    notes.write_text(first, encoding="utf-8")
+    edited = first.replace("one", "uno") + "\n# D\n* **Z** - three\n"
+
+    def cards(db: Path) -> list[tuple[str, ...]]:
+        with sqlite3.connect(db) as connection:
+            return connection.execute(
+                "SELECT id, context, front, back, line FROM card WHERE retired_at IS NULL ORDER BY id"
+            ).fetchall()
+
+    incremental, full = tmp_path / "incremental.db", tmp_path / "full.db"
+    with Store.open(incremental) as store:
+        import_notes(store, load_notes([notes]), now)
+    with sqlite3.connect(incremental) as connection:
+        rows = connection.execute("SELECT hash, result FROM source_section ORDER BY hash").fetchall()
+        assert len(rows) == 3 and all(isinstance(record, bytes) for _, record in rows)
+        as_json = []
+        for digest, record in rows[:2]:
+            read = result_from_record(record)
+            assert read is not None
+            as_json.append((json.dumps(result_to_json(*read), ensure_ascii=False), digest))
+        connection.executemany("UPDATE source_section SET result = ? WHERE hash = ?", as_json)
+        connection.execute("UPDATE source_section SET result = ? WHERE hash = ?", (b"dva-cards", rows[2][0]))
+    notes.write_text(edited, encoding="utf-8")
+    with Store.open(incremental) as store:
+        import_notes(store, load_notes([notes]), now)
+    with Store.open(full) as store:
+        import_notes(store, load_notes([notes]), now)
+    assert cards(incremental) == cards(full)
+    assert ("uno",) in {(row[3],) for row in cards(full)}

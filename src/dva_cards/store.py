@@ -361,7 +361,7 @@ class Store:
 
     def section_results(self, deck: str, source: str) -> tuple[dict[str, SectionResult], Layout]:
         """What each section of the file yielded at its last import, by section hash, and where they stood."""
-        from .sections import result_from_json, starts_from_json
+        from .sections import result_from_json, result_from_record, starts_from_json
 
         rows = self.connection.execute(
             "SELECT s.hash, s.result FROM source_section s JOIN deck d ON d.id = s.deck_id "
@@ -370,10 +370,15 @@ class Store:
         )
         results: dict[str, SectionResult] = {}
         layout: Layout = {}
-        for digest, text in rows:
-            value = json.loads(text)
-            results[digest] = result_from_json(value)
-            layout[digest] = starts_from_json(value)
+        for digest, stored in rows:
+            if isinstance(stored, bytes):
+                read = result_from_record(stored)
+                if read is not None:  # else unreadable here: the section is parsed again
+                    results[digest], layout[digest] = read
+            else:  # kept by an earlier version
+                value = json.loads(stored)
+                results[digest] = result_from_json(value)
+                layout[digest] = starts_from_json(value)
         return results, layout
 
     def keep_section_results(
@@ -386,7 +391,7 @@ class Store:
     ) -> None:
         """The file's stored section results become `results`, laid out as `layout` (`previous`: the layout
         stored so far). Runs inside the caller's transaction."""
-        from .sections import result_to_json
+        from .sections import result_to_record
 
         stored = {
             row[0]
@@ -406,7 +411,7 @@ class Store:
                     deck_id,
                     source,
                     digest,
-                    json.dumps(result_to_json(result, layout.get(digest, ())), ensure_ascii=False),
+                    result_to_record(result, layout.get(digest, ())),
                 )
                 for digest, result in results.items()
                 if digest not in stored or previous.get(digest, ()) != layout.get(digest, ())
