@@ -20,7 +20,7 @@ from typing import BinaryIO
 from .errors import CollectionError
 
 # Every revision this version knows, oldest first; tests check it against migrations/versions.
-SCHEMA_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0007", "0008", "0009", "0010")
+SCHEMA_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0007", "0008", "0009", "0010", "0011")
 SCHEMA_HEAD = SCHEMA_REVISIONS[-1]
 
 _SQLITE_HEADER = b"SQLite format 3\x00"

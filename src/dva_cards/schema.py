@@ -6,7 +6,7 @@ Alembic or SQLAlchemy. Alembic runs only to bring an older collection up to head
 builds a collection both ways and compares them, so a migration added without its statements here fails.
 """
 
-REVISION = "0010"  # the revision these statements are, stamped into alembic_version
+REVISION = "0011"  # the revision these statements are, stamped into alembic_version
 
 STATEMENTS = (
     "CREATE TABLE alembic_version (\n\tversion_num VARCHAR(32) NOT NULL, \n\tCONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n)",

@@ -29,7 +29,6 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from .extract import (
     BOLD_EVERYWHERE_LEAST,
@@ -301,15 +300,18 @@ def _assemble(placed: Sequence[tuple[int, SectionResult]]) -> Extraction:
     skipped: list[Skipped] = []
     seen: dict[tuple[tuple[str, ...], str], int] = {}
     terms: dict[str, str] = {}  # front -> normalized term: the same fronts come back in many sections
+    # Every draft of a large file passes here at each re-import: the loop body is kept to a few operations
+    # (tuples unpacked, drafts built straight from their fields).
+    make_draft = CardDraft._make
     for start, result in placed:
-        for card in result.cards:
-            term = terms.get(card.front)
+        for context, front, back, line, _ in result.cards:
+            term = terms.get(front)
             if term is None:
-                term = terms[card.front] = normalize_term(card.front)
-            key = (card.context, term)
+                term = terms[front] = normalize_term(front)
+            key = (context, term)
             occurrence = seen.get(key, 0)
             seen[key] = occurrence + 1
-            cards.append(CardDraft(card.context, card.front, card.back, card.line + start, occurrence))
+            cards.append(make_draft((context, front, back, line + start, occurrence)))
         skipped.extend(Skipped(item.line + start, item.reason, item.text) for item in result.skipped)
     titles = (result.title for _, result in placed if result.title is not None)
     return Extraction(tuple(cards), tuple(skipped), next(titles, None))
@@ -320,7 +322,6 @@ def _assemble(placed: Sequence[tuple[int, SectionResult]]) -> Extraction:
 # A stored result is `marshal` of plain tuples after this prefix and marshal's format version: about three
 # times faster to read back than JSON, which matters when a large file's thousands of unchanged sections are
 # read at every re-import. A record this Python cannot read is as good as none: its section is parsed again.
-# Results kept by earlier versions are JSON text, still read (`result_from_json`).
 _RECORD = b"dva-cards section\x00"
 
 
@@ -371,50 +372,3 @@ def result_from_record(record: bytes) -> tuple[SectionResult, tuple[int, ...]] |
         return result, value[9]
     except (EOFError, ValueError, TypeError):
         return None
-
-
-# -- storage as kept by earlier versions: JSON ------------------------------------------------------------
-
-
-def result_to_json(result: SectionResult, starts: Sequence[int] = ()) -> list[Any]:
-    """The result, then the lines where sections with its text started at the import that kept it."""
-    return [
-        result.line_count,
-        [[list(card.context), card.front, card.back, card.line, card.occurrence] for card in result.cards],
-        [[item.line, item.reason, item.text] for item in result.skipped],
-        result.references,
-        result.open_end,
-        result.list_items,
-        result.bold_items,
-        result.bold_is_plain,
-        result.title,
-        list(starts),
-        None if result.item_lines is None else list(result.item_lines),
-        list(result.bold_item_lines),
-        [list(block) for block in result.raw_blocks],
-    ]
-
-
-def starts_from_json(value: list[Any]) -> tuple[int, ...]:
-    """Where sections with this result started at the last import (none known for results kept before that
-    was recorded)."""
-    return tuple(int(start) for start in value[9]) if len(value) > 9 else ()
-
-
-def result_from_json(value: list[Any]) -> SectionResult:
-    line_count, cards, skipped, references, open_end, list_items, bold_items, bold_is_plain, title = value[:9]
-    # The values are those `result_to_json` wrote (ints stay ints in JSON): only containers are converted.
-    return SectionResult(
-        int(line_count),
-        tuple(CardDraft(tuple(context), front, back, line, occ) for context, front, back, line, occ in cards),
-        tuple(Skipped(line, reason, text) for line, reason, text in skipped),
-        bool(references),
-        bool(open_end),
-        int(list_items),
-        int(bold_items),
-        bool(bold_is_plain),
-        None if title is None else str(title),
-        None if len(value) < 13 or value[10] is None else tuple(value[10]),
-        tuple(value[11]) if len(value) >= 13 else (),
-        tuple((first, after) for first, after in value[12]) if len(value) >= 13 else (),
-    )

@@ -361,7 +361,7 @@ class Store:
 
     def section_results(self, deck: str, source: str) -> tuple[dict[str, SectionResult], Layout]:
         """What each section of the file yielded at its last import, by section hash, and where they stood."""
-        from .sections import result_from_json, result_from_record, starts_from_json
+        from .sections import result_from_record
 
         rows = self.connection.execute(
             "SELECT s.hash, s.result FROM source_section s JOIN deck d ON d.id = s.deck_id "
@@ -370,15 +370,10 @@ class Store:
         )
         results: dict[str, SectionResult] = {}
         layout: Layout = {}
-        for digest, stored in rows:
-            if isinstance(stored, bytes):
-                read = result_from_record(stored)
-                if read is not None:  # else unreadable here: the section is parsed again
-                    results[digest], layout[digest] = read
-            else:  # kept by an earlier version
-                value = json.loads(stored)
-                results[digest] = result_from_json(value)
-                layout[digest] = starts_from_json(value)
+        for digest, record in rows:
+            read = result_from_record(record) if isinstance(record, bytes) else None
+            if read is not None:  # else unreadable here: the section is parsed again
+                results[digest], layout[digest] = read
         return results, layout
 
     def keep_section_results(
