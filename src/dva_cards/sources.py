@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UserError
-from .neutral import neutral_text
+from .neutral import neutral_text, utf8_has_controls
 
 _BINARY_SNIFF_BYTES = 8192
 
@@ -72,7 +72,7 @@ def decode_notes(data: bytes, path: Path) -> str:
         raise UserError(f"{path} is not valid UTF-8 (line {line}, byte {error.start})") from None
     if "\x00" in text:
         raise UserError(f"{path} contains NUL bytes: not a text file")
-    return neutral_text(text)
+    return neutral_text(text) if utf8_has_controls(data) else text
 
 
 def _resolve(given: Path) -> Path:
