@@ -85,7 +85,7 @@ def test_an_import_between_parsing_and_writing_leaves_no_stale_card(
     notes.write_text(first, encoding="utf-8")
     with Store.open(db) as store:
         import_notes(store, load_notes([notes]), NOW)
-    real = importer._parse_changed
+    real = importer._read_ahead
     interleaved: list[bool] = []
 
     def parse_then_another_import(*args: object, **kwargs: object) -> object:
@@ -100,7 +100,7 @@ def test_an_import_between_parsing_and_writing_leaves_no_stale_card(
 
     notes.write_text(third, encoding="utf-8")
     with Store.open(db) as store, monkeypatch.context() as patch:
-        patch.setattr(importer, "_parse_changed", parse_then_another_import)
+        patch.setattr(importer, "_read_ahead", parse_then_another_import)
         import_notes(store, load_notes([notes]), NOW)
     with sqlite3.connect(db) as connection:
         backs = dict(connection.execute("SELECT front, back FROM card WHERE retired_at IS NULL").fetchall())

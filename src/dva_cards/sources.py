@@ -16,10 +16,19 @@ _BINARY_SNIFF_BYTES = 8192
 
 @dataclass(frozen=True)
 class NotesFile:
+    """A notes file found for an import. Its text is read when the import comes to it (`read_notes`)."""
+
     path: Path  # absolute, symlinks resolved
+    directory: Path | None = None  # the directory given to find it (its deck's name), None for a file given
+    size: int = 0  # bytes, when it was found
+
+
+@dataclass(frozen=True)
+class NotesText:
+    """A notes file as read."""
+
     data: bytes  # exactly as read: hashed to skip unchanged files
     text: str
-    directory: Path | None = None  # the directory given to find it (its deck's name), None for a file given
 
 
 def find_notes(paths: list[Path]) -> list[tuple[Path, Path | None]]:
@@ -41,14 +50,14 @@ def find_notes(paths: list[Path]) -> list[tuple[Path, Path | None]]:
     return list(found.items())
 
 
-def read_notes(path: Path, directory: Path | None = None) -> NotesFile:
+def read_notes(path: Path) -> NotesText:
     try:
         data = path.read_bytes()
     except PermissionError:
         raise UserError(f"cannot read {path}: permission denied") from None
     except OSError as error:
         raise UserError(f"cannot read {path}: {error.strerror or error}") from None
-    return NotesFile(path=path, data=data, text=decode_notes(data, path), directory=directory)
+    return NotesText(data, decode_notes(data, path))
 
 
 def decode_notes(data: bytes, path: Path) -> str:
