@@ -13,13 +13,19 @@ from __future__ import annotations
 import copy
 import sqlite3
 import tempfile
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dva_cards import importer, parse_pool
 from dva_cards.importer import ImportResult, import_notes, load_notes
 from dva_cards.store import Store
 from tests.helpers import dump
@@ -187,3 +193,78 @@ def test_file_by_file_import_equals_whole_deck_import(
                 result = import_notes(store, load_notes(given), now, deck=deck, prune=prune, dry_run=dry_run)
             assert summary(result) == summary(expected)
             assert dump(by_file) == dump(whole)
+
+
+# -- how the files go: each one parsed, reconciled and written before the next ------------------------------
+
+
+def _numbered_notes(root: Path, count: int) -> list[Path]:
+    root.mkdir()
+    paths = [root / f"n{index}.md" for index in range(count)]
+    for index, path in enumerate(paths):
+        path.write_text(f"# N{index}\n* **T{index}** - answer {index}\n", encoding="utf-8")
+    return paths
+
+
+def test_files_beyond_the_read_ahead_are_parsed_under_the_lock_once_the_files_before_are_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = _numbered_notes(tmp_path / "notes", 6)
+    events: list[str] = []
+    parse = parse_pool.extract_laid_out
+
+    def parsing(text: str, *args: Any) -> Any:
+        events.append(f"parse {text.split()[1]}")
+        return parse(text, *args)
+
+    write_plan = Store.write_file_plan
+
+    def writing(self: Store, deck_id: int, plan: Any, *args: Any) -> None:
+        events.append(f"write {Path(plan.source).stem.upper()}")
+        write_plan(self, deck_id, plan, *args)
+
+    transaction = Store.transaction
+
+    @contextmanager
+    def locking(self: Store, **options: Any) -> Iterator[None]:
+        with transaction(self, **options):
+            events.append("lock")
+            yield
+
+    monkeypatch.setattr(importer, "READ_AHEAD_BYTES", 2 * paths[0].stat().st_size)  # two files
+    monkeypatch.setattr(parse_pool, "extract_laid_out", parsing)
+    monkeypatch.setattr(Store, "write_file_plan", writing)
+    monkeypatch.setattr(Store, "transaction", locking)
+    with Store.open(tmp_path / "collection.db") as store:
+        result = import_notes(store, load_notes([tmp_path / "notes"]), START)
+    assert result.counts.added == 6
+    assert events == [
+        "parse N0", "parse N1", "lock", "write N0", "write N1",  # read ahead: parsed before the write lock
+        "parse N2", "write N2", "parse N3", "write N3", "parse N4", "write N4", "parse N5", "write N5",
+    ]  # fmt: skip
+
+
+def test_a_file_s_drafts_are_let_go_once_it_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = _numbered_notes(tmp_path / "notes", 5)
+    made: list[weakref.ref[Any]] = []
+
+    class Tracked(importer.ParsedFile):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            made.append(weakref.ref(self))
+
+    held = []
+    write_plan = Store.write_file_plan
+
+    def writing(self: Store, *args: Any) -> None:
+        held.append(sum(1 for parsed in made if parsed() is not None))
+        write_plan(self, *args)
+
+    monkeypatch.setattr(importer, "ParsedFile", Tracked)
+    monkeypatch.setattr(importer, "READ_AHEAD_BYTES", 1)  # every file a batch of its own
+    monkeypatch.setattr(Store, "write_file_plan", writing)
+    with Store.open(tmp_path / "collection.db") as store:
+        import_notes(store, load_notes(paths), START, deck="notes")
+    assert held == [1, 1, 1, 1, 1]  # the file being written, never the files before it

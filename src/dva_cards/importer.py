@@ -23,7 +23,7 @@ from .identity import file_hash
 from .parse_pool import Job, extract_files
 from .reconcile import Counts, DeckImport, ExistingCard, FileExists, FileInput, FilePlan, Move
 from .sections import Layout, SectionResult, extract_laid_out
-from .sources import NotesFile, find_notes, read_notes
+from .sources import NotesFile, decode_notes, find_notes, read_bytes, read_notes
 from .steady import key_of, lines_agree, merged, split_drafts, steady_ranges, untouched_ranges
 from .store import DeckCards, Store
 
@@ -123,12 +123,12 @@ class ParsedFile:
 @dataclass(frozen=True)
 class _Read:
     """A notes file as the import read it: its fingerprint, and its drafts -- or, when it was unchanged since its
-    last import, its text (parsed only if another import changed its record before the write lock)."""
+    last import, its bytes (parsed only if another import changed its record before the write lock)."""
 
     note: NotesFile
     deck: str
     digest: str
-    content: ParsedFile | str
+    content: ParsedFile | bytes
 
 
 def _read_ahead(
@@ -150,25 +150,24 @@ def _read(
     """Each file read and, unless unchanged since its last import, parsed: re-parsing only the sections not
     seen at its last import, the files on several cores when that pays (`parse_pool`), the results the same
     either way. Each file's fingerprint is that of the bytes parsed."""
-    found: list[tuple[NotesFile, str, str, tuple[Layout, str | None] | str]] = []
+    found: list[tuple[NotesFile, str, str, tuple[Layout, str | None] | bytes]] = []
     jobs: list[Job] = []
     for note in notes:
         name = _deck_of(note, deck)
         source = str(note.path)
-        content = read_notes(note.path)
+        data = read_bytes(note.path)
         # Whether titles go into the contexts is part of how a file is read: a change re-reads it.
-        digest = file_hash(content.data, EXTRACTOR_VERSION + ("+title" if _titled(note, name) else ""))
-        if dry_run or store.unchanged_file(name, source, digest) is None:
-            known, layout = ({}, {}) if dry_run else store.section_results(name, source)
-            jobs.append((content.text, known))
-            found.append(
-                (note, name, digest, (layout, None if dry_run else store.recorded_hash(name, source)))
-            )
+        digest = file_hash(data, EXTRACTOR_VERSION + ("+title" if _titled(note, name) else ""))
+        recorded = None if dry_run else store.recorded_hash(name, source)
+        if recorded == digest:
+            found.append((note, name, digest, data))
         else:
-            found.append((note, name, digest, content.text))
+            known, layout = ({}, {}) if dry_run else store.section_results(name, source)
+            jobs.append((decode_notes(data, note.path), known))
+            found.append((note, name, digest, (layout, recorded)))
     with closing(extract_files(jobs, EXTRACTOR_VERSION)) as extracted:  # closed: its workers end with it
         for note, name, digest, before in found:
-            if isinstance(before, str):
+            if isinstance(before, bytes):
                 yield _Read(note, name, digest, before)
             else:
                 extraction, sections, layout = next(extracted)
@@ -213,8 +212,9 @@ class _Run:
             file = FileInput(source, None, recorded_skips=recorded, prune=self.prune)
             cards, _ = self.store.file_cards(deck.id, source)
         else:
-            if isinstance(read.content, str):  # unchanged when read, changed since by another import
-                parsed = _parse(self.store, read.content, read.deck, source, self.dry_run)
+            if isinstance(read.content, bytes):  # unchanged when read, changed since by another import
+                text = decode_notes(read.content, read.note.path)
+                parsed = _parse(self.store, text, read.deck, source, self.dry_run)
             else:
                 parsed = read.content
             file, cards = _file_input(self.store, deck.id, read.note, read.deck, parsed, self.prune)

@@ -51,13 +51,17 @@ def find_notes(paths: list[Path]) -> list[tuple[Path, Path | None]]:
 
 
 def read_notes(path: Path) -> NotesText:
+    data = read_bytes(path)
+    return NotesText(data, decode_notes(data, path))
+
+
+def read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except PermissionError:
         raise UserError(f"cannot read {path}: permission denied") from None
     except OSError as error:
         raise UserError(f"cannot read {path}: {error.strerror or error}") from None
-    return NotesText(data, decode_notes(data, path))
 
 
 def decode_notes(data: bytes, path: Path) -> str:

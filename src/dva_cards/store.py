@@ -267,7 +267,7 @@ class Store:
                 f"AND (retired_at IS NOT NULL OR NOT {inside})",
                 (deck_id, source),
             )
-        return [_existing_card(row) for row in rows], kept
+        return _existing_cards(rows), kept
 
     def deck_cards(self, deck_id: int) -> DeckCards:
         return DeckCards(self, deck_id)
@@ -1248,11 +1248,11 @@ class DeckCards:
         row = self.store.connection.execute(
             f"SELECT {_EXISTING_CARD} FROM card WHERE id = ? AND deck_id = ?", (identity, self.deck_id)
         ).fetchone()
-        return None if row is None else _existing_card(row)
+        return None if row is None else _existing_cards([row])[0]
 
     def cards(self, ids: Collection[str]) -> list[ExistingCard]:
         query = f"SELECT {_EXISTING_CARD} FROM card WHERE deck_id = {int(self.deck_id)} AND id IN ({{ids}})"
-        return [_existing_card(row) for row in self.store._rows_for_ids(query, ids)]
+        return _existing_cards(self.store._rows_for_ids(query, ids))
 
     def sources(self) -> list[str]:
         return [
@@ -1267,7 +1267,7 @@ class DeckCards:
             f"SELECT {_EXISTING_CARD} FROM card WHERE deck_id = ? AND source = ? AND retired_at IS NULL",
             (self.deck_id, source),
         )
-        return [_existing_card(row) for row in rows]
+        return _existing_cards(rows)
 
     def writes(self, ids: Collection[str]) -> Iterator[CardWrite]:
         from .reconcile import CardWrite
@@ -1279,11 +1279,14 @@ class DeckCards:
         return self.store.card_answers(ids)
 
 
-def _existing_card(row: Sequence[Any]) -> ExistingCard:
+def _existing_cards(rows: Iterable[Sequence[Any]]) -> list[ExistingCard]:
+    """Rows of `_EXISTING_CARD` as cards."""
     from .reconcile import ExistingCard
 
-    identity, source, line, digest, retired, context, front = row
-    return ExistingCard(identity, source, line, digest, bool(retired), context, front)
+    return [
+        ExistingCard(identity, source, line, digest, bool(retired), context, front)
+        for identity, source, line, digest, retired, context, front in rows
+    ]
 
 
 def _hard_card(row: Sequence[Any]) -> HardCard:
