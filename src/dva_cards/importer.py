@@ -80,21 +80,13 @@ def import_notes(
     progress: Progress | None = None,
     file_exists: FileExists = os.path.exists,
 ) -> ImportResult:
-    with _collector_paused():
-        batches = _batches(notes, READ_AHEAD_BYTES)
-        ahead = deque(_read_ahead(store, batches[0] if batches else [], deck, dry_run, progress))
+    with _collector_paused(), closing(_reads(store, notes, deck, dry_run)) as reads:
+        ahead = _ReadAhead(reads, READ_AHEAD_BYTES, progress)
+        ahead.fill()  # before the write lock
         with store.transaction(rollback=dry_run):
             run = _Run(store, now, dry_run, prune, file_exists)
-            while ahead:
-                run.add(ahead.popleft())
-            done = len(batches[0]) if batches else 0
-            for batch in batches[1:]:
-                with closing(_read(store, batch, deck, dry_run)) as reads:
-                    for read in reads:
-                        run.add(read)
-                        done += 1
-                        if progress is not None:
-                            progress(read.note, done)
+            for read in ahead:
+                run.add(read)
             return run.finish()
 
 
@@ -131,17 +123,46 @@ class _Read:
     content: ParsedFile | bytes
 
 
-def _read_ahead(
-    store: Store, notes: list[NotesFile], deck: str | None, dry_run: bool, progress: Progress | None
-) -> list[_Read]:
-    """The first files, read and parsed before the write lock is taken."""
-    ahead = []
-    with closing(_read(store, notes, deck, dry_run)) as reads:
-        for read in reads:
-            ahead.append(read)
-            if progress is not None:
-                progress(read.note, len(ahead))
-    return ahead
+def _reads(
+    store: Store, notes: list[NotesFile], deck: str | None, dry_run: bool
+) -> Generator[_Read, None, None]:
+    """Every file read, in order, a batch at a time (`_read`)."""
+    for batch in _batches(notes, READ_AHEAD_BYTES):
+        with closing(_read(store, batch, deck, dry_run)) as reads:
+            yield from reads
+
+
+@dataclass
+class _ReadAhead:
+    """The files read and parsed ahead of the one being written, about `size` bytes of them: all of an ordinary
+    import before the write lock is taken; under it, the files after are parsed (on other cores) while those
+    before are written."""
+
+    reads: Iterator[_Read]
+    size: int
+    progress: Progress | None
+    window: deque[_Read] = field(default_factory=deque)
+    held: int = 0  # bytes in the window
+    done: int = 0  # files read so far
+
+    def fill(self) -> None:
+        while self.held < self.size:
+            read = next(self.reads, None)
+            if read is None:
+                return
+            self.window.append(read)
+            self.held += max(read.note.size, 1)
+            self.done += 1
+            if self.progress is not None:
+                self.progress(read.note, self.done)
+
+    def __iter__(self) -> Iterator[_Read]:
+        while self.window:
+            read = self.window.popleft()
+            self.held -= max(read.note.size, 1)
+            yield read
+            del read  # written: let it go before reading more
+            self.fill()
 
 
 def _read(
