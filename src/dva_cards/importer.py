@@ -27,12 +27,13 @@ from .sources import NotesFile, decode_notes, find_notes, read_bytes, read_notes
 from .steady import key_of, lines_agree, merged, split_drafts, steady_ranges, untouched_ranges
 from .store import DeckCards, Store
 
-Progress = Callable[[NotesFile, int], None]  # called after each file with the number of files done
+Progress = Callable[[NotesFile, int], None]  # called as each file is parsed, with the number of files so far
 
-# Parsing is the slow part (about 1 MB of notes a second): this much of an import's notes is read and parsed
-# before the write lock is taken -- all of an ordinary import -- so a review answering meanwhile waits only for
-# the writes, never for seconds of markdown. The rest of a larger import is parsed under the lock, in batches
-# of this size, while the files before are written: its parsed files are never all held at once.
+# Parsing is the slow part (about 1 MB of notes a second on a core). An import parses this much of its notes
+# ahead of the file it writes: all of an ordinary import before the write lock is taken, so a review answering
+# meanwhile waits only for the writes, never for seconds of markdown; under the lock, the files after are
+# parsed (on the other cores) while those before are written. The files go to the parsers in batches of this
+# size, so only a batch's texts are held at a time.
 READ_AHEAD_BYTES = 4 * 1024 * 1024
 
 

@@ -228,7 +228,8 @@ class DeckImport:
     # (context, term) -> an occurrence below which this import has claimed every id of the chain. Claims only
     # grow, so the walk may start there: many files of one deck with equal headings (copies, one template)
     # would otherwise walk each chain from 0 for every file, quadratic in the files. Kept from 2 on only: a
-    # chain walked once (nearly all) costs nothing to keep.
+    # chain taken once (nearly every one) is walked again in one step more, and keeping it would cost an entry
+    # for every card of the import.
     chain_start: dict[tuple[tuple[str, ...], str], int] = field(default_factory=dict)
 
     def reconcile(
