@@ -31,7 +31,7 @@ from dva_cards.reconcile import (
     FilePlan,
     reconcile_deck,
 )
-from dva_cards.sources import NotesFile, read_notes
+from dva_cards.sources import NotesFile, decode_notes, read_notes
 from dva_cards.steady import (
     LineRange,
     key_of,
@@ -63,14 +63,14 @@ def import_whole(
         for note in notes:
             name = _deck_of(note, deck)
             source = str(note.path)
-            content = read_notes(note.path)
-            digest = file_hash(content.data, EXTRACTOR_VERSION + ("+title" if _titled(note, name) else ""))
+            data = read_notes(note.path)
+            digest = file_hash(data, EXTRACTOR_VERSION + ("+title" if _titled(note, name) else ""))
             digests.append(digest)
             recorded = None if dry_run else store.unchanged_file(name, source, digest)
             if recorded is not None:
                 files.setdefault(name, []).append((source, digest, None, recorded, []))
                 continue
-            parsed = _parse(store, content.text, name, source, dry_run)
+            parsed = _parse(store, decode_notes(data, note.path), name, source, dry_run)
             titled = _titled(note, name)
             extraction = parsed.extraction
             drafts_of[source] = _with_title(extraction, note) if titled else extraction.cards

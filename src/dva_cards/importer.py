@@ -40,7 +40,7 @@ READ_AHEAD_BYTES = 4 * 1024 * 1024
 def load_notes(paths: list[Path]) -> list[NotesFile]:
     """Find and read every file before anything is written: a bad file (unreadable, not text) fails the import
     up front. The texts are not kept: the import reads each file again when it comes to it."""
-    return [NotesFile(path, directory, len(read_notes(path).data)) for path, directory in find_notes(paths)]
+    return [NotesFile(path, directory, len(read_notes(path))) for path, directory in find_notes(paths)]
 
 
 @dataclass(frozen=True)

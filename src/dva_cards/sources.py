@@ -23,14 +23,6 @@ class NotesFile:
     size: int = 0  # bytes, when it was found
 
 
-@dataclass(frozen=True)
-class NotesText:
-    """A notes file as read."""
-
-    data: bytes  # exactly as read: hashed to skip unchanged files
-    text: str
-
-
 def find_notes(paths: list[Path]) -> list[tuple[Path, Path | None]]:
     """Each file as given (with None); each directory searched recursively for *.md (each file with the
     directory). Sorted within a directory; a file found twice is kept once, where it was first found."""
@@ -50,9 +42,11 @@ def find_notes(paths: list[Path]) -> list[tuple[Path, Path | None]]:
     return list(found.items())
 
 
-def read_notes(path: Path) -> NotesText:
+def read_notes(path: Path) -> bytes:
+    """A notes file's bytes, refused (one clear error) unless it can be read and is text."""
     data = read_bytes(path)
-    return NotesText(data, decode_notes(data, path))
+    _decoded(data, path)
+    return data
 
 
 def read_bytes(path: Path) -> bytes:
@@ -66,6 +60,10 @@ def read_bytes(path: Path) -> bytes:
 
 def decode_notes(data: bytes, path: Path) -> str:
     """UTF-8 (BOM optional); UTF-16 only when it says so with a BOM. Anything else is refused."""
+    return neutral_text(_decoded(data, path))
+
+
+def _decoded(data: bytes, path: Path) -> str:
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE 00 00 starts both
         raise UserError(f"{path} is UTF-32 text: save it as UTF-8")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -75,7 +73,7 @@ def decode_notes(data: bytes, path: Path) -> str:
             raise UserError(f"{path} starts with a UTF-16 mark but is not valid UTF-16") from None
         if "\x00" in text:
             raise UserError(f"{path} contains NUL characters: not a text file")
-        return neutral_text(text)
+        return text
     if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
         raise UserError(f"{path} is a binary file, not markdown notes")
     try:
@@ -85,7 +83,7 @@ def decode_notes(data: bytes, path: Path) -> str:
         raise UserError(f"{path} is not valid UTF-8 (line {line}, byte {error.start})") from None
     if "\x00" in text:
         raise UserError(f"{path} contains NUL bytes: not a text file")
-    return neutral_text(text)
+    return text
 
 
 def _resolve(given: Path) -> Path:
