@@ -178,7 +178,7 @@ def test_failure_mid_import_leaves_collection_identical(
     run_json("import", str(BUNDLED_DECK))
     before = dump(db_path)
     files = [write(tmp_path / f"n{i}.md", f"# H\n* **T{i}** - answer {i}\n") for i in range(3)]
-    original = store_module.Store.apply_file_plan
+    original = store_module.Store.write_file_plan
     calls = {"n": 0}
 
     def failing_sync(self, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -187,7 +187,7 @@ def test_failure_mid_import_leaves_collection_identical(
             raise OSError("disk full (injected)")
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(store_module.Store, "apply_file_plan", failing_sync)
+    monkeypatch.setattr(store_module.Store, "write_file_plan", failing_sync)
     result = run("import", *map(str, files))
     assert result.exit_code != 0
     assert "disk full" in result.stderr

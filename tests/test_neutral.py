@@ -33,3 +33,16 @@ def test_each_control_character_is_found_and_nothing_else() -> None:
     kept = "\x00\t\n\x0b\x0c\r Ā ÿ ā \u0180 \u2014 — 🙂 \xa0"
     assert not utf8_has_controls(kept.encode("utf-8"))
     assert neutral_text(kept) == kept
+
+
+def test_notes_are_neutralised_whatever_their_encoding() -> None:
+    from pathlib import Path
+
+    from dva_cards.sources import decode_notes
+
+    text = "* **S3** - objects\x07 \x9b[31m\n"
+    expected = "* **S3** - objects\ufffd \ufffd[31m\n"
+    assert decode_notes(text.encode("utf-8"), Path("n.md")) == expected
+    assert decode_notes(b"\xef\xbb\xbf" + text.encode("utf-8"), Path("n.md")) == expected
+    assert decode_notes(text.encode("utf-16"), Path("n.md")) == expected
+    assert decode_notes("* **S3** - objects —\n".encode(), Path("n.md")) == "* **S3** - objects —\n"

@@ -85,22 +85,21 @@ def test_an_import_between_parsing_and_writing_leaves_no_stale_card(
     notes.write_text(first, encoding="utf-8")
     with Store.open(db) as store:
         import_notes(store, load_notes([notes]), NOW)
-    real = importer._parse_changed
+    real = importer._ReadAhead.fill
     interleaved: list[bool] = []
 
-    def parse_then_another_import(*args: object, **kwargs: object) -> object:
-        parsed = real(*args, **kwargs)  # type: ignore[arg-type]
+    def parse_then_another_import(self: importer._ReadAhead) -> None:
+        real(self)
         if not interleaved:  # the other import parses as usual
             interleaved.append(True)
             notes.write_text(second, encoding="utf-8")
             with Store.open(db) as other:
                 import_notes(other, load_notes([notes]), NOW)
             notes.write_text(third, encoding="utf-8")
-        return parsed
 
     notes.write_text(third, encoding="utf-8")
     with Store.open(db) as store, monkeypatch.context() as patch:
-        patch.setattr(importer, "_parse_changed", parse_then_another_import)
+        patch.setattr(importer._ReadAhead, "fill", parse_then_another_import)
         import_notes(store, load_notes([notes]), NOW)
     with sqlite3.connect(db) as connection:
         backs = dict(connection.execute("SELECT front, back FROM card WHERE retired_at IS NULL").fetchall())

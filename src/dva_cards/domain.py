@@ -45,7 +45,7 @@ class CardRow:
         }  # fmt: skip
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: an import's summary holds every item not carded of every file
 class SkippedRow:
     """A bullet of a notes file that looked like a definition but had nothing to learn."""
 

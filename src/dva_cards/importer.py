@@ -1,12 +1,18 @@
-"""`dva-cards import`: notes files -> cards, all in one transaction. No printing: progress goes to a callback."""
+"""`dva-cards import`: notes files -> cards, all in one transaction. No printing: progress goes to a callback.
+
+The files are taken one after the other: read, parsed, reconciled (`reconcile.DeckImport`) and written, each
+file's drafts and plan dropped before the next, so an import holds about one file's worth at a time whatever
+the number of files. Across files it keeps only what the summary and the moves between files need.
+"""
 
 from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Generator, Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,18 +21,26 @@ from .domain import CardRow, MovedCard, SkippedRow
 from .extract import EXTRACTOR_VERSION, CardDraft, Extraction
 from .identity import file_hash
 from .parse_pool import Job, extract_files
-from .reconcile import Counts, DeckPlan, DeckSnapshot, FileExists, FileInput, FilePlan, reconcile_deck
+from .reconcile import Counts, DeckImport, ExistingCard, FileExists, FileInput, FilePlan, Move
 from .sections import Layout, SectionResult, extract_laid_out
-from .sources import NotesFile, find_notes, read_notes
-from .steady import Key, LineRange, key_of, lines_agree, merged, split_drafts, steady_ranges, untouched_ranges
-from .store import Store
+from .sources import NotesFile, decode_notes, find_notes, read_bytes, read_notes
+from .steady import key_of, lines_agree, merged, split_drafts, steady_ranges, untouched_ranges
+from .store import DeckCards, Store
 
-Progress = Callable[[NotesFile, int], None]  # called after each file with the number of bytes done
+Progress = Callable[[NotesFile, int], None]  # called as each file is parsed, with the number of files so far
+
+# Parsing is the slow part (about 1 MB of notes a second on a core). An import parses this much of its notes
+# ahead of the file it writes: all of an ordinary import before the write lock is taken, so a review answering
+# meanwhile waits only for the writes, never for seconds of markdown; under the lock, the files after are
+# parsed (on the other cores) while those before are written. The files go to the parsers in batches of this
+# size, so only a batch's texts are held at a time.
+READ_AHEAD_BYTES = 4 * 1024 * 1024
 
 
 def load_notes(paths: list[Path]) -> list[NotesFile]:
-    """Read and decode every file before anything is written: a bad file fails the import up front."""
-    return [read_notes(path, directory) for path, directory in find_notes(paths)]
+    """Find and read every file before anything is written: a bad file (unreadable, not text) fails the import
+    up front. The texts are not kept: the import reads each file again when it comes to it."""
+    return [NotesFile(path, directory, len(read_notes(path))) for path, directory in find_notes(paths)]
 
 
 @dataclass(frozen=True)
@@ -67,168 +81,27 @@ def import_notes(
     progress: Progress | None = None,
     file_exists: FileExists = os.path.exists,
 ) -> ImportResult:
-    # Parsing is the slow part: it runs before the write lock is taken, so a review answering meanwhile waits
-    # only for the writes, never for seconds of markdown.
-    # Whether titles go into the contexts is part of how a file is read: a change re-reads it.
-    # A changed file re-parses only the sections whose text changed since its last import.
-    digests = [
-        file_hash(note.data, EXTRACTOR_VERSION + ("+title" if _titled(note, _deck_of(note, deck)) else ""))
-        for note in notes
-    ]
-    with _collector_paused():
-        return _import(store, notes, digests, now, deck, dry_run, prune, progress, file_exists)
+    with _collector_paused(), closing(_reads(store, notes, deck, dry_run)) as reads:
+        ahead = _ReadAhead(reads, READ_AHEAD_BYTES, progress)
+        ahead.fill()  # before the write lock
+        with store.transaction(rollback=dry_run):
+            run = _Run(store, now, dry_run, prune, file_exists)
+            for read in ahead:
+                run.add(read)
+            return run.finish()
 
 
-def _import(
-    store: Store,
-    notes: list[NotesFile],
-    digests: list[str],
-    now: datetime,
-    deck: str | None,
-    dry_run: bool,
-    prune: bool,
-    progress: Progress | None,
-    file_exists: FileExists,
-) -> ImportResult:
-    parsed = _parse_changed(store, notes, digests, deck, dry_run, progress)
-    with store.transaction(rollback=dry_run):
-        # Read inside the write lock: another import may have changed a file's record since parsing.
-        files: dict[str, list[_FileDrafts]] = {}
-        for note, digest, parsed_file in zip(notes, digests, parsed, strict=True):
-            name = _deck_of(note, deck)
-            recorded = None if dry_run else store.unchanged_file(name, str(note.path), digest)
-            if recorded is not None:
-                each = _FileDrafts(str(note.path), None, recorded=recorded)
-            else:
-                if parsed_file is None:  # unchanged when parsed, changed since by another import: parsed now
-                    parsed_file = _parse(store, note, name, dry_run)
-                titled = _titled(note, name)
-                extraction = parsed_file.extraction
-                # Sections read at parsing describe the file's cards only if no import changed them since.
-                current = parsed_file.recorded == store.recorded_hash(name, str(note.path))
-                each = _FileDrafts(
-                    str(note.path),
-                    _with_title(extraction, note) if titled else extraction.cards,
-                    parsed=parsed_file,
-                    steady=steady_ranges(
-                        parsed_file.previous, parsed_file.layout, parsed_file.sections, titled=titled
-                    )
-                    if current
-                    else [],
-                )
-            files.setdefault(name, []).append(each)
-        plans: dict[str, tuple[int, Iterator[FilePlan], DeckPlan]] = {}
-        for name, deck_files in files.items():
-            deck_id, snapshot, inputs = _deck_inputs(store, name, deck_files, prune)
-            plan = reconcile_deck(snapshot, inputs, file_exists, store.card_answers)
-            plans[name] = (deck_id, iter(plan.files), plan)
-        # Applied in the order the files were given, as reconciled: each deck's plans stay in their order.
-        for note, digest in zip(notes, digests, strict=True):
-            name = _deck_of(note, deck)
-            deck_id, file_plans, _ = plans[name]
-            store.apply_file_plan(deck_id, next(file_plans), digest, now)
-        for name, deck_files in files.items():
-            for each in deck_files:
-                if each.parsed is not None and not dry_run:
-                    store.keep_section_results(
-                        plans[name][0],
-                        each.source,
-                        each.parsed.sections,
-                        each.parsed.layout,
-                        each.parsed.previous,
-                    )
-    return _result(notes, deck, plans, dry_run)
-
-
-@dataclass(frozen=True)
-class _FileDrafts:
-    """One file of an import: its drafts (None: unchanged since its last import) and the line ranges of its
-    sections that may keep their cards as they are (`steady`)."""
-
-    source: str
-    drafts: tuple[CardDraft, ...] | None
-    parsed: ParsedFile | None = None
-    recorded: list[SkippedRow] | None = None  # what its last import skipped, when unchanged
-    steady: list[LineRange] = field(default_factory=list)
-
-
-def _deck_inputs(
-    store: Store, deck: str, files: list[_FileDrafts], prune: bool
-) -> tuple[int, DeckSnapshot, list[FileInput]]:
-    """The deck's snapshot and its files' reconciliation inputs. The cards of steady sections are left out of
-    both; a section found touched (`steady.untouched_ranges`), or a file whose cards are not where its last
-    import left them, is read again and reconciled."""
-    held = {each.source: each.steady for each in files if each.steady and each.drafts is not None}
-    while True:
-        deck_id, snapshot, kept = store.deck_snapshot(deck, {source: merged(r) for source, r in held.items()})
-        by_source: dict[str, list[Key]] = {}
-        for card in snapshot.cards:
-            if card.source in held:
-                by_source.setdefault(card.source, []).append(key_of(card.context, card.front))
-        narrowed: dict[str, list[LineRange]] = {}
-        split: dict[str, tuple[list[CardDraft], list[CardDraft]]] = {}
-        for each in files:
-            ranges = held.get(each.source)
-            if not ranges or each.drafts is None:
-                continue
-            reconciled, steady = split[each.source] = split_drafts(each.drafts, ranges)
-            if lines_agree(steady, (line for _, line in kept.get(each.source, ()))):
-                ranges = untouched_ranges(ranges, steady, reconciled, by_source.get(each.source, ()))
-                if ranges:
-                    narrowed[each.source] = ranges
-        if narrowed == held:
-            break
-        held = narrowed
-    inputs = []
-    for each in files:
-        if each.drafts is None:
-            inputs.append(FileInput(each.source, None, recorded_skips=each.recorded or (), prune=prune))
-            continue
-        skipped = each.parsed.extraction.skipped if each.parsed is not None else ()
-        if each.source in held:
-            steady_ids = frozenset(identity for identity, _ in kept.get(each.source, ()))
-            inputs.append(
-                FileInput(each.source, split[each.source][0], skipped, prune=prune, steady=steady_ids)
-            )
-        else:
-            inputs.append(FileInput(each.source, each.drafts, skipped, prune=prune))
-    return deck_id, snapshot, inputs
-
-
-def _parse_changed(
-    store: Store,
-    notes: list[NotesFile],
-    digests: list[str],
-    deck: str | None,
-    dry_run: bool,
-    progress: Progress | None,
-) -> list[ParsedFile | None]:
-    """Each file's drafts, None for a file unchanged since its last import; the files on several cores when
-    that pays (`parse_pool`), the results the same either way."""
-    changed: list[int] = []
-    jobs: list[Job] = []
-    previous: list[tuple[Layout, str | None]] = []
-    for index, (note, digest) in enumerate(zip(notes, digests, strict=True)):
-        name = _deck_of(note, deck)
-        if dry_run or store.unchanged_file(name, str(note.path), digest) is None:
-            changed.append(index)
-            known, layout = ({}, {}) if dry_run else store.section_results(name, str(note.path))
-            jobs.append((note.text, known))
-            previous.append((layout, None if dry_run else store.recorded_hash(name, str(note.path))))
-    parsed: list[ParsedFile | None] = [None] * len(notes)
-    done = 0
-    with closing(extract_files(jobs, EXTRACTOR_VERSION)) as extracted:  # closed: its workers end with it
-        for index, (before, recorded), (extraction, sections, layout) in zip(
-            changed, previous, extracted, strict=True
-        ):
-            parsed[index] = ParsedFile(extraction, sections, layout, before, recorded)
-            while progress is not None and done <= index:  # unchanged files before it count as done too
-                done += 1
-                progress(notes[done - 1], done)
-    if progress is not None:
-        for number in range(done + 1, len(notes) + 1):
-            progress(notes[number - 1], number)
-    return parsed
+def _batches(notes: list[NotesFile], size: int) -> list[list[NotesFile]]:
+    """The files in order, in runs of about `size` bytes (a file larger than that alone)."""
+    batches: list[list[NotesFile]] = []
+    total = 0
+    for note in notes:
+        if not batches or (batches[-1] and total + note.size > size):
+            batches.append([])
+            total = 0
+        batches[-1].append(note)
+        total += note.size
+    return batches
 
 
 @dataclass(frozen=True)
@@ -240,11 +113,263 @@ class ParsedFile:
     recorded: str | None  # the fingerprint its last import recorded, when `previous` was read
 
 
-def _parse(store: Store, note: NotesFile, deck: str, dry_run: bool) -> ParsedFile:
+@dataclass(frozen=True)
+class _Read:
+    """A notes file as the import read it: its fingerprint, and its drafts -- or, when it was unchanged since its
+    last import, its bytes (parsed only if another import changed its record before the write lock)."""
+
+    note: NotesFile
+    deck: str
+    digest: str
+    content: ParsedFile | bytes
+
+
+def _reads(
+    store: Store, notes: list[NotesFile], deck: str | None, dry_run: bool
+) -> Generator[_Read, None, None]:
+    """Every file read, in order, a batch at a time (`_read`)."""
+    for batch in _batches(notes, READ_AHEAD_BYTES):
+        with closing(_read(store, batch, deck, dry_run)) as reads:
+            yield from reads
+
+
+@dataclass
+class _ReadAhead:
+    """The files read and parsed ahead of the one being written, about `size` bytes of them: all of an ordinary
+    import before the write lock is taken; under it, the files after are parsed (on other cores) while those
+    before are written."""
+
+    reads: Iterator[_Read]
+    size: int
+    progress: Progress | None
+    window: deque[_Read] = field(default_factory=deque)
+    held: int = 0  # bytes in the window
+    done: int = 0  # files read so far
+
+    def fill(self) -> None:
+        while self.held < self.size:
+            read = next(self.reads, None)
+            if read is None:
+                return
+            self.window.append(read)
+            self.held += max(read.note.size, 1)
+            self.done += 1
+            if self.progress is not None:
+                self.progress(read.note, self.done)
+
+    def __iter__(self) -> Iterator[_Read]:
+        while self.window:
+            read = self.window.popleft()
+            self.held -= max(read.note.size, 1)
+            yield read
+            del read  # written: let it go before reading more
+            self.fill()
+
+
+def _read(
+    store: Store, notes: list[NotesFile], deck: str | None, dry_run: bool
+) -> Generator[_Read, None, None]:
+    """Each file read and, unless unchanged since its last import, parsed: re-parsing only the sections not
+    seen at its last import, the files on several cores when that pays (`parse_pool`), the results the same
+    either way. Each file's fingerprint is that of the bytes parsed."""
+    found: list[tuple[NotesFile, str, str, tuple[Layout, str | None] | bytes]] = []
+    jobs: list[Job] = []
+    for note in notes:
+        name = _deck_of(note, deck)
+        source = str(note.path)
+        data = read_bytes(note.path)
+        # Whether titles go into the contexts is part of how a file is read: a change re-reads it.
+        digest = file_hash(data, EXTRACTOR_VERSION + ("+title" if _titled(note, name) else ""))
+        recorded = None if dry_run else store.recorded_hash(name, source)
+        if recorded == digest:
+            found.append((note, name, digest, data))
+        else:
+            known, layout = ({}, {}) if dry_run else store.section_results(name, source)
+            jobs.append((decode_notes(data, note.path), known))
+            found.append((note, name, digest, (layout, recorded)))
+    with closing(extract_files(jobs, EXTRACTOR_VERSION)) as extracted:  # closed: its workers end with it
+        for note, name, digest, before in found:
+            if isinstance(before, bytes):
+                yield _Read(note, name, digest, before)
+            else:
+                extraction, sections, layout = next(extracted)
+                yield _Read(note, name, digest, ParsedFile(extraction, sections, layout, *before))
+
+
+@dataclass
+class _Deck:
+    id: int
+    work: DeckImport
+    cards: DeckCards
+    lookup: Callable[[str], ExistingCard | None]
+
+
+@dataclass
+class _Run:
+    """One import's writes, file after file, inside its transaction, and what it keeps across files: each
+    deck's reconciliation (`DeckImport`), the prunes waiting for the moves, and the summary."""
+
+    store: Store
+    now: datetime
+    dry_run: bool
+    prune: bool
+    file_exists: FileExists
+    decks: dict[str, _Deck] = field(default_factory=dict)
+    files: int = 0
+    counts: Counts = Counts()
+    skipped: list[SkippedRow] = field(default_factory=list)
+    new_cards: list[CardRow] = field(default_factory=list)  # a dry run's
+    prunes: _Prunes = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.prunes = _Prunes(self.store)
+
+    def add(self, read: _Read) -> None:
+        deck = self._deck(read.deck)
+        source = str(read.note.path)
+        # Read inside the write lock: another import may have changed a file's record since it was read.
+        recorded = None if self.dry_run else self.store.unchanged_file(read.deck, source, read.digest)
+        parsed: ParsedFile | None = None
+        if recorded is not None:
+            file = FileInput(source, None, recorded_skips=recorded, prune=self.prune)
+            cards, _ = self.store.file_cards(deck.id, source)
+        else:
+            if isinstance(read.content, bytes):  # unchanged when read, changed since by another import
+                text = decode_notes(read.content, read.note.path)
+                parsed = _parse(self.store, text, read.deck, source, self.dry_run)
+            else:
+                parsed = read.content
+            file, cards = _file_input(self.store, deck.id, read.note, read.deck, parsed, self.prune)
+        plan = deck.work.reconcile(file, self.files, cards, deck.lookup, self.file_exists)
+        self.files += 1
+        self._write(deck, plan, read.digest)
+        if parsed is not None and not self.dry_run:
+            self.store.keep_section_results(deck.id, source, parsed.sections, parsed.layout, parsed.previous)
+        self.counts += plan.counts
+        self.skipped += plan.skipped
+        if self.dry_run:
+            self.new_cards += plan.new_cards(read.deck)
+
+    def _deck(self, name: str) -> _Deck:
+        deck = self.decks.get(name)
+        if deck is None:
+            deck_id = self.store.ensure_deck(name)
+            holds_cards, holds_live_cards = self.store.deck_holds(deck_id)
+            cards = self.store.deck_cards(deck_id)
+            # In a deck that held no card, every card is one of this import's: no id needs looking up.
+            lookup = cards.card if holds_cards else _no_card
+            deck = self.decks[name] = _Deck(deck_id, DeckImport(name, holds_live_cards), cards, lookup)
+        return deck
+
+    def _write(self, deck: _Deck, plan: FilePlan, digest: str) -> None:
+        """The plan's writes but its retirements, held until the moves are known (`DeckImport`)."""
+        self.store.retire_cards(plan.settled, self.now)
+        for identity in plan.reinserted:
+            self.prunes.delete_ahead(deck.id, identity)
+        self.store.write_file_plan(deck.id, plan, digest, self.now)
+        if plan.prune:  # a prune of cards whose retirement a move may undo waits for the moves
+            self.prunes.run(deck.id, plan.source, wait=bool(plan.retirements))
+
+    def finish(self) -> ImportResult:
+        """The moves between files of each deck, the retirements that stand, the prunes that waited; then the
+        summary, its lists in the order of the files."""
+        moves: list[Move] = []
+        for deck in self.decks.values():
+            settled = deck.work.settle(deck.cards, self.file_exists)
+            self.store.update_cards([replace(move.write, id=move.card) for move in settled.moves], self.now)
+            self.store.withdraw_cards([move.write.id for move in settled.moves])
+            self.store.retire_cards(settled.retirements, self.now)
+            self.counts += settled.counts
+            moves += settled.moves
+        self.prunes.finish()
+        moves.sort(key=lambda move: (move.file, move.position))
+        withdrawn = {move.write.id for move in moves}
+        return ImportResult(
+            self.counts,
+            tuple(self.skipped),
+            tuple(card for card in self.new_cards if card.id not in withdrawn),
+            self.dry_run,
+            tuple(move.record for move in moves),
+        )
+
+
+@dataclass
+class _Prunes:
+    """An import's prunes, in the order of their files. Deleting a card ticks the sync clock, which numbers the
+    card's tombstone, so the cards are deleted in the order a prune of every file in turn gives them: a prune
+    of cards whose retirement a move may undo waits for the moves, and so does every prune after it."""
+
+    store: Store
+    waiting: list[tuple[int, str]] = field(default_factory=list)  # (deck id, file)
+    clock: int = 0  # the sync clock when the first prune began to wait
+    # Cards a waiting prune takes that a later file inserts anew, deleted ahead: (rowid, id) by waiting prune.
+    ahead: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+
+    def run(self, deck_id: int, source: str, *, wait: bool) -> None:
+        if not self.waiting and not wait:
+            self.store.prune(deck_id, source)
+            return
+        if not self.waiting:
+            self.clock = self.store.sync_clock()
+        self.waiting.append((deck_id, source))
+
+    def delete_ahead(self, deck_id: int, identity: str) -> None:
+        """Delete a card a prune took, its id about to be inserted anew (if its prune waits, it is still there)."""
+        found = self.store.card_place(deck_id, identity)
+        if found is not None:
+            rowid, source = found
+            self.ahead.setdefault(self.waiting.index((deck_id, source)), []).append((rowid, identity))
+            self.store.delete_card(identity)
+
+    def finish(self) -> None:
+        """Run the waiting prunes; the tombstones of cards deleted ahead take back their place among them."""
+        order: list[str] = []
+        for index, (deck_id, source) in enumerate(self.waiting):
+            if self.ahead:
+                taken = self.store.retired_rows(deck_id, source) + self.ahead.get(index, [])
+                order += [identity for _, identity in sorted(taken)]
+            self.store.prune(deck_id, source)
+        if self.ahead:
+            self.store.number_tombstones(order, self.clock)
+
+
+def _no_card(_: str) -> ExistingCard | None:
+    return None
+
+
+def _file_input(
+    store: Store, deck_id: int, note: NotesFile, deck: str, parsed: ParsedFile, prune: bool
+) -> tuple[FileInput, list[ExistingCard]]:
+    """The file's reconciliation input and its cards as stored. The cards of steady sections are left out of
+    both; a section found touched (`steady.untouched_ranges`), or a file whose cards are not where its last
+    import left them, is read again and reconciled."""
+    source = str(note.path)
+    titled = _titled(note, deck)
+    extraction = parsed.extraction
+    drafts = _with_title(extraction, note) if titled else extraction.cards
+    # Sections read at parsing describe the file's cards only if no import changed them since.
+    current = parsed.recorded == store.recorded_hash(deck, source)
+    held = steady_ranges(parsed.previous, parsed.layout, parsed.sections, titled=titled) if current else []
+    while True:
+        cards, kept = store.file_cards(deck_id, source, merged(held))
+        if not held:
+            return FileInput(source, drafts, extraction.skipped, prune=prune), cards
+        reconciled, steady = split_drafts(drafts, held)
+        narrowed = []
+        if lines_agree(steady, (line for _, line in kept)):
+            keys = [key_of(card.context, card.front) for card in cards]
+            narrowed = untouched_ranges(held, steady, reconciled, keys)
+        if narrowed == held:
+            steady_ids = frozenset(identity for identity, _ in kept)
+            return FileInput(source, reconciled, extraction.skipped, prune=prune, steady=steady_ids), cards
+        held = narrowed
+
+
+def _parse(store: Store, text: str, deck: str, source: str, dry_run: bool) -> ParsedFile:
     """The file's drafts, re-parsing only sections not seen at its last import into `deck`."""
-    known, previous = ({}, {}) if dry_run else store.section_results(deck, str(note.path))
-    recorded = None if dry_run else store.recorded_hash(deck, str(note.path))
-    return ParsedFile(*extract_laid_out(note.text, known, EXTRACTOR_VERSION), previous, recorded)
+    known, previous = ({}, {}) if dry_run else store.section_results(deck, source)
+    recorded = None if dry_run else store.recorded_hash(deck, source)
+    return ParsedFile(*extract_laid_out(text, known, EXTRACTOR_VERSION), previous, recorded)
 
 
 def _deck_of(note: NotesFile, deck: str | None) -> str:
@@ -273,28 +398,6 @@ def _with_title(extraction: Extraction, note: NotesFile) -> tuple[CardDraft, ...
         if draft.context[:1] == (title,)
         else CardDraft((title, *draft.context), draft.front, draft.back, draft.line, draft.occurrence)
         for draft in extraction.cards
-    )
-
-
-def _result(
-    notes: list[NotesFile],
-    deck: str | None,
-    plans: dict[str, tuple[int, Iterator[FilePlan], DeckPlan]],
-    dry_run: bool,
-) -> ImportResult:
-    by_source = {(name, each.source): each for name, (_, _, plan) in plans.items() for each in plan.files}
-    named = [(_deck_of(note, deck), str(note.path)) for note in notes]
-    ordered = [(name, by_source[(name, source)]) for name, source in named]
-    counts = Counts()
-    for _, each in ordered:
-        counts += each.counts
-    cards = [card for name, each in ordered for card in each.new_cards(name)] if dry_run else []
-    return ImportResult(
-        counts,
-        tuple(item for _, each in ordered for item in each.skipped),
-        tuple(cards),
-        dry_run,
-        tuple(move for _, each in ordered for move in each.moves),
     )
 
 

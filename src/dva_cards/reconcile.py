@@ -1,6 +1,6 @@
-"""Import reconciliation: a deck's cards as stored + the drafts of the files being imported -> a plan of writes.
+"""Import reconciliation: a deck's cards as stored + the drafts of the files being imported -> plans of writes.
 
-Pure: the store reads the snapshot and applies the plan in one transaction; whether a notes file still exists
+Pure: the store reads the cards and applies the plans in one transaction; whether a notes file still exists
 is asked through a function, so nothing here touches the disk. The rules (docs/rules.md, "Import sync"):
 
 * A draft whose file already holds a card with the same context and normalized term keeps that card's id, and
@@ -13,14 +13,17 @@ is asked through a function, so nothing here touches the disk. The rules (docs/r
   gone) and a draft added by it that are one definition moved (`moves.pair_moves`) become one card: the draft
   takes over the card's id, schedule and history, in any file of the deck.
 
-A whole import of one deck is one call, `reconcile_deck`, so that last step sees every file's plan at once.
+An import goes file by file (`DeckImport`): each file is reconciled against the deck's cards as the store
+holds them once the plans before it are written, so only one file's drafts and plan are held at a time; what
+the moves found at the end may still undo is held back until then (`DeckImport.settle`). `reconcile_deck`
+states the same rules for a whole deck at once, over a snapshot held in memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from .domain import CardRow, MovedCard, SkippedRow
 from .identity import card_id, content_hash, join_context, normalize_term
@@ -63,7 +66,7 @@ class FileInput:
     skipped: Sequence[Skipped] = ()
     recorded_skips: Sequence[SkippedRow] = ()
     prune: bool = False
-    # Live cards of the file that stay exactly as they are, left out of `drafts` and of the snapshot: the
+    # Live cards of the file that stay exactly as they are, left out of `drafts` and of the cards read: the
     # cards of sections that did not change or move since the file's last import (see `steady`).
     steady: frozenset[str] = frozenset()
 
@@ -118,6 +121,11 @@ class FilePlan:
     skipped: tuple[SkippedRow, ...] = ()
     prune: bool = False
     counts: Counts = Counts()
+    # Going file by file, retirements are held back until the moves are known (`DeckImport`). Cards an earlier
+    # file of the import retired that this plan takes: their retirement stands, written before this plan.
+    settled: tuple[str, ...] = ()
+    # Cards an earlier file's prune took that this plan inserts anew: deleted before this plan.
+    reinserted: tuple[str, ...] = ()
 
     def new_cards(self, deck: str) -> list[CardRow]:
         """The cards this plan adds, as `cards --json` would show them once added."""
@@ -137,83 +145,168 @@ class DeckPlan:
         return total
 
 
+class StoredCards(Protocol):
+    """A deck's cards as the store holds them at the moment (the plans of the files before written)."""
+
+    def card(self, identity: str) -> ExistingCard | None: ...
+
+    def cards(self, ids: Collection[str]) -> list[ExistingCard]: ...
+
+    def sources(self) -> list[str]:
+        """The files the deck's cards come from."""
+        ...
+
+    def live_cards(self, source: str) -> list[ExistingCard]: ...
+
+    def writes(self, ids: Collection[str]) -> Iterable[CardWrite]:
+        """The notes-side columns of these cards (read a few at a time: they may be many)."""
+        ...
+
+    def answers(self, ids: Collection[str]) -> Mapping[str, str]: ...
+
+
+@dataclass(frozen=True)
+class Move:
+    """A card left behind (`card`) that the draft inserted as `write.id` turns out to be: the card takes the
+    draft's place and content, and the draft's own card goes."""
+
+    card: str
+    write: CardWrite
+    file: int  # the index of the file that inserted the draft, and the draft's place among its inserts
+    position: int
+    retired_by: int  # the index of the file whose retirement of the card this undoes; -1: its file is gone
+    pruned_by: int | None  # the index of the file whose prune of the card this undoes
+    record: MovedCard
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What a deck's import writes once all its files are reconciled: the moves (by file and place), the
+    retirements they leave standing (in the order the files made them) and what they change in the counts."""
+
+    moves: tuple[Move, ...]
+    retirements: tuple[str, ...]
+    counts: Counts = Counts()
+
+
 def reconcile_deck(
     snapshot: DeckSnapshot, files: Sequence[FileInput], file_exists: FileExists, stored_answers: StoredAnswers
 ) -> DeckPlan:
-    """The plan for one deck's files of an import, each file seeing the writes of those before it; then the
-    definitions that moved (between headings, terms or files of the deck) keep their cards."""
-    work = _Working.of(snapshot)
+    """The plans for one deck's files of an import, as one whole: each file sees the writes of those before
+    it, then the definitions that moved (between headings, terms or files of the deck) keep their cards, each
+    move folded into the plans of the files it concerns. Over the snapshot held in memory, with every file's
+    drafts at hand: the import itself goes file by file (`DeckImport`) and gives the same collection."""
+    table = _Table.of(snapshot, stored_answers)
+    work = DeckImport(snapshot.name, movable=any(not card.retired for card in snapshot.cards))
     for each in files:  # held by their own file's unchanged drafts: no other draft of the import takes them
         work.claimed.update(each.steady)
-    plans = [work.reconcile(each, file_exists, index) for index, each in enumerate(files)]
-    return DeckPlan(snapshot.name, tuple(work.carry_moves(plans, file_exists, stored_answers)))
+    plans = []
+    for index, each in enumerate(files):
+        plan = work.reconcile(each, index, table.of_source(each.source), table.card, file_exists)
+        table.write(plan)
+        plans.append(plan)
+    return DeckPlan(snapshot.name, tuple(_with_moves(plans, work.settle(table, file_exists))))
 
 
 @dataclass
-class _Working:
-    """The deck's cards as they stand after the files reconciled so far (local to one call)."""
+class DeckImport:
+    """One deck's side of an import, carried from file to file (local to one import).
+
+    `reconcile` plans one file against the deck's cards as the store holds them once the plans before it are
+    written. What the moves found at the end (`settle`) may still undo is not written meanwhile: this import's
+    retirements (a moved definition keeps its card) are held here, and so are the ids it inserts while a move
+    is possible at all (the deck had live cards: nothing is kept for a new deck). The cards held, and those a
+    prune took, read as the earlier plans left them: retired, and gone."""
 
     deck: str
-    cards: dict[str, ExistingCard] = field(default_factory=dict)
-    by_source: dict[str, set[str]] = field(default_factory=dict)
-    claimed: set[str] = field(default_factory=set)  # ids the files of this import already took
-    pruned: dict[str, tuple[ExistingCard, int]] = field(default_factory=dict)  # id -> card, index of its plan
+    movable: bool  # the deck had live cards before the import: a card may be left behind for a move
+    claimed: set[str] = field(default_factory=set)  # ids the files of this import took
+    held: dict[str, int] = field(default_factory=dict)  # retired, not yet written: id -> the file's index
+    pruned: dict[str, int] = field(default_factory=dict)  # taken by a prune: id -> the file's index
+    sources: set[str] = field(default_factory=set)  # the files reconciled so far
+    inserted: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)  # (file index, ids), if movable
     # (context, term) -> an occurrence below which this import has claimed every id of the chain. Claims only
-    # grow during a call, so the walk may start there: many files of one deck with equal headings (copies,
-    # one template) would otherwise walk each chain from 0 for every file, quadratic in the files.
+    # grow, so the walk may start there: many files of one deck with equal headings (copies, one template)
+    # would otherwise walk each chain from 0 for every file, quadratic in the files. Kept from 2 on only: a
+    # chain taken once (nearly every one) is walked again in one step more, and keeping it would cost an entry
+    # for every card of the import.
     chain_start: dict[tuple[tuple[str, ...], str], int] = field(default_factory=dict)
 
-    @classmethod
-    def of(cls, snapshot: DeckSnapshot) -> _Working:
-        work = cls(snapshot.name)
-        for card in snapshot.cards:
-            work.remember(card)
-        return work
-
-    def remember(self, card: ExistingCard) -> None:
-        previous = self.cards.get(card.id)
-        if previous is not None and previous.source != card.source:
-            self.by_source[previous.source].discard(card.id)
-        self.cards[card.id] = card
-        self.by_source.setdefault(card.source, set()).add(card.id)
-
-    def reconcile(self, file: FileInput, file_exists: FileExists, index: int) -> FilePlan:
+    def reconcile(
+        self,
+        file: FileInput,
+        index: int,
+        cards: Iterable[ExistingCard],
+        lookup: Callable[[str], ExistingCard | None],
+        file_exists: FileExists,
+    ) -> FilePlan:
+        """The plan of the import's `index`-th file. `cards`: the file's cards as stored (steady ones left out);
+        `lookup`: any card of the deck as stored, by id."""
+        stored = [card for card in map(self._as_now, cards) if card is not None]
+        self.claimed.update(file.steady)
+        self.sources.add(file.source)
         if file.drafts is None:
-            live = sum(1 for i in self.by_source.get(file.source, ()) if not self.cards[i].retired)
+            live = sum(1 for card in stored if not card.retired)
             plan = FilePlan(
                 file.source, changed=False, skipped=tuple(file.recorded_skips), counts=Counts(unchanged=live)
             )
+            retired = [card.id for card in stored if card.retired]
         else:
-            plan = self._sync(file, file_exists)
-        if file.prune:
-            plan = replace(
-                plan, prune=True, counts=replace(plan.counts, pruned=self._forget_retired(file.source, index))
-            )
+            plan, retired = self._sync(file, index, stored, lookup, file_exists)
+        if file.prune:  # the file's retired cards leave the collection
+            for identity in retired:
+                self.pruned[identity] = index
+            plan = replace(plan, prune=True, counts=replace(plan.counts, pruned=len(retired)))
         return plan
 
-    def _sync(self, file: FileInput, file_exists: FileExists) -> FilePlan:
+    def _as_now(self, card: ExistingCard | None) -> ExistingCard | None:
+        """A stored card as the plans so far leave it: held retirements retire it, prunes delete it."""
+        if card is None or card.id in self.pruned:
+            return None
+        return replace(card, retired=True) if card.id in self.held else card
+
+    def _sync(
+        self,
+        file: FileInput,
+        index: int,
+        stored: list[ExistingCard],
+        lookup: Callable[[str], ExistingCard | None],
+        file_exists: FileExists,
+    ) -> tuple[FilePlan, list[str]]:
+        """The file's plan, and its cards retired once the plan is written."""
         source = file.source
         added = updated = unchanged = 0
         inserts: list[CardWrite] = []
         updates: list[CardWrite] = []
         restorations: list[str] = []
         takeovers: list[str] = []
-        written: dict[str, ExistingCard] = {}
-        own = self._own_cards_by_key(source)
+        settled: list[str] = []
+        reinserted: list[str] = []
+        written: set[str] = set()
+        own = self._own_cards_by_key(stored)
+        by_id = {card.id: card for card in stored}
         for draft in file.drafts or ():
             context = join_context(draft.context)
             term = normalize_term(draft.front)
             # The file's own card for this term keeps its id (and so its schedule), whatever else changed.
             mine = own.get((context, term))
             is_own = bool(mine)
-            identity = mine.pop(0) if mine else self._free_id(draft, term, file_exists)
+            before: ExistingCard | None
+            if mine:
+                identity = mine.pop(0)
+                before = by_id[identity]
+            else:
+                identity, before = self._free_id(draft, term, lookup, file_exists)
             self.claimed.add(identity)
+            if identity in self.held:  # retired by an earlier file and taken here: no move can undo that
+                del self.held[identity]
+                settled.append(identity)
+            if identity in self.pruned:
+                del self.pruned[identity]
+                reinserted.append(identity)
+            written.add(identity)
             digest = content_hash(draft.front, draft.back)
-            written[identity] = ExistingCard(
-                identity, source, draft.line, digest, False, context, draft.front
-            )
             write = CardWrite(identity, source, draft.line, context, draft.front, draft.back, digest)
-            before = self.cards.get(identity)
             if before is None:
                 added += 1
                 inserts.append(write)
@@ -229,197 +322,263 @@ class _Working:
                 if before.source == source and before.line == draft.line:
                     continue
             updates.append(write)
-        gone = [i for i in self.by_source.get(source, ()) if i not in written and not self.cards[i].retired]
-        gone.sort(key=lambda identity: (self.cards[identity].line, identity))
-        for identity in gone:
-            self.cards[identity] = replace(self.cards[identity], retired=True)
-        for card in written.values():
-            self.remember(card)
-        return FilePlan(
+        gone = sorted(
+            (card for card in stored if card.id not in written and not card.retired),
+            key=lambda card: (card.line, card.id),
+        )
+        for card in gone:
+            self.held[card.id] = index
+        if self.movable and inserts:
+            self.inserted.append((index, tuple(write.id for write in inserts)))
+        plan = FilePlan(
             source,
             changed=True,
             inserts=tuple(inserts),
             updates=tuple(updates),
-            retirements=tuple(gone),
+            retirements=tuple(card.id for card in gone),
             restorations=tuple(restorations),
             takeovers=tuple(takeovers),
             skipped=tuple(SkippedRow(source, item.line, item.reason, item.text) for item in file.skipped),
             counts=Counts(added, updated, unchanged + len(file.steady), len(gone), len(restorations)),
+            settled=tuple(settled),
+            reinserted=tuple(reinserted),
         )
+        return plan, [card.id for card in stored if card.id not in written]  # the rest is retired now
 
-    def _forget_retired(self, source: str, index: int) -> int:
-        """A prune: the file's retired cards leave the collection. Returns how many."""
-        retired = [i for i in self.by_source.get(source, ()) if self.cards[i].retired]
-        for identity in retired:
-            self.pruned[identity] = (self.cards[identity], index)
-            del self.cards[identity]
-            self.by_source[source].discard(identity)
-        return len(retired)
-
-    def _own_cards_by_key(self, source: str) -> dict[tuple[str, str], list[str]]:
+    def _own_cards_by_key(self, stored: Iterable[ExistingCard]) -> dict[tuple[str, str], list[str]]:
         """This file's cards (retired ones too) by context and normalized term, in line order."""
         own: dict[tuple[str, str], list[str]] = {}
-        ids = sorted(
-            self.by_source.get(source, ()), key=lambda identity: (self.cards[identity].line, identity)
-        )
-        for identity in ids:
-            if identity not in self.claimed:
-                card = self.cards[identity]
-                own.setdefault((card.context, normalize_term(card.front)), []).append(identity)
+        for card in sorted(stored, key=lambda card: (card.line, card.id)):
+            if card.id not in self.claimed:
+                own.setdefault((card.context, normalize_term(card.front)), []).append(card.id)
         return own
 
-    def _free_id(self, draft: CardDraft, term: str, file_exists: FileExists) -> str:
-        """An id for a draft the file holds no card for: the first one along its occurrence chain that no
-        live card of another existing file holds and that this import has not taken yet."""
+    def _free_id(
+        self,
+        draft: CardDraft,
+        term: str,
+        lookup: Callable[[str], ExistingCard | None],
+        file_exists: FileExists,
+    ) -> tuple[str, ExistingCard | None]:
+        """An id for a draft the file holds no card for, and the card that holds it now if any: the first id
+        along its occurrence chain that no live card of another existing file holds and that this import has
+        not taken yet."""
         key = (draft.context, term)
         start = self.chain_start.get(key, 0)
         occurrence = max(draft.occurrence, start)
+        passed_claims_only = draft.occurrence <= start  # every id walked past so far is one this import took
         while True:
             identity = card_id(self.deck, draft.context, term, occurrence)
-            holder = self.cards.get(identity)
-            taken = holder is not None and not holder.retired and file_exists(holder.source)
-            if identity not in self.claimed and not taken:
-                if occurrence == start:  # the caller claims it: the chain is claimed one further
-                    self.chain_start[key] = start + 1
-                return identity
+            if identity not in self.claimed:
+                holder = self._as_now(lookup(identity))
+                if holder is None or holder.retired or not file_exists(holder.source):
+                    if passed_claims_only and occurrence >= 1:  # the caller claims it: all below are taken
+                        self.chain_start[key] = occurrence + 1
+                    return identity, holder
+                passed_claims_only = False
             occurrence += 1
 
     # -- moved definitions ----------------------------------------------------------------------------------
 
-    def carry_moves(
-        self, plans: list[FilePlan], file_exists: FileExists, stored_answers: StoredAnswers
-    ) -> list[FilePlan]:
-        """The plans with every clear move (`moves.pair_moves`) turned from a retirement and an insert into a
-        takeover: the card keeps its id, schedule and history, and takes the draft's place and content."""
-        if not any(plan.inserts for plan in plans):
-            return plans
-        candidates = self._left_behind(plans, file_exists)
-        if not candidates:  # nothing retired or left behind: no move (a first import of new notes)
-            return plans
+    def settle(self, stored: StoredCards, file_exists: FileExists) -> Settlement:
+        """Once every file is reconciled and its plan written: every clear move (`moves.pair_moves`) between a
+        card left behind (retired by this import, or live in a file that is gone) and a draft the import
+        inserted, and the retirements that stand."""
+        nothing = Settlement((), tuple(self.held))
+        if not self.inserted:
+            return nothing
+        candidates = self._left_behind(stored, file_exists)
+        if not candidates:  # nothing retired or left behind: no move
+            return nothing
+        terms = {normalize_term(card.front) for card, _ in candidates.values()}
+        contexts = {card.context for card, _ in candidates.values()}
+        # Only a draft sharing a term or a context with a card left behind can pair with one.
+        ids = [identity for _, batch in self.inserted for identity in batch]
         added = [
-            Definition(
-                f"{index}:{position}", write.source, write.context, normalize_term(write.front), write.back
-            )
-            for index, plan in enumerate(plans)
-            for position, write in enumerate(plan.inserts)
+            write
+            for write in stored.writes(ids)
+            if write.context in contexts or normalize_term(write.front) in terms
         ]
-        terms = {each.term for each in added}
-        contexts = {each.context for each in added}
-        # Only a card sharing a term or a context with an added draft can pair with one: read no other back.
+        added_terms = {normalize_term(write.front) for write in added}
+        added_contexts = {write.context for write in added}
+        # ... and only a card sharing one with such a draft: no other back is read.
         left = {
             identity: card
             for identity, (card, _) in candidates.items()
-            if normalize_term(card.front) in terms or card.context in contexts
+            if normalize_term(card.front) in added_terms or card.context in added_contexts
         }
         if not left:
-            return plans
-        answers = stored_answers(list(left))
+            return nothing
+        answers = stored.answers(list(left))
         retired = [
             Definition(identity, card.source, card.context, normalize_term(card.front), answers[identity])
             for identity, card in left.items()
             if identity in answers
         ]
-        pairs = pair_moves(retired, added)
+        definitions = [
+            Definition(write.id, write.source, write.context, normalize_term(write.front), write.back)
+            for write in added
+        ]
+        pairs = pair_moves(retired, definitions)
         if not pairs:
-            return plans
-        return self._apply_moves(plans, pairs, candidates)
+            return nothing
+        return self._moves(pairs, candidates, {write.id: write for write in added})
 
     def _left_behind(
-        self, plans: list[FilePlan], file_exists: FileExists
+        self, stored: StoredCards, file_exists: FileExists
     ) -> dict[str, tuple[ExistingCard, int]]:
-        """Cards a move may come from, with the index of the plan that retired them (-1: none did): those this
-        import retired (pruned ones too) that no later file brought back, and live cards of files that are
-        gone and that no draft took over."""
+        """Cards a move may come from, with the index of the file that retired them (-1: none did): those this
+        import retired (pruned ones too) that no later file took, as they were; and the live cards of files
+        that are gone that no draft took over."""
         found: dict[str, tuple[ExistingCard, int]] = {}
-        for index, plan in enumerate(plans):
-            for identity in plan.retirements:
-                card = self.cards.get(identity)
-                if card is None and identity in self.pruned:
-                    card = self.pruned[identity][0]
-                if card is not None and card.retired and identity not in self.claimed:
-                    found[identity] = (card, index)
-        imported = {plan.source for plan in plans}
-        gone = {
-            source
-            for source, ids in self.by_source.items()
-            if ids and source not in imported and not file_exists(source)
-        }
-        for source in sorted(gone):
-            for identity in self.by_source[source]:
-                card = self.cards[identity]
-                if not card.retired and identity not in self.claimed:
-                    found[identity] = (card, -1)
+        as_stored = {card.id: card for card in stored.cards(list(self.held))}  # held: written as they were
+        for identity, index in self.held.items():
+            found[identity] = (as_stored[identity], index)
+        gone = sorted(
+            source for source in stored.sources() if source not in self.sources and not file_exists(source)
+        )
+        for source in gone:
+            for card in stored.live_cards(source):
+                if card.id not in self.claimed:
+                    found[card.id] = (card, -1)
         return found
 
-    def _apply_moves(
+    def _moves(
         self,
-        plans: list[FilePlan],
         pairs: list[tuple[str, str]],
         left: dict[str, tuple[ExistingCard, int]],
-    ) -> list[FilePlan]:
-        moved_inserts: dict[int, dict[int, str]] = {}  # plan index -> insert position -> the card's id
-        unretired: dict[int, set[str]] = {}  # plan index -> ids it no longer retires
-        unpruned: dict[int, int] = {}  # plan index -> cards it no longer prunes
-        for identity, key in pairs:
-            index, position = (int(part) for part in key.split(":"))
-            moved_inserts.setdefault(index, {})[position] = identity
-            _, retired_by = left[identity]
-            if retired_by >= 0:
-                unretired.setdefault(retired_by, set()).add(identity)
-            if identity in self.pruned:
-                pruned_by = self.pruned.pop(identity)[1]
-                unpruned[pruned_by] = unpruned.get(pruned_by, 0) + 1
-        result = []
-        for index, plan in enumerate(plans):
-            counts = plan.counts
-            inserts, updates, takeovers = list(plan.inserts), list(plan.updates), list(plan.takeovers)
-            moves: list[MovedCard] = []
-            carried = moved_inserts.get(index, {})
-            if carried:
-                inserts = []
-                for position, write in enumerate(plan.inserts):
-                    if position not in carried:
-                        inserts.append(write)
-                        continue
-                    identity = carried[position]
-                    old = left[identity][0]
-                    updates.append(replace(write, id=identity))
-                    takeovers.append(identity)
-                    moves.append(
-                        MovedCard(
-                            identity, old.context, old.front, old.source,
-                            write.context, write.front, write.source, write.line,
-                        )
-                    )  # fmt: skip
-                    self._carry(write, identity)
-                counts = replace(counts, added=counts.added - len(carried), moved=counts.moved + len(carried))
-            dropped = unretired.get(index, set())
-            retirements = tuple(i for i in plan.retirements if i not in dropped)
-            counts = replace(
-                counts, retired=counts.retired - len(dropped), pruned=counts.pruned - unpruned.get(index, 0)
+        writes: dict[str, CardWrite],
+    ) -> Settlement:
+        places = {
+            identity: (index, position)
+            for index, batch in self.inserted
+            for position, identity in enumerate(batch)
+            if identity in writes
+        }
+        moves = []
+        for identity, draft_id in pairs:
+            old, retired_by = left[identity]
+            write = writes[draft_id]
+            index, position = places[draft_id]
+            record = MovedCard(
+                identity,
+                old.context,
+                old.front,
+                old.source,
+                write.context,
+                write.front,
+                write.source,
+                write.line,
             )
-            result.append(
-                replace(
-                    plan,
-                    inserts=tuple(inserts),
-                    updates=tuple(updates),
-                    retirements=retirements,
-                    takeovers=tuple(takeovers),
-                    moves=tuple(moves),
-                    counts=counts,
+            moves.append(
+                Move(identity, write, index, position, retired_by, self.pruned.pop(identity, None), record)
+            )
+        moves.sort(key=lambda move: (move.file, move.position))
+        moved = {move.card for move in moves}
+        counts = Counts(
+            added=-len(moves),
+            moved=len(moves),
+            retired=-sum(1 for move in moves if move.retired_by >= 0),
+            pruned=-sum(1 for move in moves if move.pruned_by is not None),
+        )
+        return Settlement(tuple(moves), tuple(i for i in self.held if i not in moved), counts)
+
+
+@dataclass
+class _Table:
+    """A deck's cards held in memory, written plan by plan as the store would write them (`reconcile_deck`)."""
+
+    by_id: dict[str, ExistingCard]
+    by_source: dict[str, set[str]]
+    stored_answers: StoredAnswers
+    inserted: dict[str, CardWrite] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, snapshot: DeckSnapshot, stored_answers: StoredAnswers) -> _Table:
+        table = cls({}, {}, stored_answers)
+        for card in snapshot.cards:
+            table._remember(card)
+        return table
+
+    def _remember(self, card: ExistingCard) -> None:
+        previous = self.by_id.get(card.id)
+        if previous is not None and previous.source != card.source:
+            self.by_source[previous.source].discard(card.id)
+        self.by_id[card.id] = card
+        self.by_source.setdefault(card.source, set()).add(card.id)
+
+    def write(self, plan: FilePlan) -> None:
+        """The plan's inserts and updates, and its prune of the cards retired before (its own retirements are
+        held by `DeckImport` until the moves are known)."""
+        for write in plan.inserts:
+            self.inserted[write.id] = write
+        for write in (*plan.inserts, *plan.updates):
+            self._remember(
+                ExistingCard(
+                    write.id, write.source, write.line, write.content_hash, False, write.context, write.front
                 )
             )
-        return result
+        if plan.prune:
+            for card in self.of_source(plan.source):
+                if card.retired:
+                    del self.by_id[card.id]
+                    self.by_source[card.source].discard(card.id)
 
-    def _carry(self, write: CardWrite, identity: str) -> None:
-        """The working state after a move: the draft's own new id is gone, the old card lives at its place."""
-        placeholder = self.cards.pop(write.id, None)
-        if placeholder is not None:
-            self.by_source[placeholder.source].discard(write.id)
-        self.claimed.discard(write.id)
-        self.claimed.add(identity)
-        self.remember(
-            ExistingCard(
-                identity, write.source, write.line, write.content_hash, False, write.context, write.front
+    def card(self, identity: str) -> ExistingCard | None:
+        return self.by_id.get(identity)
+
+    def of_source(self, source: str) -> list[ExistingCard]:
+        return [self.by_id[identity] for identity in self.by_source.get(source, ())]
+
+    def cards(self, ids: Collection[str]) -> list[ExistingCard]:
+        return [self.by_id[identity] for identity in ids if identity in self.by_id]
+
+    def sources(self) -> list[str]:
+        return [source for source, ids in self.by_source.items() if ids]
+
+    def live_cards(self, source: str) -> list[ExistingCard]:
+        return [card for card in self.of_source(source) if not card.retired]
+
+    def writes(self, ids: Collection[str]) -> list[CardWrite]:
+        return [self.inserted[identity] for identity in ids]
+
+    def answers(self, ids: Collection[str]) -> Mapping[str, str]:
+        return self.stored_answers(ids)
+
+
+def _with_moves(plans: list[FilePlan], settlement: Settlement) -> list[FilePlan]:
+    """The plans with every move folded in: the draft's insert becomes a takeover of the card left behind, the
+    card's retirement (and prune) is undone."""
+    carried: dict[int, list[Move]] = {}
+    unretired: dict[int, set[str]] = {}
+    unpruned: dict[int, int] = {}
+    for move in settlement.moves:
+        carried.setdefault(move.file, []).append(move)
+        if move.retired_by >= 0:
+            unretired.setdefault(move.retired_by, set()).add(move.card)
+        if move.pruned_by is not None:
+            unpruned[move.pruned_by] = unpruned.get(move.pruned_by, 0) + 1
+    result = []
+    for index, plan in enumerate(plans):
+        moves = carried.get(index, [])
+        inserted = {move.write.id for move in moves}
+        dropped = unretired.get(index, set())
+        counts = replace(
+            plan.counts,
+            added=plan.counts.added - len(moves),
+            moved=plan.counts.moved + len(moves),
+            retired=plan.counts.retired - len(dropped),
+            pruned=plan.counts.pruned - unpruned.get(index, 0),
+        )
+        result.append(
+            replace(
+                plan,
+                inserts=tuple(write for write in plan.inserts if write.id not in inserted),
+                updates=(*plan.updates, *(replace(move.write, id=move.card) for move in moves)),
+                retirements=tuple(i for i in plan.retirements if i not in dropped),
+                takeovers=(*plan.takeovers, *(move.card for move in moves)),
+                moves=tuple(move.record for move in moves),
+                counts=counts,
             )
         )
+    return result

@@ -16,10 +16,11 @@ _BINARY_SNIFF_BYTES = 8192
 
 @dataclass(frozen=True)
 class NotesFile:
+    """A notes file found for an import. Its text is read when the import comes to it (`read_notes`)."""
+
     path: Path  # absolute, symlinks resolved
-    data: bytes  # exactly as read: hashed to skip unchanged files
-    text: str
     directory: Path | None = None  # the directory given to find it (its deck's name), None for a file given
+    size: int = 0  # bytes, when it was found
 
 
 def find_notes(paths: list[Path]) -> list[tuple[Path, Path | None]]:
@@ -41,18 +42,31 @@ def find_notes(paths: list[Path]) -> list[tuple[Path, Path | None]]:
     return list(found.items())
 
 
-def read_notes(path: Path, directory: Path | None = None) -> NotesFile:
+def read_notes(path: Path) -> bytes:
+    """A notes file's bytes, refused (one clear error) unless it can be read and is text."""
+    data = read_bytes(path)
+    _decoded(data, path)
+    return data
+
+
+def read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except PermissionError:
         raise UserError(f"cannot read {path}: permission denied") from None
     except OSError as error:
         raise UserError(f"cannot read {path}: {error.strerror or error}") from None
-    return NotesFile(path=path, data=data, text=decode_notes(data, path), directory=directory)
 
 
 def decode_notes(data: bytes, path: Path) -> str:
     """UTF-8 (BOM optional); UTF-16 only when it says so with a BOM. Anything else is refused."""
+    text = _decoded(data, path)
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    # A UTF-8 file is looked at in its bytes first: nearly every one holds no control character to replace.
+    return neutral_text(text) if utf16 or utf8_has_controls(data) else text
+
+
+def _decoded(data: bytes, path: Path) -> str:
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE 00 00 starts both
         raise UserError(f"{path} is UTF-32 text: save it as UTF-8")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -62,7 +76,7 @@ def decode_notes(data: bytes, path: Path) -> str:
             raise UserError(f"{path} starts with a UTF-16 mark but is not valid UTF-16") from None
         if "\x00" in text:
             raise UserError(f"{path} contains NUL characters: not a text file")
-        return neutral_text(text)
+        return text
     if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
         raise UserError(f"{path} is a binary file, not markdown notes")
     try:
@@ -72,7 +86,7 @@ def decode_notes(data: bytes, path: Path) -> str:
         raise UserError(f"{path} is not valid UTF-8 (line {line}, byte {error.start})") from None
     if "\x00" in text:
         raise UserError(f"{path} contains NUL bytes: not a text file")
-    return neutral_text(text) if utf8_has_controls(data) else text
+    return text
 
 
 def _resolve(given: Path) -> Path:

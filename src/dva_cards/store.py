@@ -50,7 +50,7 @@ from .session import CardInfo
 
 if TYPE_CHECKING:  # only `import` reconciles: reading commands start without it
     from .exam_inputs import PlannedCard
-    from .reconcile import DeckSnapshot, FilePlan
+    from .reconcile import CardWrite, ExistingCard, FilePlan
     from .replay import CardLog, Disagreement
     from .sections import Layout, SectionResult
 
@@ -227,43 +227,50 @@ class Store:
         ).fetchone()
         return None if row is None else str(row[0])
 
-    def deck_snapshot(
-        self, deck: str, steady: Mapping[str, Sequence[tuple[int, int]]] | None = None
-    ) -> tuple[int, DeckSnapshot, dict[str, list[tuple[str, int]]]]:
-        """The deck's id (created if new) and its cards, read once for an import of its files; except the
-        live cards of `steady` line ranges (first and last line, by file), given apart as (id, line) by file:
-        those stay as they are and are not read as cards."""
-        from .reconcile import DeckSnapshot, ExistingCard
+    def deck_holds(self, deck_id: int) -> tuple[bool, bool]:
+        """Whether the deck holds any card, and any live one."""
+        row = self.connection.execute(
+            "SELECT EXISTS (SELECT 1 FROM card WHERE deck_id = ?), "
+            "EXISTS (SELECT 1 FROM card WHERE deck_id = ? AND retired_at IS NULL)",
+            (deck_id, deck_id),
+        ).fetchone()
+        return bool(row[0]), bool(row[1])
 
-        deck_id = self.ensure_deck(deck)
-        columns = "id, source, line, content_hash, retired_at IS NOT NULL, context, front"
-        kept: dict[str, list[tuple[str, int]]] = {}
+    def file_cards(
+        self, deck_id: int, source: str, steady: Sequence[tuple[int, int]] = ()
+    ) -> tuple[list[ExistingCard], list[tuple[str, int]]]:
+        """The cards of one notes file of the deck, read for its import; except its live cards on the `steady`
+        line ranges (first and last line), given apart as (id, line): those stay as they are and are not read
+        as cards."""
+        kept: list[tuple[str, int]] = []
         if not steady:
-            rows = self.connection.execute(f"SELECT {columns} FROM card WHERE deck_id = ?", (deck_id,))
+            rows = self.connection.execute(
+                f"SELECT {_EXISTING_CARD} FROM card WHERE deck_id = ? AND source = ?", (deck_id, source)
+            )
         else:
             self.connection.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS steady_lines (source TEXT, first INTEGER, last INTEGER)"
+                "CREATE TEMP TABLE IF NOT EXISTS steady_lines (first INTEGER, last INTEGER)"
             )
             self.connection.execute("DELETE FROM steady_lines")
-            self.connection.executemany(
-                "INSERT INTO steady_lines VALUES (?, ?, ?)",
-                [(source, first, last) for source, ranges in steady.items() for first, last in ranges],
-            )
-            inside = (
-                "EXISTS (SELECT 1 FROM steady_lines s WHERE s.source = card.source "
-                "AND card.line BETWEEN s.first AND s.last)"
-            )
-            for identity, source, line in self.connection.execute(
-                f"SELECT id, source, line FROM card WHERE deck_id = ? AND retired_at IS NULL AND {inside}",
-                (deck_id,),
-            ):
-                kept.setdefault(source, []).append((identity, line))
+            self.connection.executemany("INSERT INTO steady_lines VALUES (?, ?)", steady)
+            inside = "EXISTS (SELECT 1 FROM steady_lines s WHERE card.line BETWEEN s.first AND s.last)"
+            kept = [
+                (identity, line)
+                for identity, line in self.connection.execute(
+                    f"SELECT id, line FROM card WHERE deck_id = ? AND source = ? AND retired_at IS NULL "
+                    f"AND {inside}",
+                    (deck_id, source),
+                )
+            ]
             rows = self.connection.execute(
-                f"SELECT {columns} FROM card WHERE deck_id = ? AND (retired_at IS NOT NULL OR NOT {inside})",
-                (deck_id,),
+                f"SELECT {_EXISTING_CARD} FROM card WHERE deck_id = ? AND source = ? "
+                f"AND (retired_at IS NOT NULL OR NOT {inside})",
+                (deck_id, source),
             )
-        cards = tuple(ExistingCard(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6]) for r in rows)
-        return deck_id, DeckSnapshot(deck, cards), kept
+        return _existing_cards(rows), kept
+
+    def deck_cards(self, deck_id: int) -> DeckCards:
+        return DeckCards(self, deck_id)
 
     def card_answers(self, card_ids: Collection[str]) -> dict[str, str]:
         """The stored backs of these cards, by id: what a moved definition is recognised by."""
@@ -272,75 +279,117 @@ class Store:
             for row in self._rows_for_ids("SELECT id, back FROM card WHERE id IN ({ids})", card_ids)
         }
 
-    def apply_file_plan(self, deck_id: int, plan: FilePlan, file_hash: str, now: datetime) -> None:
-        """Write one file's reconciliation plan. Runs inside the caller's transaction."""
+    def write_file_plan(self, deck_id: int, plan: FilePlan, file_hash: str, now: datetime) -> None:
+        """Write one file's reconciliation plan, but for its retirements and its prune: the caller writes
+        those once they stand (`retire_cards`, `prune`). Runs inside the caller's transaction."""
+        if not plan.changed:
+            return
         stamp = sql_datetime(now)
-        if plan.changed:
-            self.connection.executemany(
-                "INSERT INTO card (id, deck_id, source, line, context, front, back, content_hash, created_at, "
-                "updated_at, suspended, leech, reps, ease, interval, drill, lapses) "
-                f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, {START_EASE}, 0, 0, 0)",
-                [
-                    (
-                        c.id,
-                        deck_id,
-                        c.source,
-                        c.line,
-                        c.context,
-                        c.front,
-                        c.back,
-                        c.content_hash,
-                        stamp,
-                        stamp,
-                    )
-                    for c in plan.inserts
-                ],
+        self.connection.executemany(
+            "INSERT INTO card (id, deck_id, source, line, context, front, back, content_hash, created_at, "
+            "updated_at, suspended, leech, reps, ease, interval, drill, lapses) "
+            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, {START_EASE}, 0, 0, 0)",
+            [
+                (c.id, deck_id, c.source, c.line, c.context, c.front, c.back, c.content_hash, stamp, stamp)
+                for c in plan.inserts
+            ],
+        )
+        # A pruned card's answers stay in the log; when its bullet comes back, the card takes the state its
+        # last answer left, so its state is again the replay of its log (docs/rules.md). Only inserted
+        # cards with answers are looked at again (none, for notes never imported before).
+        answered = self._answered(c.id for c in plan.inserts)
+        self.connection.executemany(
+            "UPDATE card SET (reps, ease, interval, due, drill, lapses) = (SELECT reps_after, ease_after, "
+            "interval_after, due_after, drill_after, lapses_after FROM review r WHERE r.card_id = card.id "
+            f"ORDER BY {self.log_order('r', descending=True)} LIMIT 1) WHERE id = ? AND EXISTS (SELECT 1 FROM review WHERE card_id = ?)",
+            [(identity, identity) for identity in answered],
+        )
+        # ... and the FSRS memory its last answer outside cram left (a cram answer changes no memory).
+        self.connection.executemany(
+            "UPDATE card SET (stability, difficulty, memory_day) = (SELECT stability_after, "
+            "difficulty_after, day FROM review r WHERE r.card_id = card.id AND r.kind != ? "
+            f"ORDER BY {self.log_order('r', descending=True)} LIMIT 1) WHERE id = ? AND EXISTS "
+            "(SELECT 1 FROM review WHERE card_id = ? AND kind != ?)",
+            [(AnswerKind.CRAM.value, identity, identity, AnswerKind.CRAM.value) for identity in answered],
+        )
+        self.update_cards(plan.updates, now)
+        self.connection.execute(
+            "INSERT INTO source_file (deck_id, path, content_hash, skipped_json, imported_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (deck_id, path) DO UPDATE SET "
+            "content_hash = excluded.content_hash, skipped_json = excluded.skipped_json, "
+            "imported_at = excluded.imported_at",
+            (deck_id, plan.source, file_hash, json.dumps([item.to_json() for item in plan.skipped]), stamp),
+        )
+
+    def update_cards(self, writes: Iterable[CardWrite], now: datetime) -> None:
+        """Cards take a draft's notes-side columns (and are live). The schedule columns are left alone: an
+        edited definition keeps its history."""
+        stamp = sql_datetime(now)
+        self.connection.executemany(
+            "UPDATE card SET source = ?, line = ?, context = ?, front = ?, back = ?, content_hash = ?, "
+            "updated_at = ?, retired_at = NULL WHERE id = ?",
+            [(c.source, c.line, c.context, c.front, c.back, c.content_hash, stamp, c.id) for c in writes],
+        )
+
+    def retire_cards(self, card_ids: Iterable[str], now: datetime) -> None:
+        stamp = sql_datetime(now)
+        self.connection.executemany(
+            "UPDATE card SET retired_at = ? WHERE id = ?", [(stamp, identity) for identity in card_ids]
+        )
+
+    def delete_card(self, card_id: str) -> None:
+        """Delete one card (one a prune took, whose id a later file of the same import uses again)."""
+        self.connection.execute("DELETE FROM card WHERE id = ?", (card_id,))
+
+    def card_place(self, deck_id: int, card_id: str) -> tuple[int, str] | None:
+        """The card's rowid (the order a prune deletes a file's cards in) and file, if it is there."""
+        row = self.connection.execute(
+            "SELECT rowid, source FROM card WHERE id = ? AND deck_id = ?", (card_id, deck_id)
+        ).fetchone()
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    def retired_rows(self, deck_id: int, source: str) -> list[tuple[int, str]]:
+        """(rowid, id) of the retired cards of a file: what `prune` deletes, in the order it deletes them."""
+        return [
+            (int(rowid), str(identity))
+            for rowid, identity in self.connection.execute(
+                "SELECT rowid, id FROM card WHERE retired_at IS NOT NULL AND source = ? AND deck_id = ? "
+                "ORDER BY rowid",
+                (source, deck_id),
             )
-            # A pruned card's answers stay in the log; when its bullet comes back, the card takes the state its
-            # last answer left, so its state is again the replay of its log (docs/rules.md). Only inserted
-            # cards with answers are looked at again (none, for notes never imported before).
-            answered = self._answered(c.id for c in plan.inserts)
-            self.connection.executemany(
-                "UPDATE card SET (reps, ease, interval, due, drill, lapses) = (SELECT reps_after, ease_after, "
-                "interval_after, due_after, drill_after, lapses_after FROM review r WHERE r.card_id = card.id "
-                f"ORDER BY {self.log_order('r', descending=True)} LIMIT 1) WHERE id = ? AND EXISTS (SELECT 1 FROM review WHERE card_id = ?)",
-                [(identity, identity) for identity in answered],
+        ]
+
+    def sync_clock(self) -> int:
+        row = self.connection.execute("SELECT counter FROM sync_clock WHERE id = 1").fetchone()
+        return 0 if row is None else int(row[0])
+
+    def number_tombstones(self, card_ids: Sequence[str], after: int) -> None:
+        """Number the tombstones of cards deleted in one transaction in this order, from the clock `after` on
+        (each deletion took the clock's next tick, in whatever order it ran)."""
+        self.connection.executemany(
+            "UPDATE card_tombstone SET clock = ? WHERE card_id = ?",
+            [(after + number, identity) for number, identity in enumerate(card_ids, start=1)],
+        )
+
+    def withdraw_cards(self, card_ids: Collection[str]) -> None:
+        """Take back cards this transaction inserted, as if never written (a moved definition's draft that
+        turned out to be its old card). Deleting a card leaves a tombstone and ticks the sync clock, for other
+        machines to learn of it (migration 0010's trigger): a card no other machine can have seen leaves
+        neither, and a tombstone its id had from before stays as it was."""
+        if not card_ids:
+            return
+        counter = self.sync_clock()
+        tombstones = list(
+            self._rows_for_ids(
+                "SELECT card_id, clock, device FROM card_tombstone WHERE card_id IN ({ids})", card_ids
             )
-            # ... and the FSRS memory its last answer outside cram left (a cram answer changes no memory).
-            self.connection.executemany(
-                "UPDATE card SET (stability, difficulty, memory_day) = (SELECT stability_after, "
-                "difficulty_after, day FROM review r WHERE r.card_id = card.id AND r.kind != ? "
-                f"ORDER BY {self.log_order('r', descending=True)} LIMIT 1) WHERE id = ? AND EXISTS "
-                "(SELECT 1 FROM review WHERE card_id = ? AND kind != ?)",
-                [(AnswerKind.CRAM.value, identity, identity, AnswerKind.CRAM.value) for identity in answered],
-            )
-            # The schedule columns are left alone: an edited definition keeps its history.
-            self.connection.executemany(
-                "UPDATE card SET source = ?, line = ?, context = ?, front = ?, back = ?, content_hash = ?, "
-                "updated_at = ?, retired_at = NULL WHERE id = ?",
-                [
-                    (c.source, c.line, c.context, c.front, c.back, c.content_hash, stamp, c.id)
-                    for c in plan.updates
-                ],
-            )
-            self.connection.executemany(
-                "UPDATE card SET retired_at = ? WHERE id = ?", [(stamp, i) for i in plan.retirements]
-            )
-            self.connection.execute(
-                "INSERT INTO source_file (deck_id, path, content_hash, skipped_json, imported_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (deck_id, path) DO UPDATE SET "
-                "content_hash = excluded.content_hash, skipped_json = excluded.skipped_json, "
-                "imported_at = excluded.imported_at",
-                (
-                    deck_id,
-                    plan.source,
-                    file_hash,
-                    json.dumps([item.to_json() for item in plan.skipped]),
-                    stamp,
-                ),
-            )
-        if plan.prune:
-            self.prune(deck_id, plan.source)
+        )
+        self._execute_for_ids("DELETE FROM card WHERE id IN ({ids})", card_ids)
+        self._execute_for_ids("DELETE FROM card_tombstone WHERE card_id IN ({ids})", card_ids)
+        self.connection.executemany(
+            "INSERT INTO card_tombstone (card_id, clock, device) VALUES (?, ?, ?)", tombstones
+        )
+        self.connection.execute("UPDATE sync_clock SET counter = ? WHERE id = 1", (counter,))
 
     def _answered(self, card_ids: Iterable[str]) -> list[str]:
         """Those of `card_ids` that have answers in the log."""
@@ -358,6 +407,11 @@ class Store:
         for start in range(0, len(listed), _IDS_PER_STATEMENT):
             chunk = listed[start : start + _IDS_PER_STATEMENT]
             yield from self.connection.execute(query.format(ids=", ".join("?" * len(chunk))), chunk)
+
+    def _execute_for_ids(self, statement: str, ids: Iterable[str]) -> None:
+        """`statement` over every one of `ids`, a chunk at a time (see `_rows_for_ids`)."""
+        for _ in self._rows_for_ids(statement, ids):
+            pass
 
     def section_results(self, deck: str, source: str) -> tuple[dict[str, SectionResult], Layout]:
         """What each section of the file yielded at its last import, by section hash, and where they stood."""
@@ -1177,6 +1231,59 @@ class Store:
 # -- stats helpers ----------------------------------------------------------------------------------------
 
 
+class DeckCards:
+    """One deck's cards as the collection holds them at the moment, as an import reconciles them
+    (`reconcile.StoredCards`): read by id or by file, never all at once."""
+
+    def __init__(self, store: Store, deck_id: int) -> None:
+        self.store = store
+        self.deck_id = deck_id
+
+    def card(self, identity: str) -> ExistingCard | None:
+        row = self.store.connection.execute(
+            f"SELECT {_EXISTING_CARD} FROM card WHERE id = ? AND deck_id = ?", (identity, self.deck_id)
+        ).fetchone()
+        return None if row is None else _existing_cards([row])[0]
+
+    def cards(self, ids: Collection[str]) -> list[ExistingCard]:
+        query = f"SELECT {_EXISTING_CARD} FROM card WHERE deck_id = {int(self.deck_id)} AND id IN ({{ids}})"
+        return _existing_cards(self.store._rows_for_ids(query, ids))
+
+    def sources(self) -> list[str]:
+        return [
+            row[0]
+            for row in self.store.connection.execute(
+                "SELECT DISTINCT source FROM card WHERE deck_id = ?", (self.deck_id,)
+            )
+        ]
+
+    def live_cards(self, source: str) -> list[ExistingCard]:
+        rows = self.store.connection.execute(
+            f"SELECT {_EXISTING_CARD} FROM card WHERE deck_id = ? AND source = ? AND retired_at IS NULL",
+            (self.deck_id, source),
+        )
+        return _existing_cards(rows)
+
+    def writes(self, ids: Collection[str]) -> Iterator[CardWrite]:
+        from .reconcile import CardWrite
+
+        query = "SELECT id, source, line, context, front, back, content_hash FROM card WHERE id IN ({ids})"
+        return (CardWrite(*row) for row in self.store._rows_for_ids(query, ids))
+
+    def answers(self, ids: Collection[str]) -> dict[str, str]:
+        return self.store.card_answers(ids)
+
+
+def _existing_cards(rows: Iterable[Sequence[Any]]) -> list[ExistingCard]:
+    """Rows of `_EXISTING_CARD` as cards."""
+    from .reconcile import ExistingCard
+
+    return [
+        ExistingCard(identity, source, line, digest, bool(retired), context, front)
+        for identity, source, line, digest, retired, context, front in rows
+    ]
+
+
 def _hard_card(row: Sequence[Any]) -> HardCard:
     id_, deck_id, front, context, source, line, lapses, ease, interval, leech, suspended = row
     return HardCard(
@@ -1223,6 +1330,8 @@ def _busy(path: Path, error: sqlite3.OperationalError) -> CollectionError:
 
 # SQLite caps the number of parameters of one statement: a list of ids goes in chunks of this many.
 _IDS_PER_STATEMENT = 500
+# What reconciliation reads of a card (`reconcile.ExistingCard`), in its order.
+_EXISTING_CARD = "id, source, line, content_hash, retired_at IS NOT NULL, context, front"
 
 _QUEUE_COLUMNS = (
     "c.id, d.name, c.source, c.line, c.reps, c.ease, c.interval, c.due, c.drill, c.lapses, c.buried_until"

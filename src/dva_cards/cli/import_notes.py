@@ -90,7 +90,7 @@ def _import_progress(notes: list[Any], *, quiet: bool) -> Any:
     """A Rich progress bar on a terminal, for imports big enough to wait for."""
     from contextlib import nullcontext
 
-    total_bytes = sum(len(note.data) for note in notes)
+    total_bytes = sum(note.size for note in notes)
     if quiet or not sys.stderr.isatty() or (len(notes) < 2 and total_bytes < 1_000_000):
         return nullcontext(None)
     from contextlib import contextmanager

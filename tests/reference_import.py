@@ -1,0 +1,177 @@
+"""The import as one whole, for reference: every file parsed, each deck reconciled in one call
+(`reconcile.reconcile_deck`, moves folded into the plans), then every plan written in file order.
+
+This is how `importer.import_notes` worked before it went file by file; the property tests check that the
+file-by-file import leaves the same collection and gives the same summary for any notes.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+from dva_cards.domain import SkippedRow
+from dva_cards.identity import file_hash
+from dva_cards.importer import (
+    EXTRACTOR_VERSION,
+    ImportResult,
+    ParsedFile,
+    _deck_of,
+    _parse,
+    _titled,
+    _with_title,
+)
+from dva_cards.reconcile import (
+    Counts,
+    DeckPlan,
+    DeckSnapshot,
+    ExistingCard,
+    FileExists,
+    FileInput,
+    FilePlan,
+    reconcile_deck,
+)
+from dva_cards.sources import NotesFile, decode_notes, read_notes
+from dva_cards.steady import (
+    LineRange,
+    key_of,
+    lines_agree,
+    merged,
+    split_drafts,
+    steady_ranges,
+    untouched_ranges,
+)
+from dva_cards.store import Store
+
+
+def import_whole(
+    store: Store,
+    notes: list[NotesFile],
+    now: datetime,
+    *,
+    deck: str | None = None,
+    dry_run: bool = False,
+    prune: bool = False,
+    file_exists: FileExists = os.path.exists,
+) -> ImportResult:
+    with store.transaction(rollback=dry_run):
+        files: dict[
+            str, list[tuple[str, str, ParsedFile | None, list[SkippedRow] | None, list[LineRange]]]
+        ] = {}
+        drafts_of = {}
+        digests = []
+        for note in notes:
+            name = _deck_of(note, deck)
+            source = str(note.path)
+            data = read_notes(note.path)
+            digest = file_hash(data, EXTRACTOR_VERSION + ("+title" if _titled(note, name) else ""))
+            digests.append(digest)
+            recorded = None if dry_run else store.unchanged_file(name, source, digest)
+            if recorded is not None:
+                files.setdefault(name, []).append((source, digest, None, recorded, []))
+                continue
+            parsed = _parse(store, decode_notes(data, note.path), name, source, dry_run)
+            titled = _titled(note, name)
+            extraction = parsed.extraction
+            drafts_of[source] = _with_title(extraction, note) if titled else extraction.cards
+            steady = steady_ranges(parsed.previous, parsed.layout, parsed.sections, titled=titled)
+            files.setdefault(name, []).append((source, digest, parsed, None, steady))
+        plans: dict[str, tuple[int, list[FilePlan]]] = {}
+        for name, deck_files in files.items():
+            deck_id, snapshot, inputs = _deck_inputs(store, name, deck_files, drafts_of, prune)
+            plan: DeckPlan = reconcile_deck(snapshot, inputs, file_exists, store.card_answers)
+            plans[name] = (deck_id, list(plan.files))
+        order = {name: iter(deck_plans) for name, (_, deck_plans) in plans.items()}
+        ordered = []
+        for note, digest in zip(notes, digests, strict=True):
+            name = _deck_of(note, deck)
+            deck_id = plans[name][0]
+            file_plan = next(order[name])
+            store.write_file_plan(deck_id, file_plan, digest, now)
+            store.retire_cards(file_plan.retirements, now)
+            if file_plan.prune:
+                store.prune(deck_id, file_plan.source)
+            ordered.append((name, file_plan))
+        for name, deck_files in files.items():
+            for source, _, parsed, _, _ in deck_files:
+                if parsed is not None and not dry_run:
+                    store.keep_section_results(
+                        plans[name][0], source, parsed.sections, parsed.layout, parsed.previous
+                    )
+    counts = Counts()
+    for _, each in ordered:
+        counts += each.counts
+    return ImportResult(
+        counts,
+        tuple(item for _, each in ordered for item in each.skipped),
+        tuple(card for name, each in ordered for card in each.new_cards(name)) if dry_run else (),
+        dry_run,
+        tuple(move for _, each in ordered for move in each.moves),
+    )
+
+
+def _deck_inputs(
+    store: Store,
+    deck: str,
+    files: list[tuple[str, str, ParsedFile | None, list[SkippedRow] | None, list[LineRange]]],
+    drafts_of: dict[str, object],
+    prune: bool,
+) -> tuple[int, DeckSnapshot, list[FileInput]]:
+    held = {source: steady for source, _, parsed, _, steady in files if steady and parsed is not None}
+    while True:
+        deck_id, snapshot, kept = _snapshot(store, deck, {source: merged(r) for source, r in held.items()})
+        by_source: dict[str, list[tuple[str, str]]] = {}
+        for card in snapshot.cards:
+            if card.source in held:
+                by_source.setdefault(card.source, []).append(key_of(card.context, card.front))
+        narrowed: dict[str, list[LineRange]] = {}
+        split = {}
+        for source, _, parsed, _, _ in files:
+            ranges = held.get(source)
+            if not ranges or parsed is None:
+                continue
+            reconciled, steady = split[source] = split_drafts(drafts_of[source], ranges)  # type: ignore[arg-type]
+            if lines_agree(steady, (line for _, line in kept.get(source, ()))):
+                ranges = untouched_ranges(ranges, steady, reconciled, by_source.get(source, ()))
+                if ranges:
+                    narrowed[source] = ranges
+        if narrowed == held:
+            break
+        held = narrowed
+    inputs = []
+    for source, _, parsed, recorded, _ in files:
+        if parsed is None:
+            inputs.append(FileInput(source, None, recorded_skips=recorded or (), prune=prune))
+        elif source in held:
+            steady_ids = frozenset(identity for identity, _ in kept.get(source, ()))
+            inputs.append(
+                FileInput(source, split[source][0], parsed.extraction.skipped, prune=prune, steady=steady_ids)
+            )
+        else:
+            inputs.append(FileInput(source, drafts_of[source], parsed.extraction.skipped, prune=prune))  # type: ignore[arg-type]
+    return deck_id, snapshot, inputs
+
+
+def _snapshot(
+    store: Store, deck: str, steady: dict[str, list[LineRange]]
+) -> tuple[int, DeckSnapshot, dict[str, list[tuple[str, int]]]]:
+    """The deck's id (created if new) and its cards, but for the live cards of `steady` line ranges, given
+    apart as (id, line) by file."""
+    deck_id = store.ensure_deck(deck)
+    connection = store.connection
+    columns = "id, source, line, content_hash, retired_at IS NOT NULL, context, front"
+    kept: dict[str, list[tuple[str, int]]] = {}
+    ranges = [(source, first, last) for source, each in steady.items() for first, last in each]
+    inside = " OR ".join("(source = ? AND line BETWEEN ? AND ?)" for _ in ranges) or "0"
+    values = [value for each in ranges for value in each]
+    for identity, source, line in connection.execute(
+        f"SELECT id, source, line FROM card WHERE deck_id = ? AND retired_at IS NULL AND ({inside})",
+        (deck_id, *values),
+    ):
+        kept.setdefault(source, []).append((identity, line))
+    rows = connection.execute(
+        f"SELECT {columns} FROM card WHERE deck_id = ? AND (retired_at IS NOT NULL OR NOT ({inside}))",
+        (deck_id, *values),
+    )
+    cards = tuple(ExistingCard(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6]) for r in rows)
+    return deck_id, DeckSnapshot(deck, cards), kept
