@@ -135,3 +135,24 @@ def test_a_pruned_card_cannot_be_restored_by_a_later_file() -> None:
     files = [FileInput("a.md", [], prune=True), FileInput("a.md", [draft("S3", "storage", 2)])]
     plan = reconcile_deck(DeckSnapshot("d", (gone,)), files, everything_exists, stored_answers)
     assert plan.files[1].counts == Counts(added=1)
+
+
+def test_an_unchanged_file_counts_its_live_cards_as_a_full_reconcile_does() -> None:
+    from dva_cards.reconcile import DeckImport
+
+    cards = [stored("a.md", f"T{n}", "x", n, retired=n == 3) for n in range(1, 7)]
+    ids = [card.id for card in cards]
+    file = FileInput("a.md", None, recorded_skips=())
+
+    def imported() -> DeckImport:
+        work = DeckImport("d", movable=True)
+        work.held[ids[0]] = 0  # retired by an earlier file of this import, not yet written
+        work.pruned[ids[1]] = 0  # deleted by an earlier prune of this import
+        return work
+
+    lookup = {card.id: card for card in cards}.get
+    full = imported().reconcile(file, 1, cards, lookup, everything_exists)
+    live = [card.id for card in cards if not card.retired]
+    fast = imported().unchanged(file, live)
+    assert fast == full
+    assert fast.counts == Counts(unchanged=3)

@@ -230,17 +230,21 @@ class _Run:
         # Read inside the write lock: another import may have changed a file's record since it was read.
         recorded = None if self.dry_run else self.store.unchanged_file(read.deck, source, read.digest)
         parsed: ParsedFile | None = None
-        if recorded is not None:
-            file = FileInput(source, None, recorded_skips=recorded, prune=self.prune)
-            cards, _ = self.store.file_cards(deck.id, source)
+        if recorded is not None and not self.prune:  # its cards stay as they are: only counted
+            file = FileInput(source, None, recorded_skips=recorded)
+            plan = deck.work.unchanged(file, self.store.live_card_ids(deck.id, source))
         else:
-            if isinstance(read.content, bytes):  # unchanged when read, changed since by another import
-                text = decode_notes(read.content, read.note.path)
-                parsed = _parse(self.store, text, read.deck, source, self.dry_run)
+            if recorded is not None:
+                file = FileInput(source, None, recorded_skips=recorded, prune=self.prune)
+                cards, _ = self.store.file_cards(deck.id, source)
             else:
-                parsed = read.content
-            file, cards = _file_input(self.store, deck.id, read.note, read.deck, parsed, self.prune)
-        plan = deck.work.reconcile(file, self.files, cards, deck.lookup, self.file_exists)
+                if isinstance(read.content, bytes):  # unchanged when read, changed since by another import
+                    text = decode_notes(read.content, read.note.path)
+                    parsed = _parse(self.store, text, read.deck, source, self.dry_run)
+                else:
+                    parsed = read.content
+                file, cards = _file_input(self.store, deck.id, read.note, read.deck, parsed, self.prune)
+            plan = deck.work.reconcile(file, self.files, cards, deck.lookup, self.file_exists)
         self.files += 1
         self._write(deck, plan, read.digest)
         if parsed is not None and not self.dry_run:

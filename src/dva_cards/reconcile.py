@@ -259,6 +259,16 @@ class DeckImport:
             plan = replace(plan, prune=True, counts=replace(plan.counts, pruned=len(retired)))
         return plan
 
+    def unchanged(self, file: FileInput, live_ids: Iterable[str]) -> FilePlan:
+        """`reconcile` of a file unchanged since its last import (`file.drafts is None`) and not pruned, from
+        the ids of its live cards as stored alone: a large file's cards need not be read whole to be counted."""
+        assert file.drafts is None and not file.prune
+        self.sources.add(file.source)
+        live = sum(1 for identity in live_ids if identity not in self.pruned and identity not in self.held)
+        return FilePlan(
+            file.source, changed=False, skipped=tuple(file.recorded_skips), counts=Counts(unchanged=live)
+        )
+
     def _as_now(self, card: ExistingCard | None) -> ExistingCard | None:
         """A stored card as the plans so far leave it: held retirements retire it, prunes delete it."""
         if card is None or card.id in self.pruned:

@@ -254,20 +254,23 @@ class Store:
             self.connection.execute("DELETE FROM steady_lines")
             self.connection.executemany("INSERT INTO steady_lines VALUES (?, ?)", steady)
             inside = "EXISTS (SELECT 1 FROM steady_lines s WHERE card.line BETWEEN s.first AND s.last)"
-            kept = [
-                (identity, line)
-                for identity, line in self.connection.execute(
-                    f"SELECT id, line FROM card WHERE deck_id = ? AND source = ? AND retired_at IS NULL "
-                    f"AND {inside}",
-                    (deck_id, source),
-                )
-            ]
+            kept = self.connection.execute(
+                f"SELECT id, line FROM card WHERE deck_id = ? AND source = ? AND retired_at IS NULL AND {inside}",
+                (deck_id, source),
+            ).fetchall()
             rows = self.connection.execute(
                 f"SELECT {_EXISTING_CARD} FROM card WHERE deck_id = ? AND source = ? "
                 f"AND (retired_at IS NOT NULL OR NOT {inside})",
                 (deck_id, source),
             )
         return _existing_cards(rows), kept
+
+    def live_card_ids(self, deck_id: int, source: str) -> list[str]:
+        """The ids of one notes file's live cards: all an unchanged file's import needs of them."""
+        rows = self.connection.execute(
+            "SELECT id FROM card WHERE deck_id = ? AND source = ? AND retired_at IS NULL", (deck_id, source)
+        )
+        return [row[0] for row in rows]
 
     def deck_cards(self, deck_id: int) -> DeckCards:
         return DeckCards(self, deck_id)
