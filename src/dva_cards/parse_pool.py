@@ -27,7 +27,7 @@ import os
 import pickle
 import signal
 import struct
-from collections.abc import Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import suppress
 from functools import partial
 from multiprocessing.connection import Connection, Pipe
@@ -150,26 +150,36 @@ def _taken(queue: int) -> Iterator[int]:
 
 def _start_parser(parts: Sequence[str], chunks: Sequence[range], queue: int) -> tuple[int, Connection]:
     """Fork a worker that parses the chunks it takes from `queue`, then sends them all, by number."""
-    reader, writer = Pipe(duplex=False)
     parent = os.getpid()
+
+    def work(writer: Connection) -> None:
+        # Each chunk's results pickled as soon as parsed, while this process waits for nothing: once the
+        # chunks are gone, the importing process waits only for their bytes to be written.
+        done: dict[int, bytes] = {}
+        for number in _taken(queue):
+            if os.getppid() != parent:
+                break  # the import is gone: nobody will read these
+            done[number] = pickle.dumps(_parse_chunk(parts, chunks[number]), pickle.HIGHEST_PROTOCOL)
+        writer.send(done)
+
+    return _fork(work)
+
+
+def _fork(work: Callable[[Connection], None]) -> tuple[int, Connection]:
+    """Fork a worker that runs `work` with the writing end of a pipe, then ends; returns its pid and the
+    reading end. The worker never returns into the import."""
+    reader, writer = Pipe(duplex=False)
     try:
         pid = os.fork()
     except OSError:
         reader.close()
         writer.close()
         raise
-    if pid == 0:  # the worker: it never returns into the import
+    if pid == 0:
         status = 1
         try:
             reader.close()
-            # Each chunk's results pickled as soon as parsed, while this process waits for nothing: once the
-            # chunks are gone, the importing process waits only for their bytes to be written.
-            done: dict[int, bytes] = {}
-            for number in _taken(queue):
-                if os.getppid() != parent:
-                    break  # the import is gone: nobody will read these
-                done[number] = pickle.dumps(_parse_chunk(parts, chunks[number]), pickle.HIGHEST_PROTOCOL)
-            writer.send(done)
+            work(writer)
             writer.close()
             status = 0
         finally:
@@ -208,20 +218,12 @@ def _file_by_file(jobs: Sequence[Job], version: str, cores: int) -> Generator[Pa
 
 def _start(jobs: Sequence[Job], version: str, first: int, step: int) -> tuple[int, Connection]:
     """Fork a worker that extracts jobs `first`, `first + step`...; returns its pid and the pipe to read."""
-    reader, writer = Pipe(duplex=False)
-    pid = os.fork()
-    if pid == 0:  # the worker: it never returns into the import
-        status = 1
-        try:
-            reader.close()
-            for text, known in jobs[first::step]:
-                writer.send(_extract(text, known, version))
-            writer.close()
-            status = 0
-        finally:
-            os._exit(status)  # no cleanup of the importing process's state (its collection, its output)
-    writer.close()
-    return pid, reader
+
+    def work(writer: Connection) -> None:
+        for text, known in jobs[first::step]:
+            writer.send(_extract(text, known, version))
+
+    return _fork(work)
 
 
 def _stop(started: Sequence[tuple[int, Connection]]) -> None:
