@@ -269,3 +269,35 @@ def test_a_file_s_drafts_are_let_go_once_it_is_written(
     with Store.open(tmp_path / "collection.db") as store:
         import_notes(store, load_notes(paths), START, deck="notes")
     assert held == [1, 1, 1, 1, 1]  # the file being written, never the files before it
+
+
+def test_a_file_unchanged_when_read_but_imported_otherwise_before_the_write_lock_is_parsed_then(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read unchanged since its last import, the file is not parsed; another import then records other text
+    for it before this one takes the write lock: the text this import read is parsed and imported after all."""
+    notes = tmp_path / "notes.md"
+    db = tmp_path / "collection.db"
+    first, other = "# A\n* **EC2** - machines\n", "# A\n* **S3** - buckets\n"
+    notes.write_text(first, encoding="utf-8")
+    with Store.open(db) as store:
+        import_notes(store, load_notes([notes]), START)
+    fill = importer._ReadAhead.fill
+    interleaved: list[bool] = []
+
+    def read_then_another_import(self: importer._ReadAhead) -> None:
+        fill(self)
+        if not interleaved:
+            interleaved.append(True)
+            notes.write_text(other, encoding="utf-8")
+            with Store.open(db) as another:
+                import_notes(another, load_notes([notes]), START)
+            notes.write_text(first, encoding="utf-8")
+
+    monkeypatch.setattr(importer._ReadAhead, "fill", read_then_another_import)
+    with Store.open(db) as store:
+        result = import_notes(store, load_notes([notes]), START + timedelta(hours=1))
+    assert (result.counts.restored, result.counts.retired) == (1, 1)
+    with sqlite3.connect(db) as connection:
+        live = connection.execute("SELECT front FROM card WHERE retired_at IS NULL").fetchall()
+    assert live == [("EC2",)]
