@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from bisect import bisect_right
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -240,30 +241,32 @@ class Store:
         self, deck_id: int, source: str, steady: Sequence[tuple[int, int]] = ()
     ) -> tuple[list[ExistingCard], list[tuple[str, int]]]:
         """The cards of one notes file of the deck, read for its import; except its live cards on the `steady`
-        line ranges (first and last line), given apart as (id, line): those stay as they are and are not read
-        as cards."""
-        kept: list[tuple[str, int]] = []
+        line ranges (first and last line; sorted, disjoint), given apart as (id, line): those stay as they
+        are and are not read as cards."""
+        everything = f"SELECT {_EXISTING_CARD} FROM card WHERE deck_id = ? AND source = ?"
         if not steady:
-            rows = self.connection.execute(
-                f"SELECT {_EXISTING_CARD} FROM card WHERE deck_id = ? AND source = ?", (deck_id, source)
-            )
-        else:
-            self.connection.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS steady_lines (first INTEGER, last INTEGER)"
-            )
-            self.connection.execute("DELETE FROM steady_lines")
-            self.connection.executemany("INSERT INTO steady_lines VALUES (?, ?)", steady)
-            inside = "EXISTS (SELECT 1 FROM steady_lines s WHERE card.line BETWEEN s.first AND s.last)"
-            kept = self.connection.execute(
-                f"SELECT id, line FROM card WHERE deck_id = ? AND source = ? AND retired_at IS NULL AND {inside}",
-                (deck_id, source),
-            ).fetchall()
-            rows = self.connection.execute(
-                f"SELECT {_EXISTING_CARD} FROM card WHERE deck_id = ? AND source = ? "
-                f"AND (retired_at IS NOT NULL OR NOT {inside})",
-                (deck_id, source),
-            )
-        return _existing_cards(rows), kept
+            return _existing_cards(self.connection.execute(everything, (deck_id, source))), []
+        # Which cards stand on the ranges is found here, from their lines alone: asked of SQLite, each card
+        # would be tested against every range.
+        firsts = [first for first, _ in steady]
+        kept: list[tuple[str, int]] = []
+        others: list[str] = []
+        rows = self.connection.execute(
+            "SELECT id, line, retired_at IS NULL FROM card WHERE deck_id = ? AND source = ?",
+            (deck_id, source),
+        )
+        for identity, line, live in rows:
+            index = bisect_right(firsts, line) - 1 if line is not None else -1
+            if live and index >= 0 and line <= steady[index][1]:
+                kept.append((identity, line))
+            else:
+                others.append(identity)
+        if len(others) > len(kept):  # most of the file: read it whole rather than card by card
+            held = {identity for identity, _ in kept}
+            cards = _existing_cards(self.connection.execute(everything, (deck_id, source)))
+            return [card for card in cards if card.id not in held], kept
+        query = f"SELECT {_EXISTING_CARD} FROM card WHERE id IN ({{ids}})"
+        return _existing_cards(self._rows_for_ids(query, others)), kept
 
     def live_card_ids(self, deck_id: int, source: str) -> list[str]:
         """The ids of one notes file's live cards: all an unchanged file's import needs of them."""
