@@ -2,7 +2,9 @@
 (`reconcile.reconcile_deck`, moves folded into the plans), then every plan written in file order.
 
 This is how `importer.import_notes` worked before it went file by file; the property tests check that the
-file-by-file import leaves the same collection and gives the same summary for any notes.
+file-by-file import leaves the same collection and gives the same summary for any notes. It also builds every
+draft of a file, steady sections too, numbered over the whole file, and finds the steady sections' touched keys
+among those drafts, where the import builds only the drafts it reconciles.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 from datetime import datetime
 
 from dva_cards.domain import SkippedRow
+from dva_cards.extract import CardDraft
 from dva_cards.identity import file_hash
 from dva_cards.importer import (
     EXTRACTOR_VERSION,
@@ -31,16 +34,9 @@ from dva_cards.reconcile import (
     FilePlan,
     reconcile_deck,
 )
+from dva_cards.sections import LineRange
 from dva_cards.sources import NotesFile, decode_notes, read_notes
-from dva_cards.steady import (
-    LineRange,
-    key_of,
-    lines_agree,
-    merged,
-    split_drafts,
-    steady_ranges,
-    untouched_ranges,
-)
+from dva_cards.steady import Key, draft_key, key_of, merged, steady_ranges
 from dva_cards.store import Store
 
 
@@ -72,9 +68,11 @@ def import_whole(
                 continue
             parsed = _parse(store, decode_notes(data, note.path), name, source, dry_run)
             titled = _titled(note, name)
-            extraction = parsed.extraction
-            drafts_of[source] = _with_title(extraction, note) if titled else extraction.cards
-            steady = steady_ranges(parsed.previous, parsed.layout, parsed.sections, titled=titled)
+            extraction = parsed.laid.extraction()
+            title = (extraction.title or note.path.stem) if titled else None
+            drafts_of[source] = _with_title(extraction.cards, title)
+            laid = parsed.laid
+            steady = steady_ranges(parsed.previous, laid.layout, laid.sections, titled=titled)
             files.setdefault(name, []).append((source, digest, parsed, None, steady))
         plans: dict[str, tuple[int, list[FilePlan]]] = {}
         for name, deck_files in files.items():
@@ -96,7 +94,7 @@ def import_whole(
             for source, _, parsed, _, _ in deck_files:
                 if parsed is not None and not dry_run:
                     store.keep_section_results(
-                        plans[name][0], source, parsed.sections, parsed.layout, parsed.previous
+                        plans[name][0], source, parsed.laid.sections, parsed.laid.layout, parsed.previous
                     )
     counts = Counts()
     for _, each in ordered:
@@ -130,9 +128,9 @@ def _deck_inputs(
             ranges = held.get(source)
             if not ranges or parsed is None:
                 continue
-            reconciled, steady = split[source] = split_drafts(drafts_of[source], ranges)  # type: ignore[arg-type]
-            if lines_agree(steady, (line for _, line in kept.get(source, ()))):
-                ranges = untouched_ranges(ranges, steady, reconciled, by_source.get(source, ()))
+            reconciled, steady = split[source] = _split_drafts(drafts_of[source], ranges)  # type: ignore[arg-type]
+            if sorted(d.line for d in steady) == sorted(line for _, line in kept.get(source, ())):
+                ranges = _untouched_ranges(ranges, steady, reconciled, by_source.get(source, ()))
                 if ranges:
                     narrowed[source] = ranges
         if narrowed == held:
@@ -145,10 +143,10 @@ def _deck_inputs(
         elif source in held:
             steady_ids = frozenset(identity for identity, _ in kept.get(source, ()))
             inputs.append(
-                FileInput(source, split[source][0], parsed.extraction.skipped, prune=prune, steady=steady_ids)
+                FileInput(source, split[source][0], parsed.laid.skipped(), prune=prune, steady=steady_ids)
             )
         else:
-            inputs.append(FileInput(source, drafts_of[source], parsed.extraction.skipped, prune=prune))  # type: ignore[arg-type]
+            inputs.append(FileInput(source, drafts_of[source], parsed.laid.skipped(), prune=prune))  # type: ignore[arg-type]
     return deck_id, snapshot, inputs
 
 
@@ -175,3 +173,25 @@ def _snapshot(
     )
     cards = tuple(ExistingCard(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6]) for r in rows)
     return deck_id, DeckSnapshot(deck, cards), kept
+
+
+def _range_of(line: int, ranges: list[LineRange]) -> int | None:
+    return next((index for index, (first, last) in enumerate(ranges) if first <= line <= last), None)
+
+
+def _split_drafts(
+    drafts: tuple[CardDraft, ...], ranges: list[LineRange]
+) -> tuple[list[CardDraft], list[CardDraft]]:
+    """(drafts to reconcile, drafts on the steady ranges), each in file order."""
+    steady = [draft for draft in drafts if _range_of(draft.line, ranges) is not None]
+    return [draft for draft in drafts if _range_of(draft.line, ranges) is None], steady
+
+
+def _untouched_ranges(
+    ranges: list[LineRange], steady: list[CardDraft], reconciled: list[CardDraft], file_cards: list[Key]
+) -> list[LineRange]:
+    """`ranges` without those holding a steady draft whose key a draft to reconcile or a card of the file
+    outside the steady ranges has."""
+    touched = {draft_key(draft) for draft in reconciled} | set(file_cards)
+    dropped = {_range_of(draft.line, ranges) for draft in steady if draft_key(draft) in touched}
+    return [each for index, each in enumerate(ranges) if index not in dropped]

@@ -19,6 +19,7 @@ from dva_cards import importer, parse_pool, scheduler
 from dva_cards.domain import Answer
 from dva_cards.extract import CardDraft, Extraction, Skipped, extract
 from dva_cards.importer import import_notes, load_notes
+from dva_cards.sections import LaidOut
 from dva_cards.store import Store
 from tests.conftest import BUNDLED_DECK
 
@@ -41,7 +42,7 @@ def make_version_1_collection(db: Path, deck: Path, monkeypatch: pytest.MonkeyPa
     old = version_1_extraction()
     with monkeypatch.context() as patch:
         for module in (importer, parse_pool):
-            patch.setattr(module, "extract_laid_out", lambda text, known, version: (old, {}, {}))
+            patch.setattr(module, "lay_out", lambda text, known, version: LaidOut({}, {}, old))
         patch.setattr(importer, "EXTRACTOR_VERSION", "1")
         with Store.open(db) as store:
             result = import_notes(store, load_notes([deck]), datetime(2026, 9, 30, 12, 0, tzinfo=UTC))

@@ -211,7 +211,7 @@ def test_files_beyond_the_read_ahead_are_parsed_under_the_lock_as_the_files_befo
 ) -> None:
     paths = _numbered_notes(tmp_path / "notes", 6)
     events: list[str] = []
-    parse = parse_pool.extract_laid_out
+    parse = parse_pool.lay_out
 
     def parsing(text: str, *args: Any) -> Any:
         events.append(f"parse {text.split()[1]}")
@@ -232,7 +232,7 @@ def test_files_beyond_the_read_ahead_are_parsed_under_the_lock_as_the_files_befo
             yield
 
     monkeypatch.setattr(importer, "READ_AHEAD_BYTES", 2 * paths[0].stat().st_size)  # two files
-    monkeypatch.setattr(parse_pool, "extract_laid_out", parsing)
+    monkeypatch.setattr(parse_pool, "lay_out", parsing)
     monkeypatch.setattr(Store, "write_file_plan", writing)
     monkeypatch.setattr(Store, "transaction", locking)
     with Store.open(tmp_path / "collection.db") as store:

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from dva_cards import importer, parse_pool
-from dva_cards.extract import Extraction, extract
+from dva_cards.extract import extract
 from dva_cards.importer import import_notes, load_notes
-from dva_cards.sections import Layout, SectionResult
+from dva_cards.sections import LaidOut
 from dva_cards.store import Store
 from tests.helpers import dump, run
 
@@ -78,8 +78,8 @@ def test_an_edited_file_imports_alike_whether_its_unchanged_sections_are_reused_
 ) -> None:
     # The full import parses the edited file whole, as `extract` does, with no section machinery at all:
     # every card of the file is reconciled.
-    def whole(text: str, known: object, version: str) -> tuple[Extraction, dict[str, SectionResult], Layout]:
-        return extract(text), {}, {}
+    def whole(text: str, known: object, version: str) -> LaidOut:
+        return LaidOut({}, {}, extract(text))
 
     original = "\n# Part\n".join(parts)
     parts[edit % len(parts)] = replacement
@@ -95,8 +95,8 @@ def test_an_edited_file_imports_alike_whether_its_unchanged_sections_are_reused_
                 notes.write_text(edited, encoding="utf-8")
                 if db == full:
                     with pytest.MonkeyPatch.context() as patch:
-                        patch.setattr(importer, "extract_laid_out", whole)
-                        patch.setattr(parse_pool, "extract_laid_out", whole)
+                        patch.setattr(importer, "lay_out", whole)
+                        patch.setattr(parse_pool, "lay_out", whole)
                         import_notes(store, load_notes([notes]), datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
                 else:
                     import_notes(store, load_notes([notes]), datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
@@ -156,8 +156,8 @@ def test_edits_over_several_imports_give_what_full_imports_give(
     reconciling only the cards of changed sections leaves exactly what reconciling every card leaves, with
     the cards' reviews kept alike."""
 
-    def whole(text: str, known: object, version: str) -> tuple[Extraction, dict[str, SectionResult], Layout]:
-        return extract(text), {}, {}
+    def whole(text: str, known: object, version: str) -> LaidOut:
+        return LaidOut({}, {}, extract(text))
 
     states = [list(parts) for parts in files]
     texts = [["".join(parts) for parts in states]]
@@ -177,8 +177,8 @@ def test_edits_over_several_imports_give_what_full_imports_give(
                 now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC) + timedelta(hours=step)
                 with Store.open(db) as store, pytest.MonkeyPatch.context() as patch:
                     if mode == "full":
-                        patch.setattr(importer, "extract_laid_out", whole)
-                        patch.setattr(parse_pool, "extract_laid_out", whole)
+                        patch.setattr(importer, "lay_out", whole)
+                        patch.setattr(parse_pool, "lay_out", whole)
                     given = [notes] if directory else [notes / "file0.md"]
                     result = import_notes(store, load_notes(given), now)
                 seen.append(result.to_json())

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from dva_cards import parse_pool
 from dva_cards.parse_pool import Job, extract_files, parse_sections, worker_count
-from dva_cards.sections import SectionResult, extract_laid_out, parse_section
+from dva_cards.sections import SectionResult, lay_out, parse_section
 
 BUNDLED_DECK = Path(__file__).resolve().parents[1] / "decks" / "aws-dva.md"
 VERSION = "test"
@@ -52,20 +52,20 @@ def split_files(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("two_cores")
 def test_workers_give_the_single_process_results_in_file_order() -> None:
     jobs = _jobs()
-    expected = [extract_laid_out(text, known, VERSION) for text, known in jobs]
+    expected = [lay_out(text, known, VERSION) for text, known in jobs]
     assert list(extract_files(jobs, VERSION)) == expected
 
 
 @pytest.mark.usefixtures("two_cores")
 def test_known_sections_reach_the_workers() -> None:
     text = BUNDLED_DECK.read_text(encoding="utf-8")
-    _, known, _ = extract_laid_out(text, {}, VERSION)
+    known = lay_out(text, {}, VERSION).sections
     edited = text.replace("\n# ", "\n# Edited\n* **New** - card\n\n# ", 1)
     jobs: list[Job] = [(edited, known), (text, known)]
     results = list(extract_files(jobs, VERSION))
-    assert results == [extract_laid_out(edited, known, VERSION), extract_laid_out(text, known, VERSION)]
-    assert results[1][1].keys() == known.keys()
-    assert results[1][2] and all(starts for starts in results[1][2].values())
+    assert results == [lay_out(edited, known, VERSION), lay_out(text, known, VERSION)]
+    assert results[1].sections.keys() == known.keys()
+    assert results[1].layout and all(starts for starts in results[1].layout.values())
 
 
 _TEST_PROCESS = os.getpid()
@@ -82,7 +82,7 @@ def _dying(text: str, known: object, version: str) -> object:
 def test_a_worker_that_dies_leaves_its_files_to_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
     jobs = _jobs()
     monkeypatch.setattr(parse_pool, "_extract", _dying)
-    assert list(extract_files(jobs, VERSION)) == [extract_laid_out(t, k, VERSION) for t, k in jobs]
+    assert list(extract_files(jobs, VERSION)) == [lay_out(t, k, VERSION) for t, k in jobs]
 
 
 def test_workers_only_when_they_pay() -> None:
@@ -139,12 +139,12 @@ SPLIT_CASES = [THREE_DECKS, OPEN_END, REFERENCES, MARKER, BOLD_PIECE, "", "# Onl
     "text", SPLIT_CASES, ids=["decks", "open", "references", "marker", "bold", "", "one"]
 )
 def test_a_file_split_over_workers_gives_the_single_process_result(text: str) -> None:
-    expected = extract_laid_out(text, {}, VERSION)
+    expected = lay_out(text, {}, VERSION)
     assert list(extract_files([(text, {})], VERSION)) == [expected]
     # and re-extracted with its sections known, one of them edited
-    _, known, _ = expected
+    known = expected.sections
     edited = text.replace("a cluster of data centers", "a cluster of data centres", 1)
-    assert list(extract_files([(edited, known)], VERSION)) == [extract_laid_out(edited, known, VERSION)]
+    assert list(extract_files([(edited, known)], VERSION)) == [lay_out(edited, known, VERSION)]
 
 
 def _spread(parts: object, chunk: range) -> list[SectionResult]:
@@ -184,7 +184,7 @@ def test_a_section_worker_that_dies_leaves_its_chunks_to_this_process(
         return real(parts, chunk)
 
     monkeypatch.setattr(parse_pool, "_parse_chunk", dying)
-    assert list(extract_files([(THREE_DECKS, {})], VERSION)) == [extract_laid_out(THREE_DECKS, {}, VERSION)]
+    assert list(extract_files([(THREE_DECKS, {})], VERSION)) == [lay_out(THREE_DECKS, {}, VERSION)]
 
 
 @pytest.mark.usefixtures("split_files")
@@ -193,7 +193,7 @@ def test_sections_are_parsed_here_when_no_worker_can_start(monkeypatch: pytest.M
         raise BlockingIOError("Resource temporarily unavailable")
 
     monkeypatch.setattr(os, "fork", no_process)
-    assert list(extract_files([(THREE_DECKS, {})], VERSION)) == [extract_laid_out(THREE_DECKS, {}, VERSION)]
+    assert list(extract_files([(THREE_DECKS, {})], VERSION)) == [lay_out(THREE_DECKS, {}, VERSION)]
 
 
 @pytest.mark.usefixtures("split_files")
@@ -229,7 +229,7 @@ def test_files_beside_a_large_one_go_file_by_file(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(parse_pool, "parse_sections", spy)
     texts = ["# Small\n* **Term** - answer\n", THREE_DECKS, DECK, "", DECK[:5000], THREE_DECKS]
     jobs: list[Job] = [(text, {}) for text in texts]
-    assert list(extract_files(jobs, VERSION)) == [extract_laid_out(text, {}, VERSION) for text in texts]
+    assert list(extract_files(jobs, VERSION)) == [lay_out(text, {}, VERSION) for text in texts]
     assert len(split) == 2  # the two large files, each over the cores by its sections
 
 
@@ -261,7 +261,7 @@ MARKDOWNISH = st.lists(
 )
 @given(text=MARKDOWNISH)
 def test_any_file_split_over_workers_is_the_single_process_result(text: str) -> None:
-    assert list(extract_files([(text, {})], VERSION)) == [extract_laid_out(text, {}, VERSION)]
+    assert list(extract_files([(text, {})], VERSION)) == [lay_out(text, {}, VERSION)]
 
 
 def test_a_section_worker_stops_when_the_import_is_gone(tmp_path: Path) -> None:

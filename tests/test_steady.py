@@ -13,16 +13,22 @@ from hypothesis import strategies as st
 
 from dva_cards import importer
 from dva_cards.extract import CardDraft
+from dva_cards.identity import with_title
 from dva_cards.importer import import_notes, load_notes
-from dva_cards.sections import SectionResult
-from dva_cards.steady import draft_key, lines_agree, merged, split_drafts, steady_ranges, untouched_ranges
+from dva_cards.sections import SectionCards, SectionResult
+from dva_cards.steady import draft_key, lines_agree, merged, steady_ranges, untouched_ranges
 from dva_cards.store import Store
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
-def _result(lines: int, title: str | None = None) -> SectionResult:
-    return SectionResult(lines, (), (), False, False, 0, 0, False, title, (), (), ())
+def _result(lines: int, title: str | None = None, drafts: tuple[CardDraft, ...] = ()) -> SectionResult:
+    return SectionResult(lines, SectionCards.of(drafts), (), False, False, 0, 0, False, title, (), (), ())
+
+
+def _section(start: int, lines: int, *drafts: CardDraft) -> tuple[int, SectionResult]:
+    """A section starting at `start` (0-based), its drafts' lines counted from its own first line."""
+    return start, _result(lines, drafts=drafts)
 
 
 def _draft(line: int, front: str, context: tuple[str, ...] = ("A",)) -> CardDraft:
@@ -52,16 +58,23 @@ def test_a_titled_file_keeps_nothing_when_the_sections_up_to_its_title_changed()
 
 
 def test_a_term_shared_with_a_changed_section_makes_a_section_unsteady() -> None:
-    ranges = [(1, 3), (4, 6)]
-    reconciled, steady = split_drafts([_draft(2, "EC2"), _draft(5, "S3"), _draft(8, "ec2 ")], ranges)
-    assert [d.line for d in steady] == [2, 5] and [d.line for d in reconciled] == [8]
-    assert untouched_ranges(ranges, steady, reconciled, []) == [(4, 6)]  # `ec2 ` is the term EC2
-    assert untouched_ranges(ranges, steady, [], [("A", "s3")]) == [(1, 3)]  # a retired card of the file
-    assert untouched_ranges(ranges, steady, [], []) == ranges
+    steady = [_section(0, 3, _draft(2, "EC2")), _section(3, 3, _draft(2, "S3"))]
+    reconciled = [_draft(8, "ec2 ")]
+    assert untouched_ranges(steady, reconciled, [], None) == [(4, 6)]  # `ec2 ` is the term EC2
+    assert untouched_ranges(steady, [], [("A", "s3")], None) == [(1, 3)]  # a retired card of the file
+    assert untouched_ranges(steady, [], [], None) == [(1, 3), (4, 6)]
+
+
+def test_in_a_titled_file_keys_are_compared_with_the_title_leading_their_contexts() -> None:
+    steady = [_section(0, 3, _draft(2, "EC2")), _section(3, 3, _draft(2, "S3", ("Notes", "A")))]
+    # The reconciled drafts and the stored cards carry the title already.
+    assert untouched_ranges(steady, [_draft(8, "EC2", ("Notes", "A"))], [], "Notes") == [(4, 6)]
+    assert untouched_ranges(steady, [_draft(8, "EC2", ("A",))], [], "Notes") == [(1, 3), (4, 6)]
+    assert untouched_ranges(steady, [], [("Notes › A", "s3")], "Notes") == [(1, 3)]
 
 
 def test_cards_must_stand_on_the_steady_lines() -> None:
-    steady = [_draft(2, "EC2"), _draft(5, "S3")]
+    steady = [_section(0, 3, _draft(2, "EC2")), _section(3, 3, _draft(2, "S3"))]
     assert lines_agree(steady, [5, 2])
     assert not lines_agree(steady, [2])
     assert not lines_agree(steady, [2, 6])
@@ -106,50 +119,36 @@ def test_an_import_between_parsing_and_writing_leaves_no_stale_card(
     assert backs == {"EC2": "virtual machines", "X": "one"}
 
 
-_line_ranges = st.lists(st.tuples(st.integers(1, 60), st.integers(0, 6)), max_size=6).map(
-    lambda pairs: merged(sorted((first, first + length) for first, length in pairs))
+_draft_in_section = st.builds(
+    _draft,
+    st.integers(1, 5),
+    st.sampled_from(["S3", "s3", "IAM", "EC2"]),
+    st.sampled_from([("A",), ("A", "B"), ("B",), ("T", "A")]),
 )
-_drafts = st.lists(
-    st.builds(
-        _draft,
-        st.integers(1, 70),
-        st.sampled_from(["S3", "s3", "IAM", "EC2"]),
-        st.sampled_from([("A",), ("A", "B"), ("B",)]),
-    ),
-    max_size=30,
-)
-
-
-def _naive_range(line: int, ranges: list[tuple[int, int]]) -> int | None:
-    return next((index for index, (first, last) in enumerate(ranges) if first <= line <= last), None)
+_sections = st.lists(st.lists(_draft_in_section, max_size=4), max_size=8)
 
 
 @settings(max_examples=300, deadline=None)
-@given(_drafts, _line_ranges, st.booleans())
-def test_splitting_drafts_by_steady_lines_is_a_filter_by_line(
-    drafts: list[CardDraft], ranges: list[tuple[int, int]], in_line_order: bool
+@given(_sections, st.lists(st.booleans(), min_size=8, max_size=8), st.sampled_from([None, "T"]))
+def test_a_section_is_dropped_exactly_when_one_of_its_keys_is_touched(
+    sections: list[list[CardDraft]], steady_flags: list[bool], title: str | None
 ) -> None:
-    # Extraction gives drafts in line order (split by bisection); any other order is split one by one.
-    if in_line_order:
-        drafts = sorted(drafts, key=lambda draft: draft.line)
-    reconciled, steady = split_drafts(drafts, ranges)
-    assert steady == [draft for draft in drafts if _naive_range(draft.line, ranges) is not None]
-    assert reconciled == [draft for draft in drafts if _naive_range(draft.line, ranges) is None]
-    assert lines_agree(steady, [draft.line for draft in reversed(steady)])
-    assert not lines_agree(steady, [draft.line for draft in steady[1:]]) or not steady
+    def in_file(draft: CardDraft, start: int) -> CardDraft:
+        return draft._replace(context=with_title(draft.context, title), line=start + draft.line)
 
-
-@settings(max_examples=300, deadline=None)
-@given(_drafts, _line_ranges)
-def test_a_range_is_dropped_exactly_when_one_of_its_keys_is_touched(
-    drafts: list[CardDraft], ranges: list[tuple[int, int]]
-) -> None:
-    reconciled, steady = split_drafts(sorted(drafts, key=lambda draft: draft.line), ranges)
-    touched = {draft_key(draft) for draft in reconciled}
-    kept = untouched_ranges(ranges, steady, reconciled, ())
-    expected = [
-        each
-        for index, each in enumerate(ranges)
-        if not any(_naive_range(d.line, ranges) == index and draft_key(d) in touched for d in steady)
+    placed = [_section(5 * index, 5, *drafts) for index, drafts in enumerate(sections)]
+    flagged = list(zip(placed, steady_flags, strict=False))
+    steady = [each for each, flag in flagged if flag]
+    reconciled = [
+        in_file(draft, start) for (start, result), flag in flagged if not flag for draft in result.cards
     ]
-    assert kept == expected
+    touched = {draft_key(draft) for draft in reconciled}
+    expected = [
+        (start + 1, start + result.line_count)
+        for start, result in steady
+        if not any(draft_key(in_file(draft, start)) in touched for draft in result.cards)
+    ]
+    assert untouched_ranges(steady, reconciled, (), title) == expected
+    assert lines_agree(
+        steady, [start + line for start, result in reversed(steady) for line in result.cards.lines]
+    )

@@ -559,11 +559,11 @@ def piece_ends(lines: list[str], runs_to_end: Callable[[int, int, int], bool]) -
     return ends
 
 
-def has_file_wide_state(lines: list[str]) -> bool:
-    """Whether normalized `lines` hold something whose effect crosses top-level headings: front matter (which
-    may turn the whole file off) or a writer's marker (`off` holds until `on`, wherever that is). Any text
-    looking like a marker counts, even in code: a cheap test that never misses one."""
-    return _front_matter_lines(lines) > 0 or "dva-cards" in "\n".join(lines).casefold()
+def has_file_wide_state(text: str, lines: list[str]) -> bool:
+    """Whether normalized `text` (split into `lines`) holds something whose effect crosses top-level headings:
+    front matter (which may turn the whole file off) or a writer's marker (`off` holds until `on`, wherever
+    that is). Any text looking like a marker counts, even in code: a cheap test that never misses one."""
+    return _front_matter_lines(lines) > 0 or "dva-cards" in text.casefold()
 
 
 def parsed_in_one_piece(lines: list[str]) -> bool:

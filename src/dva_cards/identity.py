@@ -30,6 +30,15 @@ def join_context(context: tuple[str, ...]) -> str:
     return CONTEXT_SEPARATOR.join(part.replace(_SEPARATOR_MARK, _ESCAPED_MARK) for part in context)
 
 
+def with_title(context: tuple[str, ...], title: str | None) -> tuple[str, ...]:
+    """A draft's context in a file whose title leads its cards' contexts (`title`, None in other files):
+    the title first, unless the context already starts with it (a file whose top heading holds everything
+    reads the same)."""
+    if title is None or context[:1] == (title,):
+        return context
+    return (title, *context)
+
+
 def context_parts(context: str) -> tuple[str, ...]:
     """The heading path and ancestor terms a stored context was joined from (`join_context` undone)."""
     pieces = (piece.strip() for piece in context.split(CONTEXT_SEPARATOR))

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from .domain import CardRow, MovedCard, SkippedRow
-from .extract import EXTRACTOR_VERSION, CardDraft, Extraction
-from .identity import file_hash
+from .extract import EXTRACTOR_VERSION, CardDraft
+from .identity import file_hash, with_title
 from .parse_pool import Job, extract_files
 from .reconcile import Counts, DeckImport, ExistingCard, FileExists, FileInput, FilePlan, Move
-from .sections import Layout, SectionResult, extract_laid_out
+from .sections import LaidOut, Layout, lay_out
 from .sources import NotesFile, decode_notes, find_notes, read_bytes, read_notes
-from .steady import key_of, lines_agree, merged, split_drafts, steady_ranges, untouched_ranges
+from .steady import key_of, lines_agree, merged, steady_ranges, untouched_ranges
 from .store import DeckCards, Store
 
 Progress = Callable[[NotesFile, int], None]  # called as each file is parsed, with the number of files so far
@@ -106,9 +106,7 @@ def _batches(notes: list[NotesFile], size: int) -> list[list[NotesFile]]:
 
 @dataclass(frozen=True)
 class ParsedFile:
-    extraction: Extraction
-    sections: dict[str, SectionResult]  # what each of its sections yielded, kept for its next import
-    layout: Layout  # where its sections start
+    laid: LaidOut  # its extraction; what each of its sections yielded, kept for its next import
     previous: Layout  # where its sections started at its last import
     recorded: str | None  # the fingerprint its last import recorded, when `previous` was read
 
@@ -192,8 +190,7 @@ def _read(
             if isinstance(before, bytes):
                 yield _Read(note, name, digest, before)
             else:
-                extraction, sections, layout = next(extracted)
-                yield _Read(note, name, digest, ParsedFile(extraction, sections, layout, *before))
+                yield _Read(note, name, digest, ParsedFile(next(extracted), *before))
 
 
 @dataclass
@@ -248,7 +245,8 @@ class _Run:
         self.files += 1
         self._write(deck, plan, read.digest)
         if parsed is not None and not self.dry_run:
-            self.store.keep_section_results(deck.id, source, parsed.sections, parsed.layout, parsed.previous)
+            laid = parsed.laid
+            self.store.keep_section_results(deck.id, source, laid.sections, laid.layout, parsed.previous)
         self.counts += plan.counts
         self.skipped += plan.skipped
         if self.dry_run:
@@ -345,27 +343,32 @@ def _file_input(
     store: Store, deck_id: int, note: NotesFile, deck: str, parsed: ParsedFile, prune: bool
 ) -> tuple[FileInput, list[ExistingCard]]:
     """The file's reconciliation input and its cards as stored. The cards of steady sections are left out of
-    both; a section found touched (`steady.untouched_ranges`), or a file whose cards are not where its last
-    import left them, is read again and reconciled."""
+    both, their drafts never built; a section found touched (`steady.untouched_ranges`), or a file whose
+    cards are not where its last import left them, is read again and reconciled."""
     source = str(note.path)
-    titled = _titled(note, deck)
-    extraction = parsed.extraction
-    drafts = _with_title(extraction, note) if titled else extraction.cards
+    laid = parsed.laid
+    title = (laid.title or note.path.stem) if _titled(note, deck) else None
+    skipped = laid.skipped()
     # Sections read at parsing describe the file's cards only if no import changed them since.
     current = parsed.recorded == store.recorded_hash(deck, source)
-    held = steady_ranges(parsed.previous, parsed.layout, parsed.sections, titled=titled) if current else []
+    held = (
+        steady_ranges(parsed.previous, laid.layout, laid.sections, titled=title is not None)
+        if current
+        else []
+    )
     while True:
         cards, kept = store.file_cards(deck_id, source, merged(held))
+        drafts = _with_title(laid.drafts(leave_out=held), title)
         if not held:
-            return FileInput(source, drafts, extraction.skipped, prune=prune), cards
-        reconciled, steady = split_drafts(drafts, held)
+            return FileInput(source, drafts, skipped, prune=prune), cards
+        steady = laid.within(held)
         narrowed = []
         if lines_agree(steady, (line for _, line in kept)):
             keys = [key_of(card.context, card.front) for card in cards]
-            narrowed = untouched_ranges(held, steady, reconciled, keys)
+            narrowed = untouched_ranges(steady, drafts, keys, title)
         if narrowed == held:
             steady_ids = frozenset(identity for identity, _ in kept)
-            return FileInput(source, reconciled, extraction.skipped, prune=prune, steady=steady_ids), cards
+            return FileInput(source, drafts, skipped, prune=prune, steady=steady_ids), cards
         held = narrowed
 
 
@@ -373,7 +376,7 @@ def _parse(store: Store, text: str, deck: str, source: str, dry_run: bool) -> Pa
     """The file's drafts, re-parsing only sections not seen at its last import into `deck`."""
     known, previous = ({}, {}) if dry_run else store.section_results(deck, source)
     recorded = None if dry_run else store.recorded_hash(deck, source)
-    return ParsedFile(*extract_laid_out(text, known, EXTRACTOR_VERSION), previous, recorded)
+    return ParsedFile(lay_out(text, known, EXTRACTOR_VERSION), previous, recorded)
 
 
 def _deck_of(note: NotesFile, deck: str | None) -> str:
@@ -393,15 +396,14 @@ def _titled(note: NotesFile, deck: str) -> bool:
     return deck != note.path.stem
 
 
-def _with_title(extraction: Extraction, note: NotesFile) -> tuple[CardDraft, ...]:
-    """The drafts with the file's title (its first heading, else its name) leading each context, unless the
-    context already starts with it (a file whose top heading holds everything is unchanged)."""
-    title = extraction.title or note.path.stem
+def _with_title(drafts: tuple[CardDraft, ...], title: str | None) -> tuple[CardDraft, ...]:
+    """The drafts with the file's title leading each context (`identity.with_title`): `title` is the file's
+    first heading, else its name, in a titled file (`_titled`), None in others."""
+    if title is None:
+        return drafts
     return tuple(
-        draft
-        if draft.context[:1] == (title,)
-        else CardDraft((title, *draft.context), draft.front, draft.back, draft.line, draft.occurrence)
-        for draft in extraction.cards
+        draft if draft.context[:1] == (title,) else draft._replace(context=with_title(draft.context, title))
+        for draft in drafts
     )
 
 

@@ -1,7 +1,7 @@
 """Extracting the notes files of one import, on every core when there is enough text to pay.
 
 Markdown parsing is nearly all of an import's time, and both what a file yields and what each of its sections
-yields are pure (`extract_laid_out`, `parse_section`), so they can be computed in worker processes and taken
+yields are pure (`lay_out`, `parse_section`), so they can be computed in worker processes and taken
 back in order: the import gets exactly the drafts a single process would make. Workers are forked (they start
 at once, with everything imported), only for enough text to pay for starting them, in one of two ways:
 
@@ -32,11 +32,8 @@ from contextlib import suppress
 from functools import partial
 from multiprocessing.connection import Connection, Pipe
 
-from .extract import Extraction
-from .sections import Layout, SectionResult, extract_laid_out, parse_section
+from .sections import LaidOut, SectionResult, lay_out, parse_section
 
-# A file's drafts, what each of its sections yielded (kept for the file's next import), and where they start.
-Parsed = tuple[Extraction, dict[str, SectionResult], Layout]
 # A file to extract: its text, and what its sections yielded at its last import, by section hash.
 Job = tuple[str, Mapping[str, SectionResult]]
 
@@ -68,8 +65,8 @@ def worker_count(jobs: Sequence[Job], cores: int) -> int:
     return min(cores, len(jobs))
 
 
-def extract_files(jobs: Sequence[Job], version: str) -> Generator[Parsed, None, None]:
-    """`extract_laid_out` of every job, in the order of `jobs`, each yielded as soon as it and those before it
+def extract_files(jobs: Sequence[Job], version: str) -> Generator[LaidOut, None, None]:
+    """`lay_out` of every job, in the order of `jobs`, each yielded as soon as it and those before it
     are done."""
     cores = usable_cores() if hasattr(os, "fork") else 1
     between: list[Job] = []  # files since the last large one, extracted file by file
@@ -79,7 +76,7 @@ def extract_files(jobs: Sequence[Job], version: str) -> Generator[Parsed, None, 
             continue
         yield from _file_by_file(between, version, cores)
         between = []
-        yield extract_laid_out(text, known, version, partial(parse_sections, cores=cores))
+        yield lay_out(text, known, version, partial(parse_sections, cores=cores))
     yield from _file_by_file(between, version, cores)
 
 
@@ -195,7 +192,7 @@ def _parse_chunk(parts: Sequence[str], chunk: range) -> list[SectionResult]:
 # -- other files: file by file over the cores ---------------------------------------------------------------
 
 
-def _file_by_file(jobs: Sequence[Job], version: str, cores: int) -> Generator[Parsed, None, None]:
+def _file_by_file(jobs: Sequence[Job], version: str, cores: int) -> Generator[LaidOut, None, None]:
     workers = worker_count(jobs, cores)
     done = 0
     if workers:
@@ -205,7 +202,7 @@ def _file_by_file(jobs: Sequence[Job], version: str, cores: int) -> Generator[Pa
                 started.append(_start(jobs, version, first, workers))
             for index in range(len(jobs)):
                 try:
-                    parsed: Parsed = started[index % workers][1].recv()
+                    parsed: LaidOut = started[index % workers][1].recv()
                 except (EOFError, OSError):
                     break  # the worker died (killed, out of memory): the files left are extracted here
                 yield parsed
@@ -213,7 +210,7 @@ def _file_by_file(jobs: Sequence[Job], version: str, cores: int) -> Generator[Pa
         finally:
             _stop(started)
     for text, known in jobs[done:]:
-        yield extract_laid_out(text, known, version)
+        yield lay_out(text, known, version)
 
 
 def _start(jobs: Sequence[Job], version: str, first: int, step: int) -> tuple[int, Connection]:
@@ -235,5 +232,5 @@ def _stop(started: Sequence[tuple[int, Connection]]) -> None:
         os.waitpid(pid, 0)
 
 
-def _extract(text: str, known: Mapping[str, SectionResult], version: str) -> Parsed:
-    return extract_laid_out(text, known, version)
+def _extract(text: str, known: Mapping[str, SectionResult], version: str) -> LaidOut:
+    return lay_out(text, known, version)

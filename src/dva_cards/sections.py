@@ -26,9 +26,12 @@ from __future__ import annotations
 import hashlib
 import marshal
 import re
+import zlib
 from bisect import bisect_left
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 from .extract import (
     BOLD_EVERYWHERE_LEAST,
@@ -51,12 +54,72 @@ _TOP_HEADING = re.compile(r"#(?:[ \t]|\Z)")
 _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})(.*)")
 
 
+class SectionCards:
+    """A section's drafts, with their lines and their distinct contexts at hand.
+
+    Read back from a stored record, the drafts stay encoded until first used: at the re-import of an edited
+    file, most sections stay where they were, and all that is asked of them is where their cards stand and
+    in which contexts (see steady.py). Compares, hashes and pickles as its drafts."""
+
+    __slots__ = ("_drafts", "_encoded", "lines", "contexts")
+
+    def __init__(
+        self,
+        drafts: tuple[CardDraft, ...] | None,
+        lines: tuple[int, ...],
+        contexts: tuple[tuple[str, ...], ...],
+        encoded: bytes | None = None,
+    ) -> None:
+        self._drafts = drafts
+        self._encoded = encoded  # marshal of the drafts' fields, while not decoded
+        self.lines = lines  # each draft's line, in order
+        self.contexts = contexts  # each distinct context, in the order they first come
+
+    @classmethod
+    def of(cls, drafts: Iterable[CardDraft]) -> SectionCards:
+        held = tuple(drafts)
+        return cls(held, tuple(draft.line for draft in held), tuple(dict.fromkeys(d.context for d in held)))
+
+    @property
+    def drafts(self) -> tuple[CardDraft, ...]:
+        if self._drafts is None:
+            assert self._encoded is not None
+            self._drafts = tuple(map(CardDraft._make, marshal.loads(self._encoded)))
+            self._encoded = None
+        return self._drafts
+
+    def encoded(self) -> bytes:
+        if self._encoded is not None:
+            return self._encoded
+        return marshal.dumps(tuple(map(tuple, self.drafts)))
+
+    def __iter__(self) -> Iterator[CardDraft]:
+        return iter(self.drafts)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SectionCards):
+            return self.drafts == other.drafts
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.drafts)
+
+    def __repr__(self) -> str:
+        return f"SectionCards({self.drafts!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return SectionCards, (self.drafts, self.lines, self.contexts)
+
+
 @dataclass(frozen=True)
 class SectionResult:
     """What one section yields, its lines counted from 1 at its first line, occurrences within it alone."""
 
     line_count: int
-    cards: tuple[CardDraft, ...]
+    cards: SectionCards
     skipped: tuple[Skipped, ...]
     references: bool  # it defines link references, which other sections may use
     open_end: bool  # a fenced code or HTML block runs to its end: markdown would carry it on
@@ -124,18 +187,78 @@ def extract_sections(
 # Parses sections' texts, each as `parse_section` does, the results in the order of the texts.
 PartsParser = Callable[[Sequence[str]], Sequence[SectionResult]]
 
+# The first and last line (1-based, inclusive) of a section, as a draft's `line` counts them.
+LineRange = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    """A file's extraction, equal to `extract` of its text: either extracted whole, or its sections' results
+    and where each starts, put together when asked. A caller may ask for the drafts of some sections only."""
+
+    sections: dict[str, SectionResult]  # by hash, to keep for the file's next import (empty when whole)
+    layout: Layout  # where each starts (empty when whole)
+    whole: Extraction | None = None  # the file extracted whole
+
+    @cached_property
+    def placed(self) -> list[tuple[int, SectionResult]]:
+        """Each section's first line (0-based) and result, in file order."""
+        starts = sorted((start, digest) for digest, starts in self.layout.items() for start in starts)
+        return [(start, self.sections[digest]) for start, digest in starts]
+
+    @property
+    def title(self) -> str | None:
+        if self.whole is not None:
+            return self.whole.title
+        return next((result.title for _, result in self.placed if result.title is not None), None)
+
+    def extraction(self) -> Extraction:
+        if self.whole is not None:
+            return self.whole
+        return Extraction(self.drafts(), self.skipped(), self.title)
+
+    def drafts(self, leave_out: Collection[LineRange] = ()) -> tuple[CardDraft, ...]:
+        """The file's drafts, but for those of the sections spanning exactly one of the `leave_out` ranges,
+        the others' occurrences counted among themselves (see `_assemble`)."""
+        if self.whole is not None:
+            assert not leave_out, "a file extracted whole has no sections to leave out"
+            return self.whole.cards
+        return _assemble(self.placed, leave_out)
+
+    def skipped(self) -> tuple[Skipped, ...]:
+        if self.whole is not None:
+            return self.whole.skipped
+        return tuple(
+            Skipped(item.line + start, item.reason, item.text)
+            for start, result in self.placed
+            for item in result.skipped
+        )
+
+    def within(self, ranges: Collection[LineRange]) -> list[tuple[int, SectionResult]]:
+        """The sections spanning exactly one of `ranges`, in file order."""
+        wanted = set(ranges)
+        return [each for each in self.placed if _span(*each) in wanted]
+
 
 def extract_laid_out(
     text: str, known: Mapping[str, SectionResult], version: str, parse_parts: PartsParser | None = None
 ) -> tuple[Extraction, dict[str, SectionResult], Layout]:
-    """`extract_sections`, and where each section starts (empty, as the results, when extracted whole).
+    """`extract_sections`, and where each section starts (empty, as the results, when extracted whole)."""
+    laid = lay_out(text, known, version, parse_parts)
+    return laid.extraction(), laid.sections, laid.layout
+
+
+def lay_out(
+    text: str, known: Mapping[str, SectionResult], version: str, parse_parts: PartsParser | None = None
+) -> LaidOut:
+    """The file's sections' results, reusing `known` ones by section hash, or the file extracted whole.
 
     `parse_parts`, when given, parses the sections not in `known` ahead of the assembly, all at once (on
     several cores, say); without it each is parsed when the assembly reaches it. Either way the result is
     the same: `parse_section` is pure."""
     plan = plan_sections(text, known, version)
     if plan is None:
-        return extract(text), {}, {}
+        return LaidOut({}, {}, extract(text))
     parsed: dict[str, SectionResult] = {}
     if parse_parts is not None:
         wanted = plan.unknown()
@@ -170,11 +293,14 @@ class SectionPlan:
 
 def plan_sections(text: str, known: Mapping[str, SectionResult], version: str) -> SectionPlan | None:
     """The file's sections, or None when it is extracted whole from the start."""
-    lines = normalize_source(text).split("\n")
+    normalized = normalize_source(text)
+    lines = normalized.split("\n")
     one_piece = parsed_in_one_piece(lines)
     # Without results from a last import the whole file is parsed here: a file that will likely be parsed
     # whole anyway is not parsed section by section first. With them, only `_pieces_agree` decides.
-    if has_file_wide_state(lines) or (not one_piece and not known and _may_have_bold_pieces(lines)):
+    if has_file_wide_state(normalized, lines) or (
+        not one_piece and not known and _may_have_bold_pieces(lines)
+    ):
         return None
     if not one_piece:  # results kept without what tells the pieces' bold apart are of no use here
         known = {digest: result for digest, result in known.items() if result.item_lines is not None}
@@ -185,11 +311,9 @@ def plan_sections(text: str, known: Mapping[str, SectionResult], version: str) -
     return SectionPlan(lines, one_piece, known, tuple(sections), version)
 
 
-def assemble_sections(
-    text: str, plan: SectionPlan, parsed: Mapping[str, SectionResult]
-) -> tuple[Extraction, dict[str, SectionResult], Layout]:
-    """The file's drafts from its sections' results (known, `parsed`, else parsed here), the result of each
-    section by hash and where each starts; the file extracted whole when its sections do not add up to it."""
+def assemble_sections(text: str, plan: SectionPlan, parsed: Mapping[str, SectionResult]) -> LaidOut:
+    """The file's sections' results (known, `parsed`, else parsed here) and where each starts; the file
+    extracted whole when its sections do not add up to it."""
     lines, known = plan.lines, plan.known
     used: dict[str, SectionResult] = {}
     placed: list[tuple[int, SectionResult]] = []
@@ -212,11 +336,11 @@ def assemble_sections(
     results = [result for _, result in placed]
     agrees = _bold_mode_agrees(results) if plan.one_piece else _pieces_agree(lines, placed)
     if any(result.references for result in results) or not agrees:
-        return extract(text), {}, {}
+        return LaidOut({}, {}, extract(text))
     layout: dict[str, list[int]] = {}
     for (start, _), digest in zip(placed, digests, strict=True):
         layout.setdefault(digest, []).append(start)
-    return _assemble(placed), used, {digest: tuple(starts) for digest, starts in layout.items()}
+    return LaidOut(used, {digest: tuple(starts) for digest, starts in layout.items()})
 
 
 def parse_section(part: str) -> SectionResult:
@@ -224,7 +348,7 @@ def parse_section(part: str) -> SectionResult:
     done = extract_part(part)
     return SectionResult(
         part.count("\n") + 1,
-        done.extraction.cards,
+        SectionCards.of(done.extraction.cards),
         done.extraction.skipped,
         done.references,
         done.open_end,
@@ -294,16 +418,28 @@ def _bold_mode_agrees(results: Sequence[SectionResult]) -> bool:
     return all(not result.list_items or result.bold_is_plain == whole for result in results)
 
 
-def _assemble(placed: Sequence[tuple[int, SectionResult]]) -> Extraction:
-    """Sections' results as one file's: lines moved to where each section starts, occurrences renumbered."""
+def _span(start: int, result: SectionResult) -> LineRange:
+    return start + 1, start + result.line_count
+
+
+def _assemble(
+    placed: Sequence[tuple[int, SectionResult]], leave_out: Collection[LineRange] = ()
+) -> tuple[CardDraft, ...]:
+    """Sections' drafts as one file's: lines moved to where each section starts, occurrences renumbered.
+
+    The drafts of the sections spanning one of `leave_out` are left out, and the others' occurrences are
+    counted among themselves: the same as over the whole file for every draft whose (context, term) no
+    section left out holds, which is all a caller leaving sections out asks (see steady.py)."""
     cards: list[CardDraft] = []
-    skipped: list[Skipped] = []
     seen: dict[tuple[tuple[str, ...], str], int] = {}
     terms: dict[str, str] = {}  # front -> normalized term: the same fronts come back in many sections
-    # Every draft of a large file passes here at each re-import: the loop body is kept to a few operations
-    # (tuples unpacked, drafts built straight from their fields).
+    left_out = set(leave_out)
+    # Every draft of a large file passes here when it is extracted: the loop body is kept to a few
+    # operations (tuples unpacked, drafts built straight from their fields).
     make_draft = CardDraft._make
     for start, result in placed:
+        if left_out and _span(start, result) in left_out:
+            continue
         for context, front, back, line, _ in result.cards:
             term = terms.get(front)
             if term is None:
@@ -312,24 +448,26 @@ def _assemble(placed: Sequence[tuple[int, SectionResult]]) -> Extraction:
             occurrence = seen.get(key, 0)
             seen[key] = occurrence + 1
             cards.append(make_draft((context, front, back, line + start, occurrence)))
-        skipped.extend(Skipped(item.line + start, item.reason, item.text) for item in result.skipped)
-    titles = (result.title for _, result in placed if result.title is not None)
-    return Extraction(tuple(cards), tuple(skipped), next(titles, None))
+    return tuple(cards)
 
 
 # -- storage: a section's result as a record --------------------------------------------------------------
 
 # A stored result is `marshal` of plain tuples after this prefix and marshal's format version: about three
 # times faster to read back than JSON, which matters when a large file's thousands of unchanged sections are
-# read at every re-import. A record this Python cannot read is as good as none: its section is parsed again.
-_RECORD = b"dva-cards section\x00"
+# read at every re-import. Its drafts are a record of their own inside it, with a checksum, decoded only when
+# used (`SectionCards`); their lines and contexts are read with the rest. A record this Python cannot read is
+# as good as none: its section is parsed again.
+_RECORD = b"dva-cards section 2\x00"
 
 
 def result_to_record(result: SectionResult, starts: Sequence[int] = ()) -> bytes:
     """The result, and the lines where sections with its text started at the import that keeps it."""
+    cards = result.cards
+    drafts = cards.encoded()
     value = (
         result.line_count,
-        tuple((card.context, card.front, card.back, card.line, card.occurrence) for card in result.cards),
+        (cards.lines, cards.contexts, zlib.crc32(drafts), drafts),
         tuple((item.line, item.reason, item.text) for item in result.skipped),
         result.references,
         result.open_end,
@@ -355,9 +493,12 @@ def result_from_record(record: bytes) -> tuple[SectionResult, tuple[int, ...]] |
         line_count, cards, skipped, references, open_end, list_items, bold_items, bold_is_plain, title = (
             value[:9]
         )
+        lines, contexts, checksum, drafts = cards
+        if not isinstance(drafts, bytes) or zlib.crc32(drafts) != checksum:
+            return None
         result = SectionResult(
             line_count,
-            tuple(map(CardDraft._make, cards)),
+            SectionCards(None, lines, contexts, drafts),
             tuple(map(Skipped._make, skipped)),
             references,
             open_end,

@@ -11,22 +11,24 @@ sections or by a card of the file outside them (a retired one too). Then every d
 its keys lies in steady sections, where they pair line for line as they did, and the whole import makes
 exactly the writes a full reconciliation would.
 
+The drafts of steady sections are never even built: a section is found steady from where it starts, the
+lines of its drafts and their contexts; only a section sharing a context with the touched keys has its
+drafts looked at. The drafts to reconcile have their occurrences counted among themselves
+(`sections.LaidOut.extraction`), which is the count over the whole file: no steady section holds one of
+their keys.
+
 In a file whose cards carry its title in their context (a file of a directory deck), a section keeps its
 cards only when every section up to the one that gives the title is steady too: the title is unchanged.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import pairwise
 
 from .extract import CardDraft
-from .identity import join_context, normalize_term
-from .sections import Layout, SectionResult
+from .identity import join_context, normalize_term, with_title
+from .sections import Layout, LineRange, SectionResult
 
-# The first and last line (1-based, inclusive) of a steady section, as a draft's `line` counts them.
-LineRange = tuple[int, int]
 Key = tuple[str, str]  # a stored context and a normalized term: what a file's own cards are matched by
 
 
@@ -58,58 +60,46 @@ def steady_ranges(
     ]
 
 
-def split_drafts(
-    drafts: Sequence[CardDraft], ranges: Sequence[LineRange]
-) -> tuple[list[CardDraft], list[CardDraft]]:
-    """(drafts to reconcile, drafts of steady sections), each in file order."""
-    lines = [draft.line for draft in drafts]
-    if any(after < before for before, after in pairwise(lines)):  # not in line order: one by one
-        reconciled: list[CardDraft] = []
-        steady: list[CardDraft] = []
-        for draft in drafts:
-            (steady if _range_of(draft.line, ranges) is not None else reconciled).append(draft)
-        return reconciled, steady
-    # In line order (as extraction gives them): each range is one slice, found by bisection, so a large file
-    # with a few changed sections is split in a few slices instead of a lookup per draft.
-    reconciled, steady = [], []
-    done = 0
-    for first, last in ranges:
-        begin, end = bisect_left(lines, first, done), bisect_right(lines, last, done)
-        reconciled.extend(drafts[done:begin])
-        steady.extend(drafts[begin:end])
-        done = end
-    reconciled.extend(drafts[done:])
-    return reconciled, steady
-
-
-def lines_agree(steady: Sequence[CardDraft], card_lines: Iterable[int]) -> bool:
-    """Whether the file's live cards in the steady sections stand on exactly the steady drafts' lines, as the
-    last import left them (anything else changed them since: every section is then reconciled)."""
-    return sorted(draft.line for draft in steady) == sorted(card_lines)
+def lines_agree(steady: Sequence[tuple[int, SectionResult]], card_lines: Iterable[int]) -> bool:
+    """Whether the file's live cards in the steady sections (each with its first line, 0-based) stand on
+    exactly their drafts' lines, as the last import left them (anything else changed them since: every
+    section is then reconciled). Read from the sections' lines alone: their drafts are not needed."""
+    lines = [start + line for start, result in steady for line in result.cards.lines]
+    return sorted(lines) == sorted(card_lines)
 
 
 def untouched_ranges(
-    ranges: Sequence[LineRange],
-    steady: Sequence[CardDraft],
+    steady: Sequence[tuple[int, SectionResult]],
     reconciled: Sequence[CardDraft],
     file_cards: Iterable[Key],
+    title: str | None,
 ) -> list[LineRange]:
-    """`ranges` without those holding a draft whose key a draft to reconcile or a card of the file outside
-    the steady sections (`file_cards`) also has."""
+    """The line ranges of the `steady` sections (each with its first line, 0-based) but those holding a draft
+    whose key a draft to reconcile or a card of the file outside the steady sections (`file_cards`) also has.
+    `title`: the title leading the file's contexts (`identity.with_title`), if it is a titled file.
+
+    Only a section with a context among the touched keys' has its drafts looked at (and so decoded): an edit
+    touches the few sections that share its headings."""
     touched = {draft_key(draft) for draft in reconciled}
     touched.update(file_cards)
     contexts = {context for context, _ in touched}
-    # Steady drafts share a few contexts each: each is joined once, and only drafts in a touched context
-    # have their term normalized.
-    joined: dict[tuple[str, ...], str] = {}
-    dropped = set()
-    for draft in steady:
-        context = joined.get(draft.context)
-        if context is None:
-            context = joined[draft.context] = join_context(draft.context)
-        if context in contexts and (context, normalize_term(draft.front)) in touched:
-            dropped.add(_range_of(draft.line, ranges))
-    return [each for index, each in enumerate(ranges) if index not in dropped]
+    joined: dict[tuple[str, ...], str] = {}  # sections share a few contexts each: each is joined once
+
+    def stored(context: tuple[str, ...]) -> str:
+        found = joined.get(context)
+        if found is None:
+            found = joined[context] = join_context(with_title(context, title))
+        return found
+
+    untouched = []
+    for start, result in steady:
+        cards = result.cards
+        if any(stored(context) in contexts for context in cards.contexts) and any(
+            (stored(draft.context), normalize_term(draft.front)) in touched for draft in cards
+        ):
+            continue
+        untouched.append((start + 1, start + result.line_count))
+    return untouched
 
 
 def merged(ranges: Sequence[LineRange]) -> list[LineRange]:
@@ -121,11 +111,3 @@ def merged(ranges: Sequence[LineRange]) -> list[LineRange]:
         else:
             joined.append((first, last))
     return joined
-
-
-def _range_of(line: int, ranges: Sequence[LineRange]) -> int | None:
-    """The index of the range (sorted, disjoint) holding `line`, if any."""
-    index = bisect_right(ranges, (line, float("inf"))) - 1
-    if index >= 0 and ranges[index][0] <= line <= ranges[index][1]:
-        return index
-    return None
