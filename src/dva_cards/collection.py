@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -92,11 +93,61 @@ def open_for_check(path: Path) -> tuple[sqlite3.Connection, str]:
     return _reading_connection(path), revision
 
 
-def allow_writes(connection: sqlite3.Connection, path: Path) -> None:
-    """Let `connection` write, once the collection is verified (`quick_check` when cheap)."""
+class AheadCheck:
+    """`quick_check` of a collection started ahead of its first write, on a thread and a connection of its
+    own: a command with work to do before it writes (an import parsing notes) has the check run meanwhile,
+    since SQLite lets go of the interpreter while it reads. It checks the collection as committed when it
+    runs; `allow_writes` takes its findings, or checks again itself if it could not run."""
+
+    running: set[AheadCheck] = set()
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(os.path.realpath(path))
+        self._problems: list[str] | None = None  # None: not run, or failed (the writer checks itself)
+        self._thread = threading.Thread(target=self._run, name="dva-cards quick_check", daemon=True)
+        AheadCheck.running.add(self)
+        self._thread.start()
+
+    def _run(self) -> None:
+        with suppress(sqlite3.Error):
+            connection = sqlite3.connect(
+                self.path.as_uri() + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
+            )
+            try:
+                self._problems = integrity_problems(connection, quick=True)
+            finally:
+                connection.close()
+
+    def problems(self) -> list[str] | None:
+        """What the check found (empty when sound); None when it could not run."""
+        self._thread.join()
+        AheadCheck.running.discard(self)
+        return self._problems
+
+
+def end_ahead_checks() -> None:
+    """Wait for every check started ahead: before a fork, since the child of a process with other threads
+    running may deadlock on a lock one of them held."""
+    for check in list(AheadCheck.running):
+        check.problems()
+
+
+def check_ahead(path: Path) -> AheadCheck | None:
+    """Start the check `allow_writes` would run, when it would run one (see `AheadCheck`)."""
+    try:
+        small = path.stat().st_size <= QUICK_CHECK_MAX_BYTES
+    except OSError:
+        return None
+    return AheadCheck(path) if small else None
+
+
+def allow_writes(connection: sqlite3.Connection, path: Path, ahead: AheadCheck | None = None) -> None:
+    """Let `connection` write, once the collection is verified (`quick_check` when cheap; its findings taken
+    from `ahead` when that ran)."""
     try:
         if path.stat().st_size <= QUICK_CHECK_MAX_BYTES:
-            problems = integrity_problems(connection, quick=True)
+            found = ahead.problems() if ahead is not None else None
+            problems = integrity_problems(connection, quick=True) if found is None else found
             if problems:
                 raise CollectionError(
                     f"collection {path} is damaged ({problems[0]}); it was not changed. "

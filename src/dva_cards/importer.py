@@ -82,6 +82,7 @@ def import_notes(
     file_exists: FileExists = os.path.exists,
 ) -> ImportResult:
     with _collector_paused(), closing(_reads(store, notes, deck, dry_run)) as reads:
+        store.check_ahead()  # the check before the first write runs while the notes are parsed
         ahead = _ReadAhead(reads, READ_AHEAD_BYTES, progress)
         ahead.fill()  # before the write lock
         with store.transaction(rollback=dry_run):

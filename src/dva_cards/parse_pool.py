@@ -32,6 +32,7 @@ from contextlib import suppress
 from functools import partial
 from multiprocessing.connection import Connection, Pipe
 
+from .collection import end_ahead_checks
 from .sections import LaidOut, SectionResult, lay_out, parse_section
 
 # A file to extract: its text, and what its sections yielded at its last import, by section hash.
@@ -165,6 +166,7 @@ def _start_parser(parts: Sequence[str], chunks: Sequence[range], queue: int) -> 
 def _fork(work: Callable[[Connection], None]) -> tuple[int, Connection]:
     """Fork a worker that runs `work` with the writing end of a pipe, then ends; returns its pid and the
     reading end. The worker never returns into the import."""
+    end_ahead_checks()  # forked from a process with no other thread running
     reader, writer = Pipe(duplex=False)
     try:
         pid = os.fork()

@@ -29,7 +29,15 @@ from .card_state import (
     StatsCategory,
     case_sql,
 )
-from .collection import SCHEMA_HEAD, allow_writes, connect, copy_collection, schema_revision
+from .collection import (
+    SCHEMA_HEAD,
+    AheadCheck,
+    allow_writes,
+    check_ahead,
+    connect,
+    copy_collection,
+    schema_revision,
+)
 from .domain import (
     Answer,
     CardGroup,
@@ -92,6 +100,13 @@ class Store:
         self.path = path
         self.writable = writable
         self._merged: bool | None = None  # whether the log holds other machines' answers (see log_order)
+        self._ahead: AheadCheck | None = None
+
+    def check_ahead(self) -> None:
+        """Start verifying the collection for the first write now, so the check runs while the caller works
+        (`collection.AheadCheck`)."""
+        if not self.writable and self._ahead is None:
+            self._ahead = check_ahead(self.path)
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -99,7 +114,7 @@ class Store:
 
     def _make_writable(self) -> None:
         if not self.writable:
-            allow_writes(self.connection, self.path)
+            allow_writes(self.connection, self.path, self._ahead)
             self.writable = True
 
     @classmethod
@@ -122,6 +137,8 @@ class Store:
                 yield store
 
     def close(self) -> None:
+        if self._ahead is not None:
+            self._ahead.problems()  # its thread ends before the process does
         self.connection.close()
 
     def __enter__(self) -> Store:
