@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from random import Random
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,6 +13,8 @@ from hypothesis import strategies as st
 from dva_cards import sections
 from dva_cards.extract import Extraction, extract
 from dva_cards.sections import (
+    SectionCards,
+    SectionResult,
     extract_sections,
     result_from_record,
     result_to_record,
@@ -360,3 +363,50 @@ def test_sections_kept_by_an_earlier_version_or_unreadable_are_parsed_again(tmp_
         import_notes(store, load_notes([notes]), now)
     assert cards(incremental) == cards(full)
     assert "uno" in {row[3] for row in cards(full)}
+
+
+def _pieces_agree_by_every_item(lines: list[str], placed: Sequence[tuple[int, SectionResult]]) -> bool:
+    """`_pieces_agree` counting every list item of the file one by one, as a reference."""
+    from bisect import bisect_left
+
+    from dva_cards.extract import is_bold_everywhere, piece_ends
+
+    if any(result.item_lines is None or result.bold_is_plain for _, result in placed):
+        return False
+    items = [start + line for start, result in placed for line in result.item_lines or ()]
+    bold = [start + line for start, result in placed for line in result.bold_item_lines]
+    start = 0
+    for end in piece_ends(lines, lambda *_: False):
+        count = bisect_left(items, end) - bisect_left(items, start)
+        if is_bold_everywhere(count, bisect_left(bold, end) - bisect_left(bold, start)):
+            return False
+        start = end
+    return True
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32), st.floats(0.6, 0.95))
+def test_pieces_are_counted_by_section_as_item_by_item(seed: int, share: float) -> None:
+    # A long file of sections whose second-level headings are where a whole parse may end a piece, so
+    # pieces end inside sections; its list items are bold near the share that makes bold the plain style.
+    random = Random(seed)
+    lines: list[str] = []
+    placed: list[tuple[int, SectionResult]] = []
+    while len(lines) < 9000:
+        start, size = len(lines), random.randint(20, 400)
+        body = ["# Part"] + [
+            ("" if index % 10 == 8 else "## Sub" if index % 10 == 9 else "* x") for index in range(size - 1)
+        ]
+        items = tuple(index for index, line in enumerate(body) if line == "* x")
+        bold = tuple(index for index in items if random.random() < share)
+        cards = SectionCards.of(())
+        placed.append(
+            (
+                start,
+                SectionResult(
+                    size, cards, (), False, False, len(items), len(bold), False, None, items, bold, ()
+                ),
+            )
+        )
+        lines += body
+    assert sections._pieces_agree(lines, placed) == _pieces_agree_by_every_item(lines, placed)
