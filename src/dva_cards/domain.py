@@ -45,8 +45,10 @@ class CardRow:
         }  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)  # slots: an import's summary holds every item not carded of every file
-class SkippedRow:
+# A named tuple, not a dataclass: an import's summary holds every item not carded of every file (tens of
+# thousands for a large notes file, each re-imported file's made afresh), and a tuple is built several times
+# faster.
+class SkippedRow(NamedTuple):
     """A bullet of a notes file that looked like a definition but had nothing to learn."""
 
     source: str

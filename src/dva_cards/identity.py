@@ -27,6 +27,9 @@ _ESCAPED_MARK = "\\" + _SEPARATOR_MARK
 
 def join_context(context: tuple[str, ...]) -> str:
     """The stored form of a context: its parts, each `›` in them escaped, joined by the separator."""
+    joined = CONTEXT_SEPARATOR.join(context)
+    if joined.count(_SEPARATOR_MARK) < len(context):  # only the separators' own: no part needs escaping
+        return joined
     return CONTEXT_SEPARATOR.join(part.replace(_SEPARATOR_MARK, _ESCAPED_MARK) for part in context)
 
 
