@@ -94,6 +94,7 @@ def test_import_loads_markdown_but_not_sqlalchemy(collection: Path, tmp_path: Pa
     loaded = loaded_by("--db", str(collection), "import", str(notes), "--deck", "d")
     assert "markdown_it" in loaded  # creating a collection would load SQLModel and Alembic: not here
     assert not loaded & {"sqlalchemy", "alembic"}
+    assert "multiprocessing" not in loaded  # a small file is parsed here, by no worker process
     # Imported again unchanged, nothing is parsed: markdown-it is not even loaded.
     assert not loaded_by("--db", str(collection), "import", str(notes), "--deck", "d") & {"markdown_it"}
 

@@ -24,16 +24,18 @@ is done here, in order.
 from __future__ import annotations
 
 import os
-import pickle
 import signal
 import struct
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import suppress
 from functools import partial
-from multiprocessing.connection import Connection, Pipe
+from typing import TYPE_CHECKING
 
 from .collection import end_ahead_checks
 from .sections import LaidOut, SectionResult, lay_out, parse_section
+
+if TYPE_CHECKING:  # an import that forks no worker (a small or unchanged file) loads no multiprocessing
+    from multiprocessing.connection import Connection
 
 # A file to extract: its text, and what its sections yielded at its last import, by section hash.
 Job = tuple[str, Mapping[str, SectionResult]]
@@ -114,7 +116,7 @@ def parse_sections(parts: Sequence[str], cores: int) -> list[SectionResult]:
             # A worker that died (killed, out of memory) sends nothing: the chunks it took are parsed below.
             with suppress(EOFError, OSError):
                 sent: dict[int, bytes] = reader.recv()
-                done.update((number, pickle.loads(results)) for number, results in sent.items())
+                done.update((number, _unpickle(results)) for number, results in sent.items())
     finally:
         os.close(queue)
         _stop(started)
@@ -157,7 +159,7 @@ def _start_parser(parts: Sequence[str], chunks: Sequence[range], queue: int) -> 
         for number in _taken(queue):
             if os.getppid() != parent:
                 break  # the import is gone: nobody will read these
-            done[number] = pickle.dumps(_parse_chunk(parts, chunks[number]), pickle.HIGHEST_PROTOCOL)
+            done[number] = _pickle(_parse_chunk(parts, chunks[number]))
         writer.send(done)
 
     return _fork(work)
@@ -166,6 +168,8 @@ def _start_parser(parts: Sequence[str], chunks: Sequence[range], queue: int) -> 
 def _fork(work: Callable[[Connection], None]) -> tuple[int, Connection]:
     """Fork a worker that runs `work` with the writing end of a pipe, then ends; returns its pid and the
     reading end. The worker never returns into the import."""
+    from multiprocessing.connection import Pipe
+
     end_ahead_checks()  # forked from a process with no other thread running
     reader, writer = Pipe(duplex=False)
     try:
@@ -185,6 +189,19 @@ def _fork(work: Callable[[Connection], None]) -> tuple[int, Connection]:
             os._exit(status)  # no cleanup of the importing process's state (its collection, its output)
     writer.close()
     return pid, reader
+
+
+def _pickle(results: list[SectionResult]) -> bytes:
+    import pickle
+
+    return pickle.dumps(results, pickle.HIGHEST_PROTOCOL)
+
+
+def _unpickle(results: bytes) -> list[SectionResult]:
+    import pickle
+
+    loaded: list[SectionResult] = pickle.loads(results)
+    return loaded
 
 
 def _parse_chunk(parts: Sequence[str], chunk: range) -> list[SectionResult]:
