@@ -42,7 +42,7 @@ def make_version_1_collection(db: Path, deck: Path, monkeypatch: pytest.MonkeyPa
     old = version_1_extraction()
     with monkeypatch.context() as patch:
         for module in (importer, parse_pool):
-            patch.setattr(module, "lay_out", lambda text, known, version: LaidOut({}, {}, old))
+            patch.setattr(module, "lay_out", lambda text, known, version, *_, **__: LaidOut({}, {}, old))
         patch.setattr(importer, "EXTRACTOR_VERSION", "1")
         with Store.open(db) as store:
             result = import_notes(store, load_notes([deck]), datetime(2026, 9, 30, 12, 0, tzinfo=UTC))

@@ -213,9 +213,9 @@ def test_files_beyond_the_read_ahead_are_parsed_under_the_lock_as_the_files_befo
     events: list[str] = []
     parse = parse_pool.lay_out
 
-    def parsing(text: str, *args: Any) -> Any:
+    def parsing(text: str, *args: Any, **options: Any) -> Any:
         events.append(f"parse {text.split()[1]}")
-        return parse(text, *args)
+        return parse(text, *args, **options)
 
     write_plan = Store.write_file_plan
 

@@ -78,7 +78,7 @@ def test_an_edited_file_imports_alike_whether_its_unchanged_sections_are_reused_
 ) -> None:
     # The full import parses the edited file whole, as `extract` does, with no section machinery at all:
     # every card of the file is reconciled.
-    def whole(text: str, known: object, version: str) -> LaidOut:
+    def whole(text: str, known: object, version: str, *_: object, **__: object) -> LaidOut:
         return LaidOut({}, {}, extract(text))
 
     original = "\n# Part\n".join(parts)
@@ -156,7 +156,7 @@ def test_edits_over_several_imports_give_what_full_imports_give(
     reconciling only the cards of changed sections leaves exactly what reconciling every card leaves, with
     the cards' reviews kept alike."""
 
-    def whole(text: str, known: object, version: str) -> LaidOut:
+    def whole(text: str, known: object, version: str, *_: object, **__: object) -> LaidOut:
         return LaidOut({}, {}, extract(text))
 
     states = [list(parts) for parts in files]

@@ -30,7 +30,7 @@ def _jobs() -> list[Job]:
         "",
         deck + "\n# More\n* **X** - y\n",
     ]
-    return [(text, {}) for text in texts]
+    return [(text, {}, {}) for text in texts]
 
 
 @pytest.fixture
@@ -52,16 +52,17 @@ def split_files(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("two_cores")
 def test_workers_give_the_single_process_results_in_file_order() -> None:
     jobs = _jobs()
-    expected = [lay_out(text, known, VERSION) for text, known in jobs]
+    expected = [lay_out(text, known, VERSION) for text, known, _ in jobs]
     assert list(extract_files(jobs, VERSION)) == expected
 
 
 @pytest.mark.usefixtures("two_cores")
 def test_known_sections_reach_the_workers() -> None:
     text = BUNDLED_DECK.read_text(encoding="utf-8")
-    known = lay_out(text, {}, VERSION).sections
+    first = lay_out(text, {}, VERSION)
+    known, layout = first.sections, first.layout
     edited = text.replace("\n# ", "\n# Edited\n* **New** - card\n\n# ", 1)
-    jobs: list[Job] = [(edited, known), (text, known)]
+    jobs: list[Job] = [(edited, known, layout), (text, known, layout)]
     results = list(extract_files(jobs, VERSION))
     assert results == [lay_out(edited, known, VERSION), lay_out(text, known, VERSION)]
     assert results[1].sections.keys() == known.keys()
@@ -71,7 +72,7 @@ def test_known_sections_reach_the_workers() -> None:
 _TEST_PROCESS = os.getpid()
 
 
-def _dying(text: str, known: object, version: str) -> object:
+def _dying(text: str, known: object, version: str, previous: object) -> object:
     """Stands in for a worker's extraction: the worker exits at once, as one killed by the system would."""
     if os.getpid() != _TEST_PROCESS:
         os._exit(9)
@@ -82,16 +83,16 @@ def _dying(text: str, known: object, version: str) -> object:
 def test_a_worker_that_dies_leaves_its_files_to_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
     jobs = _jobs()
     monkeypatch.setattr(parse_pool, "_extract", _dying)
-    assert list(extract_files(jobs, VERSION)) == [lay_out(t, k, VERSION) for t, k in jobs]
+    assert list(extract_files(jobs, VERSION)) == [lay_out(t, k, VERSION) for t, k, _ in jobs]
 
 
 def test_workers_only_when_they_pay() -> None:
-    big = [("x" * parse_pool.PARALLEL_LEAST_CHARS, {}), ("", {})]
+    big: list[Job] = [("x" * parse_pool.PARALLEL_LEAST_CHARS, {}, {}), ("", {}, {})]
     assert worker_count(big, cores=2) == 2
     assert worker_count(big, cores=8) == 2  # never more workers than files
     assert worker_count(big, cores=1) == 0  # one core: extracted in this process
     assert worker_count(big[:1], cores=2) == 0  # one file
-    assert worker_count([("small", {}), ("files", {})], cores=2) == 0  # too little text to pay
+    assert worker_count([("small", {}, {}), ("files", {}, {})], cores=2) == 0  # too little text to pay
 
 
 @pytest.mark.usefixtures("two_cores")
@@ -140,11 +141,13 @@ SPLIT_CASES = [THREE_DECKS, OPEN_END, REFERENCES, MARKER, BOLD_PIECE, "", "# Onl
 )
 def test_a_file_split_over_workers_gives_the_single_process_result(text: str) -> None:
     expected = lay_out(text, {}, VERSION)
-    assert list(extract_files([(text, {})], VERSION)) == [expected]
+    assert list(extract_files([(text, {}, {})], VERSION)) == [expected]
     # and re-extracted with its sections known, one of them edited
     known = expected.sections
     edited = text.replace("a cluster of data centers", "a cluster of data centres", 1)
-    assert list(extract_files([(edited, known)], VERSION)) == [lay_out(edited, known, VERSION)]
+    assert list(extract_files([(edited, known, expected.layout)], VERSION)) == [
+        lay_out(edited, known, VERSION)
+    ]
 
 
 def _spread(parts: object, chunk: range) -> list[SectionResult]:
@@ -184,7 +187,7 @@ def test_a_section_worker_that_dies_leaves_its_chunks_to_this_process(
         return real(parts, chunk)
 
     monkeypatch.setattr(parse_pool, "_parse_chunk", dying)
-    assert list(extract_files([(THREE_DECKS, {})], VERSION)) == [lay_out(THREE_DECKS, {}, VERSION)]
+    assert list(extract_files([(THREE_DECKS, {}, {})], VERSION)) == [lay_out(THREE_DECKS, {}, VERSION)]
 
 
 @pytest.mark.usefixtures("split_files")
@@ -193,7 +196,7 @@ def test_sections_are_parsed_here_when_no_worker_can_start(monkeypatch: pytest.M
         raise BlockingIOError("Resource temporarily unavailable")
 
     monkeypatch.setattr(os, "fork", no_process)
-    assert list(extract_files([(THREE_DECKS, {})], VERSION)) == [lay_out(THREE_DECKS, {}, VERSION)]
+    assert list(extract_files([(THREE_DECKS, {}, {})], VERSION)) == [lay_out(THREE_DECKS, {}, VERSION)]
 
 
 @pytest.mark.usefixtures("split_files")
@@ -210,7 +213,7 @@ def test_no_section_worker_outlives_an_interrupted_parse(monkeypatch: pytest.Mon
 
     monkeypatch.setattr(parse_pool, "_parse_chunk", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        list(extract_files([(THREE_DECKS, {})], VERSION))
+        list(extract_files([(THREE_DECKS, {}, {})], VERSION))
     assert seen and seen[0]  # a worker was running when this process stopped
     assert not _children() & seen[0]
 
@@ -228,7 +231,7 @@ def test_files_beside_a_large_one_go_file_by_file(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(parse_pool, "parse_sections", spy)
     texts = ["# Small\n* **Term** - answer\n", THREE_DECKS, DECK, "", DECK[:5000], THREE_DECKS]
-    jobs: list[Job] = [(text, {}) for text in texts]
+    jobs: list[Job] = [(text, {}, {}) for text in texts]
     assert list(extract_files(jobs, VERSION)) == [lay_out(text, {}, VERSION) for text in texts]
     assert len(split) == 2  # the two large files, each over the cores by its sections
 
@@ -261,7 +264,7 @@ MARKDOWNISH = st.lists(
 )
 @given(text=MARKDOWNISH)
 def test_any_file_split_over_workers_is_the_single_process_result(text: str) -> None:
-    assert list(extract_files([(text, {})], VERSION)) == [lay_out(text, {}, VERSION)]
+    assert list(extract_files([(text, {}, {})], VERSION)) == [lay_out(text, {}, VERSION)]
 
 
 def test_a_section_worker_stops_when_the_import_is_gone(tmp_path: Path) -> None:

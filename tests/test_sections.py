@@ -410,3 +410,57 @@ def test_pieces_are_counted_by_section_as_item_by_item(seed: int, share: float) 
         )
         lines += body
     assert sections._pieces_agree(lines, placed) == _pieces_agree_by_every_item(lines, placed)
+
+
+_LINES = st.sampled_from(
+    [
+        "# A",
+        "# B",
+        "#",
+        "## Sub",
+        "* **T** - d",
+        "```",
+        "```sh",
+        "~~~",
+        "  ```",
+        "# in code?",
+        "",
+        "text",
+        "````",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(_LINES, max_size=40),
+    st.integers(0, 40),
+    st.sampled_from(["replace", "insert", "delete"]),
+    _LINES,
+)
+def test_sections_known_from_the_last_import_are_split_as_a_scan_splits_them(
+    original: list[str], at: int, edit: str, line: str
+) -> None:
+    edited = list(original)
+    where = at % (len(edited) + 1)
+    if edit == "insert":
+        edited.insert(where, line)
+    elif edited and where < len(edited):
+        edited[where : where + 1] = [] if edit == "delete" else [line]
+    lines = "\n".join(edited).split("\n")
+    expected = sections.split_sections(lines)
+    # What the last import kept: the sections the scan found, and the parts a real extraction laid out (a
+    # section whose fence runs on is extracted with the rest of the file in one piece).
+    old_lines = "\n".join(original).split("\n")
+    scanned: dict[str, SectionResult] = {}
+    layout: dict[str, tuple[int, ...]] = {}
+    for start, end in sections.split_sections(old_lines):
+        digest = sections.section_hash("\n".join(old_lines[start:end]), VERSION)
+        scanned[digest] = SectionResult(end - start, SectionCards.of(()), (), False, False, 0, 0, False)
+        layout[digest] = (*layout.get(digest, ()), start)
+    laid = sections.lay_out("\n".join(original), {}, VERSION)
+    for known, previous in ((scanned, layout), (laid.sections, laid.layout)):
+        split = sections._split_known(lines, VERSION, sections._followed_sections(previous, known))
+        assert [(section.start, section.end) for section in split] == expected
+        assert all(section.text == "\n".join(lines[section.start : section.end]) for section in split)
+        assert all(section.digest == sections.section_hash(section.text, VERSION) for section in split)

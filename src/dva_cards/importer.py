@@ -184,7 +184,7 @@ def _read(
             found.append((note, name, digest, data))
         else:
             known, layout = ({}, {}) if dry_run else store.section_results(name, source)
-            jobs.append((decode_notes(data, note.path), known))
+            jobs.append((decode_notes(data, note.path), known, layout))
             found.append((note, name, digest, (layout, recorded)))
     with closing(extract_files(jobs, EXTRACTOR_VERSION)) as extracted:  # closed: its workers end with it
         for note, name, digest, before in found:
@@ -377,7 +377,7 @@ def _parse(store: Store, text: str, deck: str, source: str, dry_run: bool) -> Pa
     """The file's drafts, re-parsing only sections not seen at its last import into `deck`."""
     known, previous = ({}, {}) if dry_run else store.section_results(deck, source)
     recorded = None if dry_run else store.recorded_hash(deck, source)
-    return ParsedFile(lay_out(text, known, EXTRACTOR_VERSION), previous, recorded)
+    return ParsedFile(lay_out(text, known, EXTRACTOR_VERSION, previous=previous), previous, recorded)
 
 
 def _deck_of(note: NotesFile, deck: str | None) -> str:

@@ -32,13 +32,14 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from .collection import end_ahead_checks
-from .sections import LaidOut, SectionResult, lay_out, parse_section
+from .sections import LaidOut, Layout, SectionResult, lay_out, parse_section
 
 if TYPE_CHECKING:  # an import that forks no worker (a small or unchanged file) loads no multiprocessing
     from multiprocessing.connection import Connection
 
-# A file to extract: its text, and what its sections yielded at its last import, by section hash.
-Job = tuple[str, Mapping[str, SectionResult]]
+# A file to extract: its text, what its sections yielded at its last import (by section hash), and where
+# they started then.
+Job = tuple[str, Mapping[str, SectionResult], Layout]
 
 # Below this much text, starting workers costs about what they save (a worker starts in ~10 ms; markdown is
 # parsed at about 1 MB/s).
@@ -63,7 +64,7 @@ def usable_cores() -> int:
 def worker_count(jobs: Sequence[Job], cores: int) -> int:
     """How many worker processes extract `jobs` file by file: 0 (extract them here) unless there are several
     files, enough text and more than one core."""
-    if len(jobs) < 2 or cores < 2 or sum(len(text) for text, _ in jobs) < PARALLEL_LEAST_CHARS:
+    if len(jobs) < 2 or cores < 2 or sum(len(text) for text, _, _ in jobs) < PARALLEL_LEAST_CHARS:
         return 0
     return min(cores, len(jobs))
 
@@ -73,13 +74,13 @@ def extract_files(jobs: Sequence[Job], version: str) -> Generator[LaidOut, None,
     are done."""
     cores = usable_cores() if hasattr(os, "fork") else 1
     between: list[Job] = []  # files since the last large one, extracted file by file
-    for text, known in jobs:
+    for text, known, previous in jobs:
         if cores < 2 or len(text) < SPLIT_LEAST_CHARS:
-            between.append((text, known))
+            between.append((text, known, previous))
             continue
         yield from _file_by_file(between, version, cores)
         between = []
-        yield lay_out(text, known, version, partial(parse_sections, cores=cores))
+        yield lay_out(text, known, version, partial(parse_sections, cores=cores), previous)
     yield from _file_by_file(between, version, cores)
 
 
@@ -228,16 +229,16 @@ def _file_by_file(jobs: Sequence[Job], version: str, cores: int) -> Generator[La
                 done += 1
         finally:
             _stop(started)
-    for text, known in jobs[done:]:
-        yield lay_out(text, known, version)
+    for text, known, previous in jobs[done:]:
+        yield lay_out(text, known, version, previous=previous)
 
 
 def _start(jobs: Sequence[Job], version: str, first: int, step: int) -> tuple[int, Connection]:
     """Fork a worker that extracts jobs `first`, `first + step`...; returns its pid and the pipe to read."""
 
     def work(writer: Connection) -> None:
-        for text, known in jobs[first::step]:
-            writer.send(_extract(text, known, version))
+        for text, known, previous in jobs[first::step]:
+            writer.send(_extract(text, known, version, previous))
 
     return _fork(work)
 
@@ -251,5 +252,5 @@ def _stop(started: Sequence[tuple[int, Connection]]) -> None:
         os.waitpid(pid, 0)
 
 
-def _extract(text: str, known: Mapping[str, SectionResult], version: str) -> LaidOut:
-    return lay_out(text, known, version)
+def _extract(text: str, known: Mapping[str, SectionResult], version: str, previous: Layout) -> LaidOut:
+    return lay_out(text, known, version, previous=previous)

@@ -145,9 +145,22 @@ def split_sections(lines: Sequence[str]) -> list[tuple[int, int]]:
     tracked loosely (any indentation): a heading wrongly passed over only makes a section longer, and a
     boundary wrongly taken is caught when its section is parsed (see `extract_sections`).
     """
-    starts = [0]
+    ranges = []
+    start = 0
+    while True:
+        end = _section_end(lines, start)
+        ranges.append((start, end))
+        if end >= len(lines):
+            return ranges
+        start = end
+
+
+def _section_end(lines: Sequence[str], start: int) -> int:
+    """Where the section opening at `start` (outside any fence, as every section does) ends: the next top-level
+    heading outside what looks like fenced code, else the end of `lines`."""
     fence = ""  # the opening fence while inside one
-    for index, line in enumerate(lines):
+    for index in range(start, len(lines)):
+        line = lines[index]
         opener = _FENCE.match(line) if "```" in line or "~~~" in line else None
         if fence:
             closing = opener is not None and not opener.group(2).strip()
@@ -160,10 +173,9 @@ def split_sections(lines: Sequence[str]) -> list[tuple[int, int]]:
                 fence = ""
         elif opener is not None and not (opener.group(1)[0] == "`" and "`" in opener.group(2)):
             fence = opener.group(1)
-        elif index and line[:1] == "#" and _TOP_HEADING.match(line):
-            starts.append(index)
-    ends = [*starts[1:], len(lines)]
-    return list(zip(starts, ends, strict=True))
+        elif index > start and line[:1] == "#" and _TOP_HEADING.match(line):
+            return index
+    return len(lines)
 
 
 def section_hash(text: str, version: str) -> str:
@@ -251,14 +263,19 @@ def extract_laid_out(
 
 
 def lay_out(
-    text: str, known: Mapping[str, SectionResult], version: str, parse_parts: PartsParser | None = None
+    text: str,
+    known: Mapping[str, SectionResult],
+    version: str,
+    parse_parts: PartsParser | None = None,
+    previous: Layout | None = None,
 ) -> LaidOut:
     """The file's sections' results, reusing `known` ones by section hash, or the file extracted whole.
 
     `parse_parts`, when given, parses the sections not in `known` ahead of the assembly, all at once (on
     several cores, say); without it each is parsed when the assembly reaches it. Either way the result is
-    the same: `parse_section` is pure."""
-    plan = plan_sections(text, known, version)
+    the same: `parse_section` is pure. `previous`: where the `known` results' sections started at the file's
+    last import, which spares scanning the lines of those still there (`plan_sections`)."""
+    plan = plan_sections(text, known, version, previous)
     if plan is None:
         return LaidOut({}, {}, extract(text))
     parsed: dict[str, SectionResult] = {}
@@ -293,8 +310,12 @@ class SectionPlan:
         return {section.digest: section.text for section in self.sections if section.digest not in self.known}
 
 
-def plan_sections(text: str, known: Mapping[str, SectionResult], version: str) -> SectionPlan | None:
-    """The file's sections, or None when it is extracted whole from the start."""
+def plan_sections(
+    text: str, known: Mapping[str, SectionResult], version: str, previous: Layout | None = None
+) -> SectionPlan | None:
+    """The file's sections, or None when it is extracted whole from the start. `previous`, where the known
+    results' sections started at the file's last import, spares scanning the lines of those that did not
+    change (`_split_known`)."""
     normalized = normalize_source(text)
     lines = normalized.split("\n")
     one_piece = parsed_in_one_piece(lines)
@@ -306,11 +327,48 @@ def plan_sections(text: str, known: Mapping[str, SectionResult], version: str) -
         return None
     if not one_piece:  # results kept without what tells the pieces' bold apart are of no use here
         known = {digest: result for digest, result in known.items() if result.item_lines is not None}
+    sections = _split_known(lines, version, _followed_sections(previous or {}, known))
+    return SectionPlan(lines, one_piece, known, tuple(sections), version)
+
+
+def _followed_sections(previous: Layout, known: Mapping[str, SectionResult]) -> dict[int, tuple[int, str]]:
+    """Where a section of the file's last import started -> its line count and hash, for each section that
+    another section followed then (so none that reached the end of the file, which a part extracted in one
+    piece from a section to the end always does)."""
+    spans = [
+        (start, known[digest].line_count, digest)
+        for digest, starts in previous.items()
+        if digest in known
+        for start in starts
+    ]
+    last_end = max((start + count for start, count, _ in spans), default=0)
+    return {start: (count, digest) for start, count, digest in spans if start + count < last_end}
+
+
+def _split_known(lines: list[str], version: str, followed: Mapping[int, tuple[int, str]]) -> list[Section]:
+    """The sections of `split_sections`, with their texts and hashes. Where a section of the last import
+    (`followed`) started, its lines are not scanned if they hold the same text and a top-level heading still
+    follows them: the scan of the same text from the start of a section gives the same state at its end, and
+    the heading that followed it then ended it."""
     sections = []
-    for start, end in split_sections(lines):
+    start = 0
+    while True:
+        guess = followed.get(start)
+        if guess is not None:
+            count, digest = guess
+            end = start + count
+            if end < len(lines) and lines[end][:1] == "#" and _TOP_HEADING.match(lines[end]):
+                part = "\n".join(lines[start:end])
+                if section_hash(part, version) == digest:
+                    sections.append(Section(start, end, part, digest))
+                    start = end
+                    continue
+        end = _section_end(lines, start)
         part = "\n".join(lines[start:end])
         sections.append(Section(start, end, part, section_hash(part, version)))
-    return SectionPlan(lines, one_piece, known, tuple(sections), version)
+        if end >= len(lines):
+            return sections
+        start = end
 
 
 def assemble_sections(text: str, plan: SectionPlan, parsed: Mapping[str, SectionResult]) -> LaidOut:
