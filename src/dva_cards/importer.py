@@ -22,7 +22,7 @@ from .extract import EXTRACTOR_VERSION, CardDraft
 from .identity import file_hash, with_title
 from .parse_pool import Job, extract_files
 from .reconcile import Counts, DeckImport, ExistingCard, FileExists, FileInput, FilePlan, Move
-from .sections import LaidOut, Layout, lay_out
+from .sections import LaidOut, Layout, LineRange, lay_out
 from .sources import NotesFile, decode_notes, find_notes, read_bytes, read_notes
 from .steady import key_of, lines_agree, merged, steady_ranges, untouched_ranges
 from .store import DeckCards, Store
@@ -352,11 +352,9 @@ def _file_input(
     skipped = laid.skipped()
     # Sections read at parsing describe the file's cards only if no import changed them since.
     current = parsed.recorded == store.recorded_hash(deck, source)
-    held = (
-        steady_ranges(parsed.previous, laid.layout, laid.sections, titled=title is not None)
-        if current
-        else []
-    )
+    held: list[LineRange] = []
+    if current:
+        held = steady_ranges(parsed.previous, laid.layout, laid.sections, titled=title is not None)
     while True:
         cards, kept = store.file_cards(deck_id, source, merged(held))
         drafts = _with_title(laid.drafts(leave_out=held), title)
@@ -403,7 +401,9 @@ def _with_title(drafts: tuple[CardDraft, ...], title: str | None) -> tuple[CardD
     if title is None:
         return drafts
     return tuple(
-        draft if draft.context[:1] == (title,) else draft._replace(context=with_title(draft.context, title))
+        draft
+        if (context := with_title(draft.context, title)) is draft.context
+        else draft._replace(context=context)
         for draft in drafts
     )
 

@@ -14,7 +14,7 @@ exactly the writes a full reconciliation would.
 The drafts of steady sections are never even built: a section is found steady from where it starts, the
 lines of its drafts and their contexts; only a section sharing a context with the touched keys has its
 drafts looked at. The drafts to reconcile have their occurrences counted among themselves
-(`sections.LaidOut.extraction`), which is the count over the whole file: no steady section holds one of
+(`sections.LaidOut.drafts`), which is the count over the whole file: no steady section holds one of
 their keys.
 
 In a file whose cards carry its title in their context (a file of a directory deck), a section keeps its
