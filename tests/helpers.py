@@ -43,3 +43,15 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def garble_table(path: Path, table: str) -> None:
+    """Damage a collection: the first page of `table`'s b-tree overwritten (the WAL checkpointed first)."""
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+    root = connection.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+    connection.close()
+    with path.open("r+b") as handle:
+        handle.seek(page_size * (root - 1))
+        handle.write(b"\xde\xad" * 16)

@@ -18,6 +18,7 @@ from dva_cards.collection import AheadCheck, allow_writes
 from dva_cards.errors import CollectionError
 from dva_cards.importer import import_notes, load_notes
 from dva_cards.store import Store
+from tests.helpers import garble_table
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 CHECKER = "dva-cards quick_check"
@@ -32,21 +33,10 @@ def _collection(tmp_path: Path) -> Path:
     return db
 
 
-def _garble(db: Path) -> None:
-    connection = sqlite3.connect(db)
-    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    page_size = connection.execute("PRAGMA page_size").fetchone()[0]
-    root = connection.execute("SELECT rootpage FROM sqlite_master WHERE name = 'card'").fetchone()[0]
-    connection.close()
-    with db.open("r+b") as handle:
-        handle.seek(page_size * (root - 1))
-        handle.write(b"\xde\xad" * 16)
-
-
 def test_the_check_ahead_finds_what_the_check_before_writing_finds(tmp_path: Path) -> None:
     db = _collection(tmp_path)
     assert AheadCheck(db).problems() == []
-    _garble(db)
+    garble_table(db, "card")
     # SQLite may list the damage or fail on it: either way, the collection is not written.
     assert AheadCheck(db).problems() != []
     connection = sqlite3.connect(db, isolation_level=None)

@@ -23,7 +23,7 @@ from dva_cards.identity import context_parts, join_context
 from dva_cards.replay import disagreements
 from dva_cards.store import Store
 from tests.fixtures.reliability import cli_command, subprocess_env
-from tests.helpers import run, write
+from tests.helpers import garble_table, run, write
 
 FIXTURE_0001 = Path(__file__).parent / "fixtures" / "collection-0001.db"
 NOTES = (
@@ -149,22 +149,11 @@ def test_a_leftover_wal_without_its_database_is_refused(
 # -- 4, 5: a damaged or foreign file is never written ----------------------------------------------------------
 
 
-def _garble_a_btree_page(path: Path) -> None:
-    connection = sqlite3.connect(path)
-    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    page_size = connection.execute("PRAGMA page_size").fetchone()[0]
-    root = connection.execute("SELECT rootpage FROM sqlite_master WHERE name = 'review'").fetchone()[0]
-    connection.close()
-    with path.open("r+b") as handle:
-        handle.seek(page_size * (root - 1))
-        handle.write(b"\xde\xad" * 16)
-
-
 def test_a_damaged_collection_is_refused_by_every_writing_command(collection: Path, tmp_path: Path) -> None:
     reader = sqlite3.connect(collection)
     card_id = reader.execute("SELECT id FROM card LIMIT 1").fetchone()[0]
     reader.close()
-    _garble_a_btree_page(collection)
+    garble_table(collection, "review")
     before = siblings(collection)
     notes = write(tmp_path / "more.md", "# X\n\n* **Y** - z\n")
     writing = (
@@ -777,7 +766,7 @@ def test_an_answer_over_a_memory_another_process_changed_is_refused(collection: 
 
 
 def test_check_on_a_damaged_collection_says_so_and_repair_writes_nothing(collection: Path) -> None:
-    _garble_a_btree_page(collection)
+    garble_table(collection, "review")
     before = siblings(collection)
     result = run("check", "--repair")
     assert "damaged" in one_error_line(result)
