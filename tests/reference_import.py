@@ -1,7 +1,7 @@
 """The import as one whole, for reference: every file parsed, each deck reconciled in one call
-(`reconcile.reconcile_deck`, moves folded into the plans), then every plan written in file order.
+(`tests.whole_deck.reconcile_deck`, moves folded into the plans), then every plan written in file order.
 
-This is how `importer.import_notes` worked before it went file by file; the property tests check that the
+This is how `importer.import_notes` worked before it went file by file (`tests.whole_deck`); the property tests check that the
 file-by-file import leaves the same collection and gives the same summary for any notes. It also builds every
 draft of a file, steady sections too, numbered over the whole file, and finds the steady sections' touched keys
 among those drafts, where the import builds only the drafts it reconciles.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
-from dva_cards.domain import SkippedRow
+from dva_cards.domain import MovedCard, SkippedRow
 from dva_cards.extract import CardDraft
 from dva_cards.identity import file_hash
 from dva_cards.importer import (
@@ -24,20 +24,12 @@ from dva_cards.importer import (
     _titled,
     _with_title,
 )
-from dva_cards.reconcile import (
-    Counts,
-    DeckPlan,
-    DeckSnapshot,
-    ExistingCard,
-    FileExists,
-    FileInput,
-    FilePlan,
-    reconcile_deck,
-)
+from dva_cards.reconcile import Counts, ExistingCard, FileExists, FileInput, FilePlan
 from dva_cards.sections import LineRange
 from dva_cards.sources import NotesFile, decode_notes, read_notes
 from dva_cards.steady import Key, draft_key, key_of, merged, steady_ranges
 from dva_cards.store import Store
+from tests.whole_deck import DeckPlan, DeckSnapshot, reconcile_deck
 
 
 def import_whole(
@@ -74,17 +66,19 @@ def import_whole(
             laid = parsed.laid
             steady = steady_ranges(parsed.previous, laid.layout, laid.sections, titled=titled)
             files.setdefault(name, []).append((source, digest, parsed, None, steady))
-        plans: dict[str, tuple[int, list[FilePlan]]] = {}
+        plans: dict[str, tuple[int, list[tuple[FilePlan, tuple[MovedCard, ...]]]]] = {}
         for name, deck_files in files.items():
             deck_id, snapshot, inputs = _deck_inputs(store, name, deck_files, drafts_of, prune)
             plan: DeckPlan = reconcile_deck(snapshot, inputs, file_exists, store.card_answers)
-            plans[name] = (deck_id, list(plan.files))
+            plans[name] = (deck_id, list(zip(plan.files, plan.moves, strict=True)))
         order = {name: iter(deck_plans) for name, (_, deck_plans) in plans.items()}
         ordered = []
+        moves: list[MovedCard] = []
         for note, digest in zip(notes, digests, strict=True):
             name = _deck_of(note, deck)
             deck_id = plans[name][0]
-            file_plan = next(order[name])
+            file_plan, file_moves = next(order[name])
+            moves += file_moves
             store.write_file_plan(deck_id, file_plan, digest, now)
             store.retire_cards(file_plan.retirements, now)
             if file_plan.prune:
@@ -104,7 +98,7 @@ def import_whole(
         tuple(item for _, each in ordered for item in each.skipped),
         tuple(card for name, each in ordered for card in each.new_cards(name)) if dry_run else (),
         dry_run,
-        tuple(move for _, each in ordered for move in each.moves),
+        tuple(moves),
     )
 
 

@@ -1,4 +1,4 @@
-"""Import reconciliation as a pure function: snapshot + drafts -> plan, no database, no disk."""
+"""Import reconciliation, pure: snapshot + drafts -> plan (`tests.whole_deck`), no database, no disk."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from collections.abc import Collection
 
 from dva_cards.extract import CardDraft, Skipped
 from dva_cards.identity import card_id, content_hash, join_context, normalize_term
-from dva_cards.reconcile import Counts, DeckSnapshot, ExistingCard, FileInput, reconcile_deck
+from dva_cards.reconcile import Counts, ExistingCard, FileInput
+from tests.whole_deck import DeckSnapshot, reconcile_deck
 
 CONTEXT = ("AWS",)
 

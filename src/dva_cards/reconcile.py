@@ -15,8 +15,7 @@ is asked through a function, so nothing here touches the disk. The rules (docs/r
 
 An import goes file by file (`DeckImport`): each file is reconciled against the deck's cards as the store
 holds them once the plans before it are written, so only one file's drafts and plan are held at a time; what
-the moves found at the end may still undo is held back until then (`DeckImport.settle`). `reconcile_deck`
-states the same rules for a whole deck at once, over a snapshot held in memory.
+the moves found at the end may still undo is held back until then (`DeckImport.settle`).
 """
 
 from __future__ import annotations
@@ -33,8 +32,6 @@ if TYPE_CHECKING:  # markdown-it costs ~30 ms to import: reconciling needs only 
     from .extract import CardDraft, Skipped
 
 FileExists = Callable[[str], bool]
-# The stored backs of some of the deck's cards, by id: read only for the few cards a move may concern.
-StoredAnswers = Callable[[Collection[str]], Mapping[str, str]]
 
 
 @dataclass(frozen=True)
@@ -48,12 +45,6 @@ class ExistingCard:
     retired: bool
     context: str
     front: str
-
-
-@dataclass(frozen=True)
-class DeckSnapshot:
-    name: str
-    cards: tuple[ExistingCard, ...]
 
 
 @dataclass(frozen=True)
@@ -117,7 +108,6 @@ class FilePlan:
     retirements: tuple[str, ...] = ()
     restorations: tuple[str, ...] = ()  # ids of retired cards a draft brings back
     takeovers: tuple[str, ...] = ()  # ids taken from a retired card or one whose file is gone, moves included
-    moves: tuple[MovedCard, ...] = ()  # cards this file's drafts carried over from their old place
     skipped: tuple[SkippedRow, ...] = ()
     prune: bool = False
     counts: Counts = Counts()
@@ -130,19 +120,6 @@ class FilePlan:
     def new_cards(self, deck: str) -> list[CardRow]:
         """The cards this plan adds, as `cards --json` would show them once added."""
         return [CardRow(c.id, deck, c.context, c.front, c.back, c.source, c.line) for c in self.inserts]
-
-
-@dataclass(frozen=True)
-class DeckPlan:
-    deck: str
-    files: tuple[FilePlan, ...]
-
-    @property
-    def counts(self) -> Counts:
-        total = Counts()
-        for plan in self.files:
-            total += plan.counts
-        return total
 
 
 class StoredCards(Protocol):
@@ -187,25 +164,6 @@ class Settlement:
     moves: tuple[Move, ...]
     retirements: tuple[str, ...]
     counts: Counts = Counts()
-
-
-def reconcile_deck(
-    snapshot: DeckSnapshot, files: Sequence[FileInput], file_exists: FileExists, stored_answers: StoredAnswers
-) -> DeckPlan:
-    """The plans for one deck's files of an import, as one whole: each file sees the writes of those before
-    it, then the definitions that moved (between headings, terms or files of the deck) keep their cards, each
-    move folded into the plans of the files it concerns. Over the snapshot held in memory, with every file's
-    drafts at hand: the import itself goes file by file (`DeckImport`) and gives the same collection."""
-    table = _Table.of(snapshot, stored_answers)
-    work = DeckImport(snapshot.name, movable=any(not card.retired for card in snapshot.cards))
-    for each in files:  # held by their own file's unchanged drafts: no other draft of the import takes them
-        work.claimed.update(each.steady)
-    plans = []
-    for index, each in enumerate(files):
-        plan = work.reconcile(each, index, table.of_source(each.source), table.card, file_exists)
-        table.write(plan)
-        plans.append(plan)
-    return DeckPlan(snapshot.name, tuple(_with_moves(plans, work.settle(table, file_exists))))
 
 
 @dataclass
@@ -492,103 +450,3 @@ class DeckImport:
             pruned=-sum(1 for move in moves if move.pruned_by is not None),
         )
         return Settlement(tuple(moves), tuple(i for i in self.held if i not in moved), counts)
-
-
-@dataclass
-class _Table:
-    """A deck's cards held in memory, written plan by plan as the store would write them (`reconcile_deck`)."""
-
-    by_id: dict[str, ExistingCard]
-    by_source: dict[str, set[str]]
-    stored_answers: StoredAnswers
-    inserted: dict[str, CardWrite] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, snapshot: DeckSnapshot, stored_answers: StoredAnswers) -> _Table:
-        table = cls({}, {}, stored_answers)
-        for card in snapshot.cards:
-            table._remember(card)
-        return table
-
-    def _remember(self, card: ExistingCard) -> None:
-        previous = self.by_id.get(card.id)
-        if previous is not None and previous.source != card.source:
-            self.by_source[previous.source].discard(card.id)
-        self.by_id[card.id] = card
-        self.by_source.setdefault(card.source, set()).add(card.id)
-
-    def write(self, plan: FilePlan) -> None:
-        """The plan's inserts and updates, and its prune of the cards retired before (its own retirements are
-        held by `DeckImport` until the moves are known)."""
-        for write in plan.inserts:
-            self.inserted[write.id] = write
-        for write in (*plan.inserts, *plan.updates):
-            self._remember(
-                ExistingCard(
-                    write.id, write.source, write.line, write.content_hash, False, write.context, write.front
-                )
-            )
-        if plan.prune:
-            for card in self.of_source(plan.source):
-                if card.retired:
-                    del self.by_id[card.id]
-                    self.by_source[card.source].discard(card.id)
-
-    def card(self, identity: str) -> ExistingCard | None:
-        return self.by_id.get(identity)
-
-    def of_source(self, source: str) -> list[ExistingCard]:
-        return [self.by_id[identity] for identity in self.by_source.get(source, ())]
-
-    def cards(self, ids: Collection[str]) -> list[ExistingCard]:
-        return [self.by_id[identity] for identity in ids if identity in self.by_id]
-
-    def sources(self) -> list[str]:
-        return [source for source, ids in self.by_source.items() if ids]
-
-    def live_cards(self, source: str) -> list[ExistingCard]:
-        return [card for card in self.of_source(source) if not card.retired]
-
-    def writes(self, ids: Collection[str]) -> list[CardWrite]:
-        return [self.inserted[identity] for identity in ids]
-
-    def answers(self, ids: Collection[str]) -> Mapping[str, str]:
-        return self.stored_answers(ids)
-
-
-def _with_moves(plans: list[FilePlan], settlement: Settlement) -> list[FilePlan]:
-    """The plans with every move folded in: the draft's insert becomes a takeover of the card left behind, the
-    card's retirement (and prune) is undone."""
-    carried: dict[int, list[Move]] = {}
-    unretired: dict[int, set[str]] = {}
-    unpruned: dict[int, int] = {}
-    for move in settlement.moves:
-        carried.setdefault(move.file, []).append(move)
-        if move.retired_by >= 0:
-            unretired.setdefault(move.retired_by, set()).add(move.card)
-        if move.pruned_by is not None:
-            unpruned[move.pruned_by] = unpruned.get(move.pruned_by, 0) + 1
-    result = []
-    for index, plan in enumerate(plans):
-        moves = carried.get(index, [])
-        inserted = {move.write.id for move in moves}
-        dropped = unretired.get(index, set())
-        counts = replace(
-            plan.counts,
-            added=plan.counts.added - len(moves),
-            moved=plan.counts.moved + len(moves),
-            retired=plan.counts.retired - len(dropped),
-            pruned=plan.counts.pruned - unpruned.get(index, 0),
-        )
-        result.append(
-            replace(
-                plan,
-                inserts=tuple(write for write in plan.inserts if write.id not in inserted),
-                updates=(*plan.updates, *(replace(move.write, id=move.card) for move in moves)),
-                retirements=tuple(i for i in plan.retirements if i not in dropped),
-                takeovers=(*plan.takeovers, *(move.card for move in moves)),
-                moves=tuple(move.record for move in moves),
-                counts=counts,
-            )
-        )
-    return result
