@@ -243,11 +243,11 @@ def test_a_file_of_several_pieces_extracts_section_by_section_as_a_whole(
     blocks: list[str], edit: int, replacement: str
 ) -> None:
     text = "".join(blocks) + "Some prose line.\n" * 4100
-    extraction, known, _ = sections.extract_laid_out(text, {}, VERSION)
-    assert extraction == extract(text)
+    laid = sections.lay_out(text, {}, VERSION)
+    assert laid.extraction() == extract(text)
     blocks[edit % len(blocks)] = replacement
     edited = "".join(blocks) + "Some prose line.\n" * 4100
-    assert sections.extract_laid_out(edited, known, VERSION)[0] == extract(edited)
+    assert sections.lay_out(edited, laid.sections, VERSION).extraction() == extract(edited)
 
 
 def test_a_long_file_without_bold_pieces_is_read_section_by_section() -> None:
@@ -255,8 +255,9 @@ def test_a_long_file_without_bold_pieces_is_read_section_by_section() -> None:
 
     deck = BUNDLED_DECK.read_text(encoding="utf-8")
     copies = "".join(deck.replace("\n# ", f"\n# {number} ") + "\n" for number in range(3))
-    extraction, known, layout = sections.extract_laid_out(copies, {}, VERSION)
-    assert extraction == extract(copies)
+    laid = sections.lay_out(copies, {}, VERSION)
+    known, layout = laid.sections, laid.layout
+    assert laid.extraction() == extract(copies)
     assert known and sum(len(starts) for starts in layout.values()) == len(split_sections(copies.split("\n")))
     edited = copies.replace("a cluster of data centers", "a cluster of data centres", 1)
     parsed: list[str] = []
@@ -268,7 +269,7 @@ def test_a_long_file_without_bold_pieces_is_read_section_by_section() -> None:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(sections, "parse_section", spy)
-        again, _, _ = sections.extract_laid_out(edited, known, VERSION)
+        again = sections.lay_out(edited, known, VERSION).extraction()
     assert again == extract(edited)
     assert len(parsed) == 1 and "data centres" in parsed[0]
 
@@ -276,9 +277,9 @@ def test_a_long_file_without_bold_pieces_is_read_section_by_section() -> None:
 def test_a_bold_piece_of_a_long_file_has_it_extracted_whole() -> None:
     prose = "Some prose line.\n" * 4100
     text = f"# A\n{prose}\n# B\n" + "* **Term** - answer\n" * 30
-    extraction, known, layout = sections.extract_laid_out(text, {}, VERSION)
-    assert extraction == extract(text)
-    assert known == {} and layout == {}
+    laid = sections.lay_out(text, {}, VERSION)
+    assert laid.extraction() == extract(text)
+    assert laid.sections == {} and laid.layout == {}
 
 
 # -- sections parsed ahead, all at once (as on several cores) ------------------------------------------------
@@ -290,7 +291,7 @@ def test_sections_parsed_ahead_give_what_parsing_them_in_turn_gives(
     parts: list[str], edit: int, replacement: str
 ) -> None:
     original = "\n\n# Part\n".join(parts)
-    _, known, _ = sections.extract_laid_out(original, {}, VERSION)
+    known = sections.lay_out(original, {}, VERSION).sections
     parts[edit % len(parts)] = replacement
     edited = "\n\n# Part\n".join(parts)
     for before in ({}, known):
@@ -301,15 +302,15 @@ def test_sections_parsed_ahead_give_what_parsing_them_in_turn_gives(
             asked.append(list(texts))  # noqa: B023 (used at once, within this iteration)
             return [sections.parse_section(text) for text in reversed(texts)][::-1]
 
-        ahead = sections.extract_laid_out(edited, before, VERSION, backwards)
-        assert ahead == sections.extract_laid_out(edited, before, VERSION)
+        ahead = sections.lay_out(edited, before, VERSION, backwards)
+        assert ahead == sections.lay_out(edited, before, VERSION)
         for texts in asked:  # each section at most once, and only those whose result is not known
             assert len(set(texts)) == len(texts)
             assert not {sections.section_hash(text, VERSION) for text in texts} & before.keys()
 
 
 def test_only_sections_without_a_known_result_are_parsed_ahead() -> None:
-    _, known, _ = sections.extract_laid_out(NOTES, {}, VERSION)
+    known = sections.lay_out(NOTES, {}, VERSION).sections
     edited = NOTES.replace("a container", "a container of objects")
     asked: list[Sequence[str]] = []
 
@@ -317,7 +318,7 @@ def test_only_sections_without_a_known_result_are_parsed_ahead() -> None:
         asked.append(texts)
         return [sections.parse_section(text) for text in texts]
 
-    assert sections.extract_laid_out(edited, known, VERSION, record)[0] == extract(edited)
+    assert sections.lay_out(edited, known, VERSION, record).extraction() == extract(edited)
     assert asked == [["# S3\n* **Bucket** - a container of objects\n* **EC2** - not this one\n"]]
 
 

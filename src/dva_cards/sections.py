@@ -18,7 +18,9 @@ the file is extracted whole.
 
 Extraction section by section is a plan (`plan_sections`: the sections and their hashes), the parse of the
 sections without a known result (`parse_section` each; a caller may parse them all at once, on several
-cores), and an assembly (`assemble_sections`), which also decides whether the file must be extracted whole.
+cores), and an assembly (`assemble_sections`), which also decides whether the file must be extracted whole;
+`lay_out` does all three. Its result (`LaidOut`) puts the drafts together only when asked, and may leave
+some sections' drafts out.
 """
 
 from __future__ import annotations
@@ -194,8 +196,8 @@ def extract_sections(
 
     Returns the extraction and the result of every section it is made of, by hash, to keep for next time.
     """
-    extraction, used, _ = extract_laid_out(text, known, version)
-    return extraction, used
+    laid = lay_out(text, known, version)
+    return laid.extraction(), laid.sections
 
 
 # Parses sections' texts, each as `parse_section` does, the results in the order of the texts.
@@ -252,14 +254,6 @@ class LaidOut:
         """The sections spanning exactly one of `ranges`, in file order."""
         wanted = set(ranges)
         return [each for each in self.placed if _span(*each) in wanted]
-
-
-def extract_laid_out(
-    text: str, known: Mapping[str, SectionResult], version: str, parse_parts: PartsParser | None = None
-) -> tuple[Extraction, dict[str, SectionResult], Layout]:
-    """`extract_sections`, and where each section starts (empty, as the results, when extracted whole)."""
-    laid = lay_out(text, known, version, parse_parts)
-    return laid.extraction(), laid.sections, laid.layout
 
 
 def lay_out(

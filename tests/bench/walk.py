@@ -6,7 +6,7 @@
 
 The dump holds every card (context, front, back, line, occurrence) and every skipped item (line, reason,
 text) and the title that `extract` gives, and also what the import's section-by-section path
-(`extract_laid_out`) gives, for every markdown file of tests/corpus/notes, for the bundled deck, for the
+(`lay_out`) gives, for every markdown file of tests/corpus/notes, for the bundled deck, for the
 import benchmark's 100 numbered copies of it and for ten of those copies as one file (several parse pieces).
 A speed change to the extractor must leave it byte-identical.
 
@@ -30,7 +30,7 @@ from markdown_it import MarkdownIt
 
 from dva_cards import extract as extract_module
 from dva_cards.resources import bundled_deck
-from dva_cards.sections import extract_laid_out
+from dva_cards.sections import lay_out
 
 from .run import _numbered_copy
 
@@ -70,7 +70,8 @@ def _extraction_json(extraction: extract_module.Extraction) -> object:
 def dump_lines() -> Iterator[str]:
     for name, text in inputs():
         whole = extract_module.extract(text)
-        laid_out, _, layout = extract_laid_out(text, {}, "dump")
+        laid = lay_out(text, {}, "dump")
+        laid_out, layout = laid.extraction(), laid.layout
         record = {
             "file": name,
             "extract": _extraction_json(whole),
@@ -93,7 +94,7 @@ def time_extraction(runs: int) -> tuple[float, float]:
         parsing.append(time.perf_counter() - began)
         began = time.perf_counter()
         for text in texts:
-            extract_laid_out(text, {}, "time")
+            lay_out(text, {}, "time").extraction()
         extracting.append(time.perf_counter() - began)
     return statistics.median(extracting), statistics.median(parsing)
 
