@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
+from dva_cards import importer
 from dva_cards.cli import app
+from dva_cards.store import Store
 
 runner = CliRunner()
 
@@ -55,3 +59,23 @@ def garble_table(path: Path, table: str) -> None:
     with path.open("r+b") as handle:
         handle.seek(page_size * (root - 1))
         handle.write(b"\xde\xad" * 16)
+
+
+def import_meanwhile(
+    monkeypatch: pytest.MonkeyPatch, notes: Path, db: Path, text: str, then: str, now: datetime
+) -> None:
+    """The next import, once it has read its notes ahead of the write lock, lets another import (parsing as
+    usual) record `text` for `notes` first; `notes` then holds `then` again."""
+    fill = importer._ReadAhead.fill
+    interleaved: list[bool] = []
+
+    def read_then_another_import(self: importer._ReadAhead) -> None:
+        fill(self)
+        if not interleaved:
+            interleaved.append(True)
+            notes.write_text(text, encoding="utf-8")
+            with Store.open(db) as other:
+                importer.import_notes(other, importer.load_notes([notes]), now)
+            notes.write_text(then, encoding="utf-8")
+
+    monkeypatch.setattr(importer._ReadAhead, "fill", read_then_another_import)

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from dva_cards import importer, parse_pool
 from dva_cards.importer import ImportResult, import_notes, load_notes
 from dva_cards.store import Store
-from tests.helpers import dump
+from tests.helpers import dump, import_meanwhile
 from tests.reference_import import import_whole
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -282,19 +282,7 @@ def test_a_file_unchanged_when_read_but_imported_otherwise_before_the_write_lock
     notes.write_text(first, encoding="utf-8")
     with Store.open(db) as store:
         import_notes(store, load_notes([notes]), START)
-    fill = importer._ReadAhead.fill
-    interleaved: list[bool] = []
-
-    def read_then_another_import(self: importer._ReadAhead) -> None:
-        fill(self)
-        if not interleaved:
-            interleaved.append(True)
-            notes.write_text(other, encoding="utf-8")
-            with Store.open(db) as another:
-                import_notes(another, load_notes([notes]), START)
-            notes.write_text(first, encoding="utf-8")
-
-    monkeypatch.setattr(importer._ReadAhead, "fill", read_then_another_import)
+    import_meanwhile(monkeypatch, notes, db, other, first, START)
     with Store.open(db) as store:
         result = import_notes(store, load_notes([notes]), START + timedelta(hours=1))
     assert (result.counts.restored, result.counts.retired) == (1, 1)

@@ -11,13 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dva_cards import importer
 from dva_cards.extract import CardDraft
 from dva_cards.identity import with_title
 from dva_cards.importer import import_notes, load_notes
 from dva_cards.sections import SectionCards, SectionResult
 from dva_cards.steady import draft_key, lines_agree, merged, steady_ranges, untouched_ranges
 from dva_cards.store import Store
+from tests.helpers import import_meanwhile
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -98,21 +98,9 @@ def test_an_import_between_parsing_and_writing_leaves_no_stale_card(
     notes.write_text(first, encoding="utf-8")
     with Store.open(db) as store:
         import_notes(store, load_notes([notes]), NOW)
-    real = importer._ReadAhead.fill
-    interleaved: list[bool] = []
-
-    def parse_then_another_import(self: importer._ReadAhead) -> None:
-        real(self)
-        if not interleaved:  # the other import parses as usual
-            interleaved.append(True)
-            notes.write_text(second, encoding="utf-8")
-            with Store.open(db) as other:
-                import_notes(other, load_notes([notes]), NOW)
-            notes.write_text(third, encoding="utf-8")
-
     notes.write_text(third, encoding="utf-8")
-    with Store.open(db) as store, monkeypatch.context() as patch:
-        patch.setattr(importer._ReadAhead, "fill", parse_then_another_import)
+    import_meanwhile(monkeypatch, notes, db, second, third, NOW)
+    with Store.open(db) as store:
         import_notes(store, load_notes([notes]), NOW)
     with sqlite3.connect(db) as connection:
         backs = dict(connection.execute("SELECT front, back FROM card WHERE retired_at IS NULL").fetchall())
