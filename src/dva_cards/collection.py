@@ -102,7 +102,7 @@ class AheadCheck:
     running: set[AheadCheck] = set()
 
     def __init__(self, path: Path) -> None:
-        self.path = Path(os.path.realpath(path))
+        self.path = path
         self._problems: list[str] | None = None  # None: not run, or failed (the writer checks itself)
         self._thread = threading.Thread(target=self._run, name="dva-cards quick_check", daemon=True)
         AheadCheck.running.add(self)
@@ -110,13 +110,7 @@ class AheadCheck:
 
     def _run(self) -> None:
         with suppress(sqlite3.Error):
-            connection = sqlite3.connect(
-                self.path.as_uri() + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
-            )
-            try:
-                self._problems = integrity_problems(connection, quick=True)
-            finally:
-                connection.close()
+            self._problems = _quick_check_apart(self.path)
 
     def problems(self) -> list[str] | None:
         """What the check found (empty when sound); None when it could not run."""
@@ -237,17 +231,22 @@ def _verify(path: Path, doing: str) -> None:
     """A damaged collection is not backed up, migrated or folded: each would spread or hide the damage."""
     if path.stat().st_size > QUICK_CHECK_MAX_BYTES:
         return
-    real = Path(os.path.realpath(path))
     try:
-        connection = sqlite3.connect(real.as_uri() + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-        try:
-            problems = integrity_problems(connection, quick=True)
-        finally:
-            connection.close()
+        problems = _quick_check_apart(path)
     except sqlite3.DatabaseError as error:
         problems = [str(error)]
     if problems:
         raise CollectionError(f"collection {path} is damaged ({problems[0]}); it was not {doing} or changed")
+
+
+def _quick_check_apart(path: Path) -> list[str]:
+    """`quick_check` of the collection on a read-only connection of its own (closed after)."""
+    real = Path(os.path.realpath(path))
+    connection = sqlite3.connect(real.as_uri() + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        return integrity_problems(connection, quick=True)
+    finally:
+        connection.close()
 
 
 def _inspect(path: Path) -> str | None:
